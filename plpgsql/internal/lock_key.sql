@@ -1,0 +1,15 @@
+-- The one place advisory-lock keys are made: a fixed prefix, the lock's name, the database and an
+-- object, hashed to a bigint, so two databases in one cluster never contend for the same key.
+
+create or replace function _tide.lock_key(name text, object oid default 0)
+returns bigint
+language sql stable parallel safe
+set search_path = pg_catalog, pg_temp
+as $fn$
+  -- Known names: 'install' (the installer, exclusive; maintenance takes it shared),
+  -- 'maintain' (one table's maintenance, object = parent oid), 'archive' (one archive job).
+  select hashtextextended('pgtide:' || name || ':' || current_database() || ':' || object::text, 0);
+$fn$;
+
+comment on function _tide.lock_key(text, oid) is
+  'Advisory-lock key for pgtide lock NAME on OBJECT in the current database (install, maintain, archive…). Takes no locks itself.';
