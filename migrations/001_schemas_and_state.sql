@@ -116,6 +116,14 @@ insert into _tide.settings (name, value) values
   ('cron_schedule', '*/10 * * * *');
 comment on table _tide.settings is 'Product-wide settings (log retention, the pg_cron job name)';
 
+create table _tide.catalog_objects (
+  kind        text not null,
+  identity    text not null,
+  definition_md5  text not null,
+  constraint catalog_objects_pkey primary key (kind, identity)
+);
+comment on table _tide.catalog_objects is 'What the last install created in tide and _tide, for pgtide doctor';
+
 -- Down Migration
 drop schema if exists tide cascade;
 drop schema if exists _tide cascade;

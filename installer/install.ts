@@ -1,0 +1,285 @@
+// install (which is also the upgrade), plan and uninstall. Migrations carry state through
+// node-pg-migrate; then every plpgsql/ file is re-applied in one transaction. One outer
+// advisory lock covers both, so concurrent installs serialise and maintenance stands aside.
+import { join } from "node:path";
+import type pg from "pg";
+import { runner } from "node-pg-migrate";
+import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE } from "./connection.js";
+import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
+import { codeFiles, migrations, productVersion, projectRoot, sourceSha256 } from "./sources.js";
+
+export const MIGRATIONS_TABLE = "pgmigrations";
+export const MIGRATIONS_SCHEMA = "_tide";
+
+export type Log = (line: string) => void;
+
+export interface InstallOptions {
+  /** Re-apply plpgsql/ even when the recorded source checksum matches. */
+  force?: boolean;
+  /** How long to wait for another install holding the lock (seconds). */
+  waitSeconds?: number;
+  /** lock_timeout for the DDL itself. */
+  lockTimeout?: string;
+  /** Try CREATE EXTENSION pg_cron when it is loaded for this database but not created. */
+  createCronExtension?: boolean;
+  log?: Log;
+}
+
+export interface InstallResult {
+  version: string;
+  sourceSha256: string;
+  previousVersion: string | null;
+  migrationsRun: string[];
+  codeApplied: boolean;
+  preflight: PreflightReport;
+  notes: string[];
+}
+
+const noop: Log = () => undefined;
+
+/** Hold the installer's advisory lock (per database) while `fn` runs. */
+export async function withInstallLock<T>(
+  client: pg.ClientBase,
+  waitSeconds: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const r = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(${INSTALL_LOCK_SQL}) as ok`);
+    if (r.rows[0]?.ok) break;
+    if (Date.now() > deadline) {
+      const err = new Error(
+        `pgtide: another pgtide install or uninstall is running in this database and did not finish within ${waitSeconds}s; try again later`,
+      ) as Error & { code: string };
+      err.code = SQLSTATE.lockNotAvailable;
+      throw err;
+    }
+    await new Promise((r2) => setTimeout(r2, 50 + Math.random() * 100));
+  }
+  try {
+    return await fn();
+  } finally {
+    await client.query(`select pg_advisory_unlock(${INSTALL_LOCK_SQL})`).catch(() => undefined);
+  }
+}
+
+async function installedVersion(client: pg.ClientBase): Promise<{ version: string; sha: string } | null> {
+  const exists = await client.query<{ t: string | null }>(`select to_regclass('_tide.installation')::text as t`);
+  if (!exists.rows[0]?.t) return null;
+  const r = await client.query<{ version: string; source_sha256: string }>(
+    `select version, source_sha256 from _tide.installation`,
+  );
+  const row = r.rows[0];
+  return row ? { version: row.version, sha: row.source_sha256 } : null;
+}
+
+/** SQL that drops our views so that plpgsql/views/ may change their columns. */
+const DROP_VIEWS_SQL = `do $drop_views$
+declare v record;
+begin
+  for v in select c.oid::regclass as view from pg_catalog.pg_class c
+           where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v'
+  loop
+    execute format('drop view if exists %s cascade', v.view);
+  end loop;
+end
+$drop_views$;`;
+
+/** The statements that re-apply the code, as one list (shared by install and plan). */
+export function codeStatements(version: string, sha: string): { label: string; sql: string }[] {
+  const out: { label: string; sql: string }[] = [
+    { label: "settings", sql: "set local check_function_bodies = off;\nset local search_path = pg_catalog, pg_temp;" },
+    { label: "drop views (recreated below)", sql: DROP_VIEWS_SQL },
+  ];
+  for (const f of codeFiles()) out.push({ label: f.path, sql: f.sql });
+  out.push({
+    label: "record the installation",
+    sql:
+      `insert into _tide.installation (singleton, version, source_sha256) values (true, ${lit(version)}, ${lit(sha)})\n` +
+      `on conflict (singleton) do update set version = excluded.version, source_sha256 = excluded.source_sha256, upgraded_at = now();`,
+  });
+  return out;
+}
+
+function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export async function install(client: pg.ClientBase, opts: InstallOptions = {}): Promise<InstallResult> {
+  const log = opts.log ?? noop;
+  await client.query(`select set_config('application_name', 'pgtide', false)`);
+  const report = await preflight(client);
+  if (!report.ok) throw new PreflightError(report);
+  const version = productVersion();
+  const sha = sourceSha256();
+  const notes: string[] = [];
+
+  return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
+    await client.query(`select set_config('lock_timeout', $1, false)`, [opts.lockTimeout ?? "5s"]);
+    const before = await installedVersion(client);
+    const ran = await runner({
+      dbClient: client,
+      dir: join(projectRoot(), "migrations"),
+      migrationsTable: MIGRATIONS_TABLE,
+      migrationsSchema: MIGRATIONS_SCHEMA,
+      createMigrationsSchema: true,
+      direction: "up",
+      lockValue: MIGRATE_LOCK_VALUE,
+      singleTransaction: true,
+      checkOrder: true,
+      // Our migrations are numbered 001, 002, …; node-pg-migrate orders them by that number
+      // but complains that it is not a timestamp, which is noise here.
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (m: string) => log(m),
+        error: (m: string) => (m.startsWith("Can't determine timestamp") ? undefined : log(m)),
+      },
+    });
+    await client.query(`set search_path to default`);
+    const migrationsRun = ran.map((m) => m.name);
+    for (const m of migrationsRun) log(`migration ${m} applied`);
+
+    const current = await installedVersion(client);
+    const upToDate = current !== null && current.version === version && current.sha === sha;
+    let codeApplied = false;
+    if (!upToDate || opts.force || migrationsRun.length > 0) {
+      await client.query("begin");
+      try {
+        for (const s of codeStatements(version, sha)) {
+          try {
+            await client.query(s.sql);
+          } catch (err) {
+            (err as Error).message = `${s.label}: ${(err as Error).message}`;
+            throw err;
+          }
+        }
+        await client.query("select _tide.record_catalog()").catch((err: { code?: string }) => {
+          if (err.code !== SQLSTATE.undefinedFunction) throw err;
+        });
+        await client.query("commit");
+      } catch (err) {
+        await client.query("rollback");
+        throw err;
+      }
+      codeApplied = true;
+      log(`code applied: ${codeFiles().length} files (source ${sha.slice(0, 12)})`);
+    } else {
+      log(`already installed: pgtide ${version}, source ${sha.slice(0, 12)}; nothing to do`);
+    }
+
+    if (report.scheduling === "pg_cron" && !report.facts.cronExtensionInstalled && opts.createCronExtension !== false) {
+      try {
+        await client.query("create extension if not exists pg_cron");
+        notes.push("created extension pg_cron in this database");
+      } catch (err) {
+        notes.push(`could not create extension pg_cron (${(err as Error).message}); ask a superuser to run CREATE EXTENSION pg_cron`);
+      }
+    }
+    if (report.scheduling === "external") {
+      notes.push(
+        "pg_cron is not available: schedule  CALL tide.run_maintenance();  every 10 minutes from an external scheduler, e.g. cron:  */10 * * * * psql \"$DATABASE_URL\" -c 'CALL tide.run_maintenance()'",
+      );
+    } else {
+      notes.push("schedule maintenance with  SELECT tide.schedule();  (or  pgtide schedule)");
+    }
+    return {
+      version,
+      sourceSha256: sha,
+      previousVersion: before?.version ?? null,
+      migrationsRun,
+      codeApplied,
+      preflight: report,
+      notes,
+    };
+  });
+}
+
+/**
+ * The SQL `install` would run against this database (or against an empty one when no client
+ * is given), as one psql-runnable script. Touches nothing.
+ */
+export async function plan(client: pg.ClientBase | null): Promise<string> {
+  const version = productVersion();
+  const sha = sourceSha256();
+  let done = new Set<string>();
+  if (client) {
+    const t = await client.query<{ t: string | null }>(`select to_regclass('_tide.${MIGRATIONS_TABLE}')::text as t`);
+    if (t.rows[0]?.t) {
+      const r = await client.query<{ name: string }>(`select name from _tide.${MIGRATIONS_TABLE}`);
+      done = new Set(r.rows.map((x) => x.name));
+    }
+  }
+  const parts: string[] = [
+    `-- pgtide ${version} install plan (source sha256 ${sha})`,
+    `-- apply with: psql -v ON_ERROR_STOP=1 -1 -f plan.sql`,
+    `select pg_advisory_xact_lock(${INSTALL_LOCK_SQL});`,
+    `set lock_timeout = '5s';`,
+    `create schema if not exists ${MIGRATIONS_SCHEMA};`,
+    `create table if not exists ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE} (id serial primary key, name varchar(255) not null, run_on timestamp not null);`,
+  ];
+  for (const m of migrations()) {
+    if (done.has(m.name)) continue;
+    parts.push(`-- migration ${m.path}`, m.up.trim(), `insert into ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE} (name, run_on) values (${lit(m.name)}, now());`);
+  }
+  for (const s of codeStatements(version, sha)) parts.push(`-- ${s.label}`, s.sql.trim());
+  parts.push(`-- snapshot of the installed catalog, for pgtide doctor`, `select _tide.record_catalog();`);
+  return parts.join("\n\n") + "\n";
+}
+
+export interface UninstallResult {
+  droppedSchemas: string[];
+  unscheduled: boolean;
+  keptTables: string[];
+}
+
+/**
+ * Remove schemas tide and _tide and our pg_cron job. Managed tables, their partitions and
+ * rows stay: they belong to the user, and nothing of theirs depends on our schemas.
+ */
+export async function uninstall(client: pg.ClientBase, opts: { waitSeconds?: number; log?: Log } = {}): Promise<UninstallResult> {
+  const log = opts.log ?? noop;
+  await client.query(`select set_config('application_name', 'pgtide', false)`);
+  return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
+    const kept: string[] = [];
+    const managed = await client.query<{ t: string | null }>(`select to_regclass('_tide.managed_tables')::text as t`);
+    if (managed.rows[0]?.t) {
+      const r = await client.query<{ parent: string }>(
+        `select parent::text as parent from _tide.managed_tables order by 1`,
+      );
+      kept.push(...r.rows.map((x) => x.parent));
+    }
+    let unscheduled = false;
+    const cron = await client.query<{ ok: boolean }>(
+      `select exists (select from pg_catalog.pg_namespace where nspname = 'cron') and to_regclass('_tide.settings') is not null as ok`,
+    );
+    if (cron.rows[0]?.ok) {
+      const job = await client.query<{ value: string }>(`select value from _tide.settings where name = 'cron_job_name'`);
+      const name = job.rows[0]?.value;
+      if (name) {
+        const r = await client.query<{ n: string }>(
+          `select count(*) as n from cron.job where jobname = $1 and database = current_database()`,
+          [name],
+        );
+        if (Number(r.rows[0]?.n) > 0) {
+          await client.query(`select cron.unschedule(jobid) from cron.job where jobname = $1 and database = current_database()`, [name]);
+          unscheduled = true;
+          log(`pg_cron job ${name} removed`);
+        }
+      }
+    }
+    // Partitions of user tables never depend on our schemas: only our own objects go.
+    await client.query("begin");
+    try {
+      await client.query(`select set_config('lock_timeout', '5s', true)`);
+      await client.query(`drop schema if exists tide cascade`);
+      await client.query(`drop schema if exists _tide cascade`);
+      await client.query("commit");
+    } catch (err) {
+      await client.query("rollback");
+      throw err;
+    }
+    log(`schemas tide and _tide dropped; ${kept.length} managed table(s) kept as they are`);
+    return { droppedSchemas: ["tide", "_tide"], unscheduled, keptTables: kept };
+  });
+}

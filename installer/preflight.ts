@@ -1,0 +1,165 @@
+// Checks a database before anything is installed into it, and says what to do about each
+// problem. Facts are gathered once and judged by a pure function, so tests can feed in facts
+// a real server here cannot produce (an old server version, a role without privileges).
+import type pg from "pg";
+
+export interface Facts {
+  serverVersionNum: number;
+  serverVersion: string;
+  database: string;
+  currentUser: string;
+  isSuperuser: boolean;
+  inRecovery: boolean;
+  /** null when this role may not read the setting. */
+  sharedPreloadLibraries: string | null;
+  /** null when pg_cron is not loaded or the setting is not readable. */
+  cronDatabaseName: string | null;
+  cronExtensionInstalled: boolean;
+  canCreateSchema: boolean;
+  alreadyInstalled: boolean;
+}
+
+export type Level = "ok" | "warning" | "error";
+
+export interface Check {
+  name: string;
+  level: Level;
+  message: string;
+}
+
+export interface PreflightReport {
+  facts: Facts;
+  checks: Check[];
+  ok: boolean;
+  /** How maintenance will be scheduled in this database. */
+  scheduling: "pg_cron" | "pg_cron_other_database" | "external";
+}
+
+export const MIN_SERVER_VERSION = 140000;
+
+export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
+  const base = await client.query<{
+    num: string;
+    version: string;
+    db: string;
+    usr: string;
+    su: boolean;
+    recovery: boolean;
+    can_create: boolean;
+    installed: boolean;
+    cron_ext: boolean;
+  }>(`select current_setting('server_version_num') as num,
+             current_setting('server_version') as version,
+             current_database() as db, current_user as usr,
+             (select rolsuper from pg_catalog.pg_roles where rolname = current_user) as su,
+             pg_catalog.pg_is_in_recovery() as recovery,
+             has_database_privilege(current_database(), 'CREATE') as can_create,
+             exists (select from pg_catalog.pg_namespace where nspname = '_tide') as installed,
+             exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as cron_ext`);
+  const row = base.rows[0]!;
+  const setting = async (name: string): Promise<string | null> => {
+    try {
+      const r = await client.query<{ v: string | null }>(`select current_setting($1, true) as v`, [name]);
+      return r.rows[0]?.v ?? null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    serverVersionNum: Number(row.num),
+    serverVersion: row.version,
+    database: row.db,
+    currentUser: row.usr,
+    isSuperuser: row.su,
+    inRecovery: row.recovery,
+    sharedPreloadLibraries: await setting("shared_preload_libraries"),
+    cronDatabaseName: await setting("cron.database_name"),
+    cronExtensionInstalled: row.cron_ext,
+    canCreateSchema: row.can_create,
+    alreadyInstalled: row.installed,
+  };
+}
+
+export function judge(facts: Facts): PreflightReport {
+  const checks: Check[] = [];
+  if (facts.serverVersionNum < MIN_SERVER_VERSION) {
+    checks.push({
+      name: "server version",
+      level: "error",
+      message: `PostgreSQL ${facts.serverVersion} is too old: pgtide needs 14 or newer (ATTACH/DETACH PARTITION locking, CREATE OR REPLACE TRIGGER). Upgrade the server.`,
+    });
+  } else {
+    checks.push({ name: "server version", level: "ok", message: `PostgreSQL ${facts.serverVersion}` });
+  }
+  if (facts.inRecovery) {
+    checks.push({
+      name: "primary",
+      level: "error",
+      message: "this server is a standby (in recovery): install on the primary; standbys receive pgtide through replication",
+    });
+  }
+  if (!facts.canCreateSchema && !facts.alreadyInstalled) {
+    checks.push({
+      name: "privileges",
+      level: "error",
+      message: `role ${facts.currentUser} may not create schemas in database ${facts.database}: run  GRANT CREATE ON DATABASE ${quoteIdent(facts.database)} TO ${quoteIdent(facts.currentUser)};  or install as the database owner`,
+    });
+  } else {
+    checks.push({ name: "privileges", level: "ok", message: `role ${facts.currentUser} may create schemas` });
+  }
+
+  const preload = facts.sharedPreloadLibraries;
+  const cronLoaded = preload !== null ? /(^|[\s,])pg_cron($|[\s,])/.test(preload) : facts.cronDatabaseName !== null;
+  let scheduling: PreflightReport["scheduling"] = "external";
+  if (!cronLoaded) {
+    checks.push({
+      name: "pg_cron",
+      level: "warning",
+      message:
+        "pg_cron is not in shared_preload_libraries, so pgtide cannot schedule itself. Add pg_cron to " +
+        "shared_preload_libraries and restart, or run  CALL tide.run_maintenance();  every 10 minutes " +
+        "from any scheduler (cron, systemd timer, Kubernetes CronJob) with  psql -c 'CALL tide.run_maintenance()'",
+    });
+  } else if (facts.cronDatabaseName !== null && facts.cronDatabaseName !== facts.database) {
+    scheduling = "pg_cron_other_database";
+    checks.push({
+      name: "pg_cron",
+      level: "warning",
+      message:
+        `pg_cron runs jobs from database ${facts.cronDatabaseName} (cron.database_name), not ${facts.database}: ` +
+        `schedule with  pgtide schedule  (it connects to ${facts.cronDatabaseName} and uses cron.schedule_in_database), ` +
+        `which needs a role allowed to use the cron schema there`,
+    });
+  } else {
+    scheduling = "pg_cron";
+    checks.push({
+      name: "pg_cron",
+      level: facts.cronExtensionInstalled ? "ok" : "warning",
+      message: facts.cronExtensionInstalled
+        ? "pg_cron is loaded and installed in this database"
+        : "pg_cron is loaded but the extension is not created here: the installer will try  CREATE EXTENSION pg_cron",
+    });
+  }
+  return { facts, checks, ok: !checks.some((c) => c.level === "error"), scheduling };
+}
+
+export async function preflight(client: pg.ClientBase): Promise<PreflightReport> {
+  return judge(await gatherFacts(client));
+}
+
+function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+export class PreflightError extends Error {
+  constructor(public readonly report: PreflightReport) {
+    super(
+      "pgtide: preflight failed:\n" +
+        report.checks
+          .filter((c) => c.level === "error")
+          .map((c) => `  ✗ ${c.name}: ${c.message}`)
+          .join("\n"),
+    );
+    this.name = "PreflightError";
+  }
+}

@@ -1,0 +1,229 @@
+// The installer on real connections: idempotence, twenty concurrent installs, uninstall with
+// user data present, preflight failures, and `plan` applied by psql matching `install`.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { install, plan, uninstall } from "../../installer/install.js";
+import { doctor } from "../../installer/doctor.js";
+import { judge, type Facts } from "../../installer/preflight.js";
+import { startCluster, stopCluster } from "../../installer/cluster.js";
+import { migrations } from "../../installer/sources.js";
+import { freshDatabase, type TestDatabase } from "./db.js";
+
+const run = promisify(execFile);
+const made: TestDatabase[] = [];
+afterAll(async () => {
+  await Promise.all(made.map((d) => d.drop()));
+});
+
+async function emptyDb(prefix: string): Promise<TestDatabase> {
+  const d = await freshDatabase({ empty: true, prefix });
+  made.push(d);
+  return d;
+}
+
+/** Catalog of tide/_tide: every object with a checksum of its definition and privileges. */
+async function fingerprint(c: pg.ClientBase): Promise<string[]> {
+  const r = await c.query<{ line: string }>(
+    `select kind || ' ' || identity || ' ' || definition_md5 as line from _tide.catalog_fingerprint() order by 1`,
+  );
+  return r.rows.map((x) => x.line);
+}
+
+async function dumpSchema(url: string): Promise<string> {
+  const { stdout } = await run("pg_dump", ["--schema-only", "--no-owner", "-n", "tide", "-n", "_tide", url], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.replace(/^(--.*|\\(un)?restrict .*)$/gm, "").replace(/\n{2,}/g, "\n");
+}
+
+describe("install", () => {
+  it("installs into an empty database and a second install changes nothing", async () => {
+    const d = await emptyDb("idem");
+    const c = await d.client();
+    const first = await install(c);
+    expect(first.codeApplied).toBe(true);
+    expect(first.migrationsRun).toEqual(migrations().map((m) => m.name));
+    const before = await fingerprint(c);
+    const xmins = await c.query(`select p.oid, p.xmin::text from pg_proc p where p.pronamespace in ('tide'::regnamespace, '_tide'::regnamespace) order by 1`);
+    const second = await install(c);
+    expect(second.codeApplied).toBe(false);
+    expect(second.migrationsRun).toEqual([]);
+    expect(await fingerprint(c)).toEqual(before);
+    const xmins2 = await c.query(`select p.oid, p.xmin::text from pg_proc p where p.pronamespace in ('tide'::regnamespace, '_tide'::regnamespace) order by 1`);
+    expect(xmins2.rows).toEqual(xmins.rows);
+    expect((await doctor(c)).findings).toEqual([]);
+  });
+
+  it("ends twenty concurrent installs with one correct installation and no error", async () => {
+    const d = await emptyDb("conc");
+    const clients = await Promise.all(Array.from({ length: 20 }, () => d.client()));
+    const results = await Promise.allSettled(clients.map((c) => install(c, { waitSeconds: 120 })));
+    const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failures).toEqual([]);
+    const applied = results.filter((r) => r.status === "fulfilled" && r.value.codeApplied).length;
+    expect(applied).toBe(1);
+    const c = clients[0]!;
+    const m = await c.query<{ n: string }>(`select count(*) as n from _tide.pgmigrations`);
+    expect(Number(m.rows[0]?.n)).toBe(migrations().length);
+    expect((await doctor(c)).findings).toEqual([]);
+  });
+
+  it("records the version and the sha256 of the applied source", async () => {
+    const d = await emptyDb("ver");
+    const c = await d.client();
+    const r = await install(c);
+    const row = await c.query<{ version: string; source_sha256: string }>(`select version, source_sha256 from _tide.installation`);
+    expect(row.rows[0]).toEqual({ version: r.version, source_sha256: r.sourceSha256 });
+    expect(r.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("lets doctor report a dropped function and a stray one, and install --force restore it", async () => {
+    const d = await emptyDb("doctor");
+    const c = await d.client();
+    await install(c);
+    await c.query(`drop function _tide.lock_key(text, oid)`);
+    await c.query(`create function tide.stray_thing() returns int language sql as 'select 1'`);
+    const report = await doctor(c);
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: "catalog missing", level: "critical" }));
+    expect(report.findings.some((f) => f.check === "catalog stray" && f.message.includes("tide.stray_thing()"))).toBe(true);
+    await c.query(`drop function tide.stray_thing()`);
+    await install(c, { force: true });
+    expect((await doctor(c)).findings).toEqual([]);
+  });
+
+  it("lets doctor find a function altered by hand", async () => {
+    const d = await emptyDb("altered");
+    const c = await d.client();
+    await install(c);
+    await c.query(`create or replace function _tide.record_catalog() returns integer language sql set search_path = pg_catalog, pg_temp as 'select 0'`);
+    const report = await doctor(c);
+    expect(report.findings).toContainEqual(expect.objectContaining({ check: "catalog altered", level: "critical" }));
+    await install(c, { force: true });
+    expect((await doctor(c)).findings).toEqual([]);
+  });
+});
+
+describe("plan", () => {
+  it("prints SQL that, applied by psql to an empty database, gives the same catalog as install", async () => {
+    const a = await emptyDb("plan_a");
+    const b = await emptyDb("plan_b");
+    const ca = await a.client();
+    await install(ca, { createCronExtension: false });
+    const dir = mkdtempSync(join(tmpdir(), "pgtide-plan-"));
+    const file = join(dir, "plan.sql");
+    writeFileSync(file, await plan(null));
+    await run("psql", [b.url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file]);
+    const cb = await b.client();
+    expect(await fingerprint(cb)).toEqual(await fingerprint(ca));
+    expect(await dumpSchema(b.url)).toEqual(await dumpSchema(a.url));
+    const names = async (c: pg.Client) => (await c.query(`select name from _tide.pgmigrations order by id`)).rows;
+    expect(await names(cb)).toEqual(await names(ca));
+  });
+
+  it("touches nothing in the database it plans for", async () => {
+    const d = await emptyDb("plan_ro");
+    const c = await d.client();
+    const sql = await plan(c);
+    expect(sql).toContain("create schema if not exists _tide");
+    const r = await c.query<{ n: string }>(`select count(*) as n from pg_namespace where nspname in ('tide', '_tide')`);
+    expect(Number(r.rows[0]?.n)).toBe(0);
+  });
+});
+
+describe("uninstall", () => {
+  it("removes tide and _tide but never a user's table, partition or row", async () => {
+    const d = await freshDatabase({ prefix: "uninst" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create table public."Events ünïcode" (id bigint generated always as identity, at timestamptz not null, body text)
+                   partition by range (at)`);
+    await c.query(`select tide.manage('public."Events ünïcode"'::regclass, 'at', '1 month', premake => 2,
+                                      start_at => '2026-01-01', default_partition => true)`);
+    await c.query(`insert into public."Events ünïcode" (at, body)
+                   select timestamptz '2026-01-01' + (i || ' hours')::interval, 'row ' || i from generate_series(0, 999) i`);
+    const before = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
+                                    from public."Events ünïcode" group by 1 order by 1`);
+    expect(before.rows.length).toBeGreaterThan(1);
+    const r = await uninstall(c);
+    expect(r.keptTables).toEqual(['"Events ünïcode"']);
+    const schemas = await c.query(`select nspname from pg_namespace where nspname in ('tide', '_tide')`);
+    expect(schemas.rows).toEqual([]);
+    const after = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
+                                   from public."Events ünïcode" group by 1 order by 1`);
+    expect(after.rows).toEqual(before.rows);
+    // and the user's table still takes writes into its partitions
+    await c.query(`insert into public."Events ünïcode" (at, body) values ('2026-01-15', 'after uninstall')`);
+  });
+
+  it("refuses nothing and reports nothing kept when pgtide was never installed", async () => {
+    const d = await emptyDb("uninst_empty");
+    const c = await d.client();
+    const r = await uninstall(c);
+    expect(r.keptTables).toEqual([]);
+  });
+});
+
+describe("preflight", () => {
+  const facts: Facts = {
+    serverVersionNum: 150018,
+    serverVersion: "15.18",
+    database: "app",
+    currentUser: "app_owner",
+    isSuperuser: false,
+    inRecovery: false,
+    sharedPreloadLibraries: "pg_cron",
+    cronDatabaseName: "app",
+    cronExtensionInstalled: true,
+    canCreateSchema: true,
+    alreadyInstalled: false,
+  };
+
+  it("refuses a server older than 14, saying which version it found", () => {
+    const r = judge({ ...facts, serverVersionNum: 130011, serverVersion: "13.11" });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === "server version")).toMatchObject({ level: "error" });
+    expect(r.checks.find((c) => c.name === "server version")?.message).toContain("13.11");
+  });
+
+  it("refuses a role that may not create schemas, with the GRANT to run", () => {
+    const r = judge({ ...facts, canCreateSchema: false });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === "privileges")?.message).toContain("GRANT CREATE ON DATABASE app TO app_owner");
+  });
+
+  it("refuses a standby", () => {
+    expect(judge({ ...facts, inRecovery: true }).ok).toBe(false);
+  });
+
+  it("uses cron.schedule_in_database when this database is not cron.database_name", () => {
+    const r = judge({ ...facts, cronDatabaseName: "postgres" });
+    expect(r.ok).toBe(true);
+    expect(r.scheduling).toBe("pg_cron_other_database");
+    expect(r.checks.find((c) => c.name === "pg_cron")?.message).toContain("cron.schedule_in_database");
+  });
+
+  it("installs on a server without pg_cron and says how to schedule maintenance another way", async () => {
+    const cluster = await startCluster({ fast: true, settings: { shared_preload_libraries: "''" } });
+    try {
+      const c = new pg.Client({ connectionString: cluster.url() });
+      await c.connect();
+      try {
+        const r = await install(c);
+        expect(r.codeApplied).toBe(true);
+        expect(r.preflight.scheduling).toBe("external");
+        expect(r.notes.join("\n")).toContain("CALL tide.run_maintenance()");
+        const ok = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+        expect(ok.rows[0]?.n).toBe(2);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await stopCluster(cluster.dir);
+    }
+  });
+});
