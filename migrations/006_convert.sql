@@ -1,0 +1,48 @@
+-- Up Migration
+-- State of tide.convert / tide.split_legacy / tide.unconvert: which legacy partition each converted
+-- table carries, and how far an online split or an unconvert has come (so both resume after a kill).
+
+create table _tide.legacy (
+  parent             regclass primary key,
+  parent_oid         oid not null,
+  legacy             regclass,
+  legacy_name        text not null,
+  lower_bound        text not null,
+  upper_bound        text not null,
+  rows_at_convert    bigint,
+  bytes_at_convert   bigint,
+  converted_at       timestamptz not null default now(),
+  swap_lock_ms       numeric,
+  split_rows_total   bigint,
+  rows_moved         bigint not null default 0,
+  rows_expired       bigint not null default 0,
+  split_started_at   timestamptz,
+  split_finished_at  timestamptz,
+  state              text not null default 'attached',
+  constraint legacy_state check (state in ('attached', 'splitting', 'split'))
+);
+comment on table _tide.legacy is 'One row per table tide.convert turned into a partitioned table: its legacy partition and split progress';
+
+create table _tide.unconverts (
+  parent        regclass primary key,
+  parent_oid    oid not null,
+  target        regclass not null,
+  started_at    timestamptz not null default now(),
+  rows_copied   bigint not null default 0,
+  constraint unconverts_target_unique unique (target)
+);
+comment on table _tide.unconverts is 'tide.unconvert in progress: the plain table being filled for each parent';
+
+create table _tide.unconvert_progress (
+  parent        regclass not null references _tide.unconverts (parent) on delete cascade,
+  partition     regclass not null,
+  next_block    bigint not null default 0,
+  done          boolean not null default false,
+  constraint unconvert_progress_pkey primary key (parent, partition)
+);
+comment on table _tide.unconvert_progress is 'Per-partition copy cursor (next heap block) of a tide.unconvert in progress';
+
+-- Down Migration
+drop table if exists _tide.unconvert_progress;
+drop table if exists _tide.unconverts;
+drop table if exists _tide.legacy;
