@@ -1,0 +1,151 @@
+// bench/maintenance: pgtide's run_maintenance against pg_partman's, same cluster, same table
+// shapes, measured side by side in one run. Prints wall times and ratios for 1, 10, 100 and 500
+// managed tables (nothing due / one partition due per table), and the longest insert stall
+// while a long reader holds the parent open.
+//
+//   make bench-maintenance            (or: node dist/bench/maintenance.js --tables 1,10,100 --reader-seconds 3)
+import pg from "pg";
+import { parseArgs } from "node:util";
+import { startCluster, stopCluster } from "../installer/cluster.js";
+import { install } from "../installer/install.js";
+
+const { values } = parseArgs({
+  options: {
+    tables: { type: "string", default: "1,10,100,500" },
+    "reader-seconds": { type: "string", default: "3" },
+    repeat: { type: "string", default: "3" },
+  },
+});
+const COUNTS = String(values.tables).split(",").map(Number);
+const READER_MS = Number(values["reader-seconds"]) * 1000;
+const REPEAT = Number(values.repeat);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+const SHAPE = `(id bigint generated always as identity, at timestamptz not null, device int, reading numeric, note text)`;
+
+async function addTables(c: pg.Client, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    await c.query(`create table bench_tide_${i} ${SHAPE} partition by range (at)`);
+    await c.query(`create index on bench_tide_${i} (device, at)`);
+    await c.query(`select tide.manage('bench_tide_${i}', 'at', '1 day', premake => 4)`);
+    await c.query(`create table bench_pm_${i} ${SHAPE} partition by range (at)`);
+    await c.query(`create index on bench_pm_${i} (device, at)`);
+    await c.query(`select partman.create_parent('public.bench_pm_${i}', 'at', 'native', 'daily', p_premake := 4, p_jobmon := false)`);
+  }
+}
+
+const runTide = (c: pg.Client) => c.query(`call tide.run_maintenance()`);
+const runPartman = (c: pg.Client) => c.query(`select partman.run_maintenance(p_analyze := false, p_jobmon := false)`);
+
+/** Drop the furthest-ahead partition of every table of one kind, so one partition is due per table. */
+async function makeOneDue(c: pg.Client, prefix: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const r = await c.query<{ part: string }>(
+      `select i.inhrelid::regclass::text as part
+         from pg_inherits i join pg_class k on k.oid = i.inhrelid
+        where i.inhparent = $1::regclass and pg_get_expr(k.relpartbound, k.oid) <> 'DEFAULT'
+        order by pg_get_expr(k.relpartbound, k.oid) desc limit 1`,
+      [`${prefix}_${i}`],
+    );
+    await c.query(`drop table ${r.rows[0]!.part}`);
+  }
+}
+
+async function insertStall(url: string, c: pg.Client, table: string, maintain: (c: pg.Client) => Promise<unknown>, prefix: string) {
+  await makeOneDue(c, prefix, 1);
+  const reader = new pg.Client({ connectionString: url });
+  const writer = new pg.Client({ connectionString: url });
+  const runner = new pg.Client({ connectionString: url });
+  await Promise.all([reader.connect(), writer.connect(), runner.connect()]);
+  let max = 0;
+  let n = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await writer.query(`insert into ${table} (at, device, reading, note) values (now(), 1, 1.5, 'x')`);
+      max = Math.max(max, performance.now() - t0);
+      n++;
+      await sleep(20);
+    }
+  })();
+  await reader.query("begin");
+  await reader.query(`select count(*) from ${table}`);
+  const t0 = performance.now();
+  const maintenance = maintain(runner).then(() => performance.now() - t0);
+  await sleep(READER_MS);
+  await reader.query("commit");
+  const took = await maintenance;
+  await sleep(100);
+  running = false;
+  await loop;
+  await Promise.all([reader.end(), writer.end(), runner.end()]);
+  return { maxStallMs: max, inserts: n, maintenanceMs: took };
+}
+
+async function main(): Promise<void> {
+  const cluster = await startCluster({ fast: true });
+  const url = cluster.url();
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await install(c);
+    await c.query(`create schema partman`);
+    await c.query(`create extension pg_partman schema partman`);
+    const versions = await c.query<{ v: string }>(`select extversion as v from pg_extension where extname = 'pg_partman'`);
+    console.log(`pgtide vs pg_partman ${versions.rows[0]?.v} — PostgreSQL ${(await c.query("show server_version")).rows[0].server_version}, one cluster, daily partitions, premake 4, default partitions on both`);
+    console.log(`median of ${REPEAT} runs; ratio = pg_partman time / pgtide time (higher is better for pgtide)\n`);
+    const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio"]];
+    let have = 0;
+    for (const n of COUNTS) {
+      process.stderr.write(`setting up ${n} tables of each kind...\n`);
+      await addTables(c, have, n);
+      have = n;
+      await runTide(c);
+      await runPartman(c);
+      const idleT: number[] = [];
+      const idleP: number[] = [];
+      for (let r = 0; r < REPEAT; r++) {
+        idleT.push(await timed(() => runTide(c)));
+        idleP.push(await timed(() => runPartman(c)));
+      }
+      rows.push([String(n), "nothing due", median(idleT).toFixed(1), median(idleP).toFixed(1), (median(idleP) / median(idleT)).toFixed(1) + "×"]);
+      const dueT: number[] = [];
+      const dueP: number[] = [];
+      for (let r = 0; r < REPEAT; r++) {
+        await makeOneDue(c, "bench_tide", n);
+        dueT.push(await timed(() => runTide(c)));
+        await makeOneDue(c, "bench_pm", n);
+        dueP.push(await timed(() => runPartman(c)));
+      }
+      rows.push([String(n), "1 partition due per table", median(dueT).toFixed(1), median(dueP).toFixed(1), (median(dueP) / median(dueT)).toFixed(1) + "×"]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+
+    process.stderr.write(`\nlong reader (${READER_MS / 1000}s) holding the parent while one partition is due...\n`);
+    const tide = await insertStall(url, c, "bench_tide_0", runTide, "bench_tide");
+    const pm = await insertStall(url, c, "bench_pm_0", runPartman, "bench_pm");
+    const lock = await c.query<{ ms: string }>(`select (extract(epoch from lock_timeout) * 1000)::int as ms from _tide.managed_tables limit 1`);
+    console.log(`\nlongest insert stall during maintenance with a ${READER_MS / 1000}s reader open (inserts every 20 ms):`);
+    console.log(`  pgtide     ${tide.maxStallMs.toFixed(1).padStart(8)} ms  (lock_timeout ${lock.rows[0]?.ms} ms; maintenance returned after ${tide.maintenanceMs.toFixed(0)} ms)`);
+    console.log(`  pg_partman ${pm.maxStallMs.toFixed(1).padStart(8)} ms  (maintenance returned after ${pm.maintenanceMs.toFixed(0)} ms)`);
+    console.log(`  ratio      ${(pm.maxStallMs / tide.maxStallMs).toFixed(1)}×`);
+  } finally {
+    await c.end();
+    await stopCluster(cluster.dir);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
