@@ -12,7 +12,7 @@ deps: node_modules/.package-lock.json
 	@bash scripts/ensure-deps.sh
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 build: deps
