@@ -1,0 +1,69 @@
+-- Pre-creates (or back-fills) a managed table's partitions through a key value, contiguously
+-- with the partitions it already has.
+
+create or replace function tide.create_partitions(parent regclass, through text)
+returns table (partition regclass, lower_bound text, upper_bound text, rows_moved bigint)
+language plpgsql
+set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+as $fn$
+declare
+  mt        _tide.managed_tables := _tide.load_managed_table(parent);
+  thru      bigint;
+  from_pos  bigint;
+  to_pos    bigint;
+  min_lo    bigint;
+  slot      record;
+  pos       bigint;
+  n         integer := 0;
+  old_lt    text := current_setting('lock_timeout');
+begin
+  begin
+    if mt.every_int is not null then
+      thru := btrim(through)::bigint;
+    else
+      thru := _tide.local_position(mt, btrim(through)::timestamp);
+    end if;
+  exception when invalid_text_representation or invalid_datetime_format or datetime_field_overflow or numeric_value_out_of_range then
+    raise exception using errcode = '22023',
+      message = format('through %L for %s is not a value of type %s', through, parent, mt.control_type),
+      detail = case when mt.every_int is null then 'through is a wall-clock time in the table''s time zone.' end,
+      hint = case when mt.every_int is null then 'Write e.g. ''2026-01-01''.' else 'Write a whole number.' end;
+  end;
+  if thru is null then
+    raise exception using errcode = '22023', message = format('through for %s must not be NULL', parent), hint = 'Pass a key value.';
+  end if;
+  from_pos := _tide.grid_floor(mt, thru);
+  to_pos := _tide.grid_next(mt, from_pos);
+  select min(coalesce(l.lower_pos, l.upper_pos)) into min_lo from _tide.list_partitions(mt) l where not l.is_default;
+  from_pos := least(from_pos, min_lo);
+  to_pos := greatest(to_pos, min_lo);
+  -- refuse absurd requests before creating anything
+  pos := from_pos;
+  while pos < to_pos loop
+    n := n + 1;
+    if n > 1000 then
+      raise exception using errcode = '22023',
+        message = format('through %L for %s would span more than 1000 partitions', through, parent),
+        hint = 'Create partitions in smaller steps, or choose a larger interval.';
+    end if;
+    pos := _tide.grid_next(mt, pos);
+  end loop;
+  if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
+    raise exception using errcode = '55P03',
+      message = format('table %s is being maintained by another session', parent),
+      hint = 'Try again when that maintenance has finished.';
+  end if;
+  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  loop
+    select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, from_pos, to_pos) s;
+    exit when slot.lower_pos is null;
+    return query select * from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos);
+    from_pos := slot.upper_pos;
+  end loop;
+  perform set_config('lock_timeout', old_lt, true);
+end
+$fn$;
+
+comment on function tide.create_partitions(regclass, text) is
+  'Creates the missing partitions of a managed table through a key value (back-filling older ones contiguously); returns one row per partition. Locks: SHARE UPDATE EXCLUSIVE on the parent per ATTACH under lock_timeout.';

@@ -1,0 +1,22 @@
+-- Empties a managed table's default partition into proper partitions, committing after each step
+-- so a long drain never holds its locks for long. Thin: the work is in _tide.drain_default_step.
+
+create or replace procedure tide.drain_default(parent regclass, batch_rows integer default 10000)
+language plpgsql
+as $fn$
+declare
+  moved bigint;
+  total bigint := 0;
+begin
+  loop
+    moved := _tide.drain_default_step(parent, batch_rows);
+    commit;
+    total := total + moved;
+    exit when moved = 0;
+  end loop;
+  raise notice 'pgtide: % rows moved out of the default partition of %', total, parent;
+end
+$fn$;
+
+comment on procedure tide.drain_default(regclass, integer) is
+  'Moves rows that landed in the default partition into proper partitions (creating them), committing after about batch_rows rows; rows of one range move together. Locks: EXCLUSIVE on the default while moving, SHARE UPDATE EXCLUSIVE on the parent per ATTACH, each under lock_timeout.';

@@ -1,0 +1,78 @@
+-- The scheduled entry point: maintains every enabled managed table (or one), committing after each
+-- so one table's failure or lock timeout never undoes or stops another's. Thin by design: a SET
+-- clause would forbid COMMIT, so every name is schema-qualified and the work is in _tide.maintain_table.
+
+create or replace procedure tide.run_maintenance(parent regclass default null, as_of timestamptz default now())
+language plpgsql
+as $fn$
+declare
+  rid      bigint;
+  tables   regclass[];
+  t        regclass;
+  res      record;
+  n_ok     integer := 0;
+  n_skip   integer := 0;
+  n_fail   integer := 0;
+  st       text;
+  msg      text;
+  det      text;
+  retention interval;
+begin
+  if pg_catalog.pg_is_in_recovery() then
+    return;  -- a standby cannot write; the primary's run does the work
+  end if;
+  if parent is not null then
+    perform _tide.load_managed_table(parent);  -- TD001 when not managed
+  end if;
+  insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
+  if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
+    update _tide.runs r set outcome = 'skipped', finished_at = pg_catalog.clock_timestamp() where r.run_id = rid;
+    commit;
+    return;
+  end if;
+  commit;
+
+  select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) into tables
+    from _tide.managed_tables m
+   where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled;
+
+  foreach t in array pg_catalog.coalesce(tables, array[]::regclass[]) loop
+    if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
+      -- an install started: leave the rest to the next run
+      perform _tide.log_action(rid, t, 'maintain', null, 'skipped', message => 'pgtide is being installed or upgraded');
+      n_skip := n_skip + 1;
+      commit;
+      continue;
+    end if;
+    begin
+      if not pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) then
+        perform _tide.log_action(rid, t, 'maintain', null, 'busy', message => 'another session is maintaining this table');
+        n_skip := n_skip + 1;
+      else
+        select * into res from _tide.maintain_table(t, as_of, rid);
+        if res.outcome = 'ok' then n_ok := n_ok + 1; else n_skip := n_skip + 1; end if;
+      end if;
+    exception when others then
+      get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail;
+      perform _tide.log_action(rid, t, 'maintain', null, 'error', sqlstate => st, message => msg, detail => det);
+      n_fail := n_fail + 1;
+    end;
+    commit;
+  end loop;
+
+  select pg_catalog.coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
+  retention := pg_catalog.coalesce(retention, interval '30 days');
+  delete from _tide.log l where l.logged_at < pg_catalog.now() - retention;
+  delete from _tide.runs r where r.started_at < pg_catalog.now() - retention and r.run_id <> rid;
+  update _tide.runs r
+     set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
+         outcome = case when n_fail = 0 and n_skip = 0 then 'ok'
+                        when n_ok = 0 and n_skip = 0 then 'failed'
+                        else 'partial' end
+   where r.run_id = rid;
+  commit;
+end
+$fn$;
+
+comment on procedure tide.run_maintenance(regclass, timestamptz) is
+  'Maintains every enabled managed table (or only PARENT) as of AS_OF: creates ahead, moves default rows, applies retention; commits after each table, skips busy ones, records failures and keeps going; returns at once on a standby. Locks: per parent SHARE UPDATE EXCLUSIVE (create) or brief ACCESS EXCLUSIVE (drop/detach), each under the table''s lock_timeout.';

@@ -1,0 +1,72 @@
+-- Validates every write to _tide.managed_tables (in practice: UPDATEs of tide.config), so a DBA's
+-- typo is refused with a hint instead of breaking the next maintenance run.
+
+create or replace function _tide.check_managed_table()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  parsed record;
+begin
+  if tg_op = 'UPDATE' then
+    if new.parent is distinct from old.parent or new.control is distinct from old.control
+       or new.control_type is distinct from old.control_type or new.every is distinct from old.every
+       or new.every_interval is distinct from old.every_interval or new.every_int is distinct from old.every_int
+       or new.time_zone is distinct from old.time_zone then
+      raise exception using errcode = '22023',
+        message = format('the partition grid of %s cannot be changed', old.parent),
+        detail = 'parent, control, every and time_zone define where partition edges lie; existing partitions depend on them.',
+        hint = 'Call tide.unmanage() and tide.manage() again with the new settings.';
+    end if;
+  end if;
+  if new.premake is null or new.premake not between 1 and 1000 then
+    raise exception using errcode = '22023',
+      message = format('premake %s for %s is out of range', coalesce(new.premake::text, 'NULL'), new.parent),
+      detail = 'premake is the number of partitions kept ready ahead of now.',
+      hint = 'Use a value between 1 and 1000.';
+  end if;
+  if new.on_expire is null or new.on_expire not in ('drop', 'detach', 'archive') then
+    raise exception using errcode = '22023',
+      message = format('on_expire %L for %s is not known', new.on_expire, new.parent),
+      hint = 'Use ''drop'', ''detach'' or ''archive''.';
+  end if;
+  if new.enabled is null or new.default_partition is null then
+    raise exception using errcode = '22023',
+      message = format('enabled and default_partition of %s must not be NULL', new.parent),
+      hint = 'Use true or false.';
+  end if;
+  if new.lock_timeout is null or new.lock_timeout < interval '1 millisecond' or new.lock_timeout > interval '1 minute' then
+    raise exception using errcode = '22023',
+      message = format('lock_timeout %s for %s is out of range', coalesce(new.lock_timeout::text, 'NULL'), new.parent),
+      detail = 'Maintenance waits at most this long for a lock before it retries (Rule 2).',
+      hint = 'Use an interval between 1 millisecond and 1 minute, e.g. ''100 milliseconds''.';
+  end if;
+  if new.lock_retries is null or new.lock_retries not between 0 and 100 then
+    raise exception using errcode = '22023',
+      message = format('lock_retries %s for %s is out of range', coalesce(new.lock_retries::text, 'NULL'), new.parent),
+      hint = 'Use a value between 0 and 100.';
+  end if;
+  if new.detach_schema is not null and not exists (select from pg_namespace where nspname = new.detach_schema) then
+    raise exception using errcode = '3F000',
+      message = format('detach_schema %I for %s does not exist', new.detach_schema, new.parent),
+      hint = 'Create the schema first, or set detach_schema to NULL.';
+  end if;
+  if new.keep is null then
+    new.keep_interval := null; new.keep_int := null;
+  elsif tg_op = 'INSERT' or new.keep is distinct from old.keep
+        or new.keep_interval is distinct from old.keep_interval or new.keep_int is distinct from old.keep_int then
+    select * into parsed from _tide.parse_control_value(new.keep, new.control_type, 'keep', new.every_interval, new.every_int);
+    new.keep_interval := parsed.as_interval; new.keep_int := parsed.as_int;
+  end if;
+  new.updated_at := now();
+  return new;
+end
+$fn$;
+
+comment on function _tide.check_managed_table() is
+  'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries on every write to _tide.managed_tables.';
+
+drop trigger if exists managed_tables_check on _tide.managed_tables;
+create trigger managed_tables_check before insert or update on _tide.managed_tables
+  for each row execute function _tide.check_managed_table();

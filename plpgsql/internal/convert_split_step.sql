@@ -1,0 +1,145 @@
+-- One committed step of tide.split_legacy. The state lives in the catalog (the legacy partition's
+-- bounds, its tide_legacy_next CHECK, the standalone table of the slice being filled), so a step
+-- killed at any point is simply taken up again by the next one: nothing is lost or copied twice.
+
+create or replace function _tide.convert_split_step(parent regclass, batch_rows integer, as_of timestamptz default now())
+returns table (action text, rows bigint, rows_left bigint, done boolean)
+language plpgsql volatile
+set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+set intervalstyle = 'postgres'
+as $fn$
+declare
+  mt       _tide.managed_tables := _tide.load_managed_table(parent);
+  lg       _tide.legacy;
+  lo       text;
+  hi       text;
+  a        bigint;
+  b        bigint;
+  b_txt    text;
+  sname    name;
+  slice    regclass;
+  expired  boolean;
+  cols     text;
+  n        bigint;
+  nxt      record;
+  lt       text := (extract(epoch from mt.lock_timeout) * 1000)::bigint::text;
+begin
+  select * into lg from _tide.legacy l where l.parent = split_step.parent for update;
+  if not found or lg.state = 'split' then
+    raise exception using errcode = '55000',
+      message = format('table %s has no legacy partition to split', parent),
+      detail = case when found then 'Its legacy partition was split already.' else 'It was not converted by tide.convert.' end,
+      hint = 'Nothing to do.';
+  end if;
+  if batch_rows is null or batch_rows < 1 then
+    raise exception using errcode = '22023',
+      message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
+      hint = 'Use e.g. 10000.';
+  end if;
+  select pb.lower_bound, pb.upper_bound into lo, hi from _tide.partition_bounds(lg.legacy) pb;
+  a := _tide.key_position(mt, lo);
+  b := _tide.grid_next(mt, a);
+  b_txt := _tide.position_bound(mt, b);
+  if lg.state = 'attached' then
+    execute format('select count(*) from %s', lg.legacy) into n;
+    update _tide.legacy l set state = 'splitting', split_started_at = clock_timestamp(), split_rows_total = n
+     where l.parent = split_step.parent;
+    lg.split_rows_total := n;
+  end if;
+
+  -- the last interval: the legacy table IS its partition; rename it and stop
+  if b >= _tide.key_position(mt, hi) then
+    sname := _tide.partition_name(mt, a);
+    perform set_config('lock_timeout', lt, true);
+    perform _tide.execute_with_retry(format('alter table %s rename to %I', lg.legacy, sname), mt.lock_retries);
+    perform _tide.execute_with_retry(format('alter table %s drop constraint if exists tide_legacy_lower, '
+      'drop constraint if exists tide_legacy_upper, drop constraint if exists tide_legacy_next', lg.legacy), mt.lock_retries);
+    execute format('select count(*) from %s', lg.legacy) into n;
+    update _tide.legacy l set state = 'split', split_finished_at = clock_timestamp(), legacy_name = sname
+     where l.parent = split_step.parent;
+    return query select format('renamed legacy partition to %I (last interval)', sname), 0::bigint, 0::bigint, true;
+    return;
+  end if;
+
+  expired := mt.keep_interval is not null
+             and _tide.position_bound(mt, b)::timestamptz <= as_of - mt.keep_interval;
+  -- integer keys: an interval is expired when it ends keep before the greatest key in the table
+  if mt.keep_int is not null then
+    execute format('select max(%I)::text from %s', mt.control, parent) into cols;
+    expired := cols is not null and b <= cols::bigint - mt.keep_int;
+  end if;
+  expired := coalesce(expired, false) and mt.on_expire = 'drop';
+
+  sname := _tide.partition_name(mt, a);
+  slice := to_regclass(format('%I.%I', mt.parent_schema, sname));
+
+  -- phase 3: the CHECK proving the legacy table starts at b is valid: move the boundary
+  select c.conname, c.convalidated into nxt from pg_constraint c where c.conrelid = lg.legacy and c.conname = 'tide_legacy_next';
+  if found and nxt.convalidated then
+    perform set_config('lock_timeout', lt, true);
+    perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', parent), mt.lock_retries);
+    execute format('alter table %s detach partition %s', parent, lg.legacy);
+    execute format('alter table %s drop constraint tide_legacy_lower', lg.legacy);
+    execute format('alter table %s rename constraint tide_legacy_next to tide_legacy_lower', lg.legacy);
+    execute format('alter table %s attach partition %s for values from (%L) to (%L)', parent, lg.legacy, b_txt, hi);
+    if slice is not null then
+      execute format('alter table %s attach partition %s for values from (%L) to (%L)', parent, slice, lo, b_txt);
+      execute format('alter table %s drop constraint if exists tide_legacy_slice', slice);
+    end if;
+    perform set_config('lock_timeout', '0', true);
+    return query select format('legacy partition now starts at %s%s', b_txt,
+                               case when slice is not null then format('; attached %s', slice) else '' end),
+                        0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+    return;
+  end if;
+  -- phase 2: validate (reads the legacy table under SHARE UPDATE EXCLUSIVE; writes continue),
+  -- and prove the slice table's bounds while nobody can see it
+  if found then
+    execute format('alter table %s validate constraint tide_legacy_next', lg.legacy);
+    if slice is not null and not exists (select from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
+      execute format('alter table %s add constraint tide_legacy_slice check (%I >= %L and %I < %L)',
+                     slice, mt.control, lo, mt.control, b_txt);
+    end if;
+    return query select format('validated that %s holds nothing before %s', lg.legacy, b_txt),
+                        0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+    return;
+  end if;
+
+  -- phase 1: move one batch, oldest interval first
+  if not expired and slice is null then
+    slice := _tide.create_partition_table(mt, sname);
+  end if;
+  if expired then
+    execute format('delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s))',
+                   lg.legacy, mt.control, lo, b_txt, batch_rows);
+    get diagnostics n = row_count;
+    update _tide.legacy l set rows_expired = l.rows_expired + n where l.parent = split_step.parent;
+    lg.rows_expired := lg.rows_expired + n;
+  else
+    select string_agg(quote_ident(att.attname), ', ' order by att.attnum) into cols
+      from pg_attribute att where att.attrelid = parent and att.attnum > 0 and not att.attisdropped and att.attgenerated = '';
+    execute format('with moved as (delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s)) returning %6$s) '
+                   'insert into %7$s (%6$s) overriding system value select %6$s from moved',
+                   lg.legacy, mt.control, lo, b_txt, batch_rows, cols, slice);
+    get diagnostics n = row_count;
+    update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = split_step.parent;
+    lg.rows_moved := lg.rows_moved + n;
+  end if;
+  if n = 0 then
+    -- the interval is empty in the legacy table: add the CHECK that will move its lower bound
+    perform set_config('lock_timeout', lt, true);
+    perform _tide.execute_with_retry(format('alter table %s add constraint tide_legacy_next check (%I >= %L) not valid',
+                                            lg.legacy, mt.control, b_txt), mt.lock_retries);
+    perform set_config('lock_timeout', '0', true);
+    return query select format('interval %s .. %s emptied; CHECK added', lo, b_txt), 0::bigint,
+                        greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+    return;
+  end if;
+  return query select format('%s %s rows of %s .. %s', case when expired then 'deleted (expired)' else 'moved' end, n, lo, b_txt),
+                      n, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+end
+$fn$;
+
+comment on function _tide.convert_split_step(regclass, integer, timestamptz) is
+  'One step of tide.split_legacy (one batch moved, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried).';

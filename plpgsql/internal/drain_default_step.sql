@@ -1,0 +1,56 @@
+-- One transaction's worth of tide.drain_default: creates partitions for the oldest ranges that have
+-- rows in the default partition (moving those rows) until about batch_rows rows have moved.
+
+create or replace function _tide.drain_default_step(parent regclass, batch_rows integer)
+returns bigint
+language plpgsql
+set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+as $fn$
+declare
+  mt      _tide.managed_tables := _tide.load_managed_table(parent);
+  dflt    regclass;
+  v       text;
+  pos     bigint;
+  slot    record;
+  made    record;
+  moved   bigint := 0;
+  old_lt  text := current_setting('lock_timeout');
+begin
+  if batch_rows is null or batch_rows < 1 then
+    raise exception using errcode = '22023',
+      message = format('batch_rows %s for %s must be positive', coalesce(batch_rows::text, 'NULL'), parent),
+      hint = 'Use e.g. 10000.';
+  end if;
+  select l.partition into dflt from _tide.list_partitions(mt) l where l.is_default;
+  if dflt is null then
+    return 0;
+  end if;
+  if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
+    raise exception using errcode = '55P03',
+      message = format('table %s is being maintained by another session', parent),
+      hint = 'Try again when that maintenance has finished.';
+  end if;
+  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  loop
+    execute format('select min(%I)::text from only %s', mt.control, dflt) into v;
+    exit when v is null;
+    pos := _tide.grid_floor(mt, _tide.key_position(mt, v));
+    select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, pos, _tide.grid_next(mt, pos)) s;
+    if slot.lower_pos is distinct from pos then
+      raise exception using errcode = 'TD002',
+        message = format('rows of %s in its default partition %s belong to a range no grid partition can hold', parent, dflt),
+        detail = format('The smallest key there is %s.', v),
+        hint = 'Check the partitions around that value.';
+    end if;
+    select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos);
+    moved := moved + made.rows_moved;
+    exit when moved >= batch_rows;
+  end loop;
+  perform set_config('lock_timeout', old_lt, true);
+  return moved;
+end
+$fn$;
+
+comment on function _tide.drain_default_step(regclass, integer) is
+  'Moves rows out of a managed table''s default partition by creating their partitions, until about batch_rows rows moved; returns the count.';

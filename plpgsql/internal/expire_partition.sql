@@ -1,0 +1,48 @@
+-- Retention for one expired partition: drop it, or detach it (renamed <name>_detached, or moved to
+-- the table's detach_schema) and record it, or detach it for the archiver. Plain DROP/DETACH take
+-- ACCESS EXCLUSIVE on the parent briefly, under the caller's lock_timeout.
+
+create or replace function _tide.expire_partition(mt _tide.managed_tables, partition regclass, lower_bound text, upper_bound text, run_id bigint default null)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  started  timestamptz := clock_timestamp();
+  old_name text := partition::text;
+  rel      name;
+  head     text;
+begin
+  if mt.on_expire = 'drop' then
+    perform _tide.execute_with_retry(format('drop table %s', partition), mt.lock_retries);
+    perform _tide.log_action(run_id, mt.parent, 'drop', old_name, 'ok', null, started,
+                             detail => format('range [%s, %s)', coalesce(lower_bound, 'MINVALUE'), upper_bound));
+    return;
+  end if;
+
+  perform _tide.execute_with_retry(format('alter table %s detach partition %s', mt.parent, partition), mt.lock_retries);
+  if mt.detach_schema is not null then
+    execute format('alter table %s set schema %I', partition, mt.detach_schema);
+  else
+    select c.relname into rel from pg_class c where c.oid = partition;
+    head := rel;
+    while octet_length(head || '_detached') > 63 loop
+      head := left(head, length(head) - 1);
+    end loop;
+    execute format('alter table %s rename to %I', partition, head || '_detached');
+  end if;
+  insert into _tide.detached (partition, parent_oid, parent, lower_bound, upper_bound, reason)
+  values (partition, mt.parent, mt.parent::text, lower_bound, upper_bound,
+          case when mt.on_expire = 'archive' then 'archive' else 'retention' end);
+  if mt.on_expire = 'archive' then
+    -- the archive queue is another component's; called dynamically so this file loads without it
+    execute 'select _tide.enqueue_archive($1, $2, $3, $4)' using mt.parent, partition, lower_bound, upper_bound;
+  end if;
+  perform _tide.log_action(run_id, mt.parent, case when mt.on_expire = 'archive' then 'archive' else 'detach' end,
+                           partition::text, 'ok', null, started,
+                           detail => format('was %s, range [%s, %s)', old_name, coalesce(lower_bound, 'MINVALUE'), upper_bound));
+end
+$fn$;
+
+comment on function _tide.expire_partition(_tide.managed_tables, regclass, text, text, bigint) is
+  'Applies on_expire (drop, detach, archive) to one expired partition under lock_timeout with retries; logs it.';

@@ -1,0 +1,115 @@
+-- One managed table's maintenance in the caller's transaction: create partitions through as_of +
+-- premake intervals (moving default rows in their way), ensure the default partition, apply
+-- retention. Lock waits are bounded (Rule 2): on timeout the table is left and 'lock_timeout' logged.
+
+create or replace function _tide.maintain_table(
+  parent regclass, as_of timestamptz default now(), run_id bigint default null,
+  out outcome text, out partitions_created integer, out rows_moved bigint, out partitions_expired integer, out message text)
+language plpgsql
+set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+as $fn$
+declare
+  mt        _tide.managed_tables;
+  started   timestamptz := clock_timestamp();
+  old_lt    text := current_setting('lock_timeout');
+  now_pos   bigint;
+  from_pos  bigint;
+  thru_pos  bigint;
+  slot      record;
+  made      record;
+  p         record;
+  cutoff    bigint;
+  i         integer;
+  st        text;
+  msg       text;
+begin
+  outcome := 'ok'; partitions_created := 0; rows_moved := 0; partitions_expired := 0;
+  mt := _tide.load_managed_table(parent);
+  if not mt.enabled then
+    outcome := 'skipped'; message := 'maintenance is disabled for this table (tide.config.enabled)';
+    perform _tide.log_action(run_id, parent, 'maintain', null, 'skipped', null, started, message => message);
+    return;
+  end if;
+  if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
+    outcome := 'busy'; message := 'another session is maintaining this table';
+    perform _tide.log_action(run_id, parent, 'maintain', null, 'busy', null, started, message => message);
+    return;
+  end if;
+  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+
+  <<work>>
+  begin
+    -- the default partition first, so rows of missing ranges have somewhere to go
+    if mt.default_partition and not exists (select from _tide.list_partitions(mt) l where l.is_default) then
+      begin
+        perform _tide.create_default_partition(mt, run_id);
+      exception when lock_not_available then
+        get stacked diagnostics msg = message_text;
+        outcome := 'lock_timeout'; message := msg;
+        perform _tide.log_action(run_id, parent, 'create_default', null, 'lock_timeout', null, started, '55P03', msg);
+        exit work;
+      end;
+    end if;
+
+    -- create ahead: from the grid cell holding as_of (or the oldest partition, to fill gaps)
+    now_pos := _tide.current_position(mt, as_of);
+    from_pos := _tide.grid_floor(mt, now_pos);
+    select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos
+      from _tide.list_partitions(mt) l where not l.is_default;
+    thru_pos := _tide.grid_floor(mt, now_pos);
+    for i in 0 .. mt.premake loop
+      thru_pos := _tide.grid_next(mt, thru_pos);
+    end loop;
+    loop
+      select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, from_pos, thru_pos) s;
+      exit when slot.lower_pos is null;
+      begin
+        select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
+        partitions_created := partitions_created + 1;
+        rows_moved := rows_moved + made.rows_moved;
+      exception when lock_not_available then
+        get stacked diagnostics msg = message_text;
+        outcome := 'lock_timeout'; message := msg;
+        perform _tide.log_action(run_id, parent, 'create', _tide.partition_name(mt, slot.lower_pos)::text,
+                                 'lock_timeout', null, started, '55P03', msg,
+                                 format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout));
+        exit work;
+      end;
+      from_pos := slot.upper_pos;
+    end loop;
+
+    -- retention: a partition expires only when all of its range is older than as_of - keep
+    if mt.keep_interval is not null then
+      cutoff := _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
+    elsif mt.keep_int is not null then
+      cutoff := now_pos - mt.keep_int;
+    end if;
+    if cutoff is not null then
+      for p in select l.* from _tide.list_partitions(mt) l
+                where not l.is_default and l.upper_pos is not null and l.upper_pos <= cutoff
+                order by l.lower_pos nulls first loop
+        begin
+          perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);
+          partitions_expired := partitions_expired + 1;
+        exception when lock_not_available then
+          get stacked diagnostics msg = message_text;
+          outcome := 'lock_timeout'; message := msg;
+          perform _tide.log_action(run_id, parent, mt.on_expire, p.partition::text, 'lock_timeout', null, started, '55P03', msg,
+                                   format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout));
+          exit work;
+        end;
+      end loop;
+    end if;
+  end;
+
+  perform set_config('lock_timeout', old_lt, true);
+  if outcome = 'ok' then
+    message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired);
+  end if;
+  perform _tide.log_action(run_id, parent, 'maintain', null, outcome, rows_moved, started, message => message);
+end
+$fn$;
+
+comment on function _tide.maintain_table(regclass, timestamptz, bigint) is
+  'One table''s maintenance in the caller''s transaction (no COMMIT): create ahead, move default rows, retention; logs every action. Locks the parent only under its lock_timeout.';

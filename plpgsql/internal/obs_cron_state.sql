@@ -1,0 +1,41 @@
+-- What pg_cron knows about pgtide's job in this database, read without failing when pg_cron is not
+-- loaded, or its schema lives in another database (cron.database_name), or we may not read it.
+
+create or replace function _tide.obs_cron_state(
+  out cron_loaded boolean, out cron_database text, out cron_visible boolean,
+  out job_name text, out jobid bigint, out schedule text, out active boolean,
+  out last_status text, out last_start timestamptz, out last_end timestamptz, out last_message text,
+  out last_failed_at timestamptz, out last_failed_message text)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $fn$
+begin
+  job_name := coalesce((select value from _tide.settings where name = 'cron_job_name'), 'pgtide-maintenance');
+  cron_database := current_setting('cron.database_name', true);
+  cron_loaded := cron_database is not null;
+  cron_visible := to_regclass('cron.job') is not null
+                  and has_table_privilege('cron.job', 'select')
+                  and has_table_privilege('cron.job_run_details', 'select');
+  if not cron_visible then
+    return;
+  end if;
+  execute $q$select j.jobid, j.schedule, j.active from cron.job j
+              where j.jobname = $1 and j.database = current_database()
+              order by j.jobid desc limit 1$q$
+     into jobid, schedule, active using job_name;
+  if jobid is null then
+    return;
+  end if;
+  execute $q$select d.status, d.start_time, d.end_time, d.return_message from cron.job_run_details d
+              where d.jobid = $1 and d.status in ('succeeded', 'failed')
+              order by d.start_time desc nulls last, d.runid desc limit 1$q$
+     into last_status, last_start, last_end, last_message using jobid;
+  if last_status = 'failed' then
+    last_failed_at := last_start;
+    last_failed_message := last_message;
+  end if;
+end
+$fn$;
+
+comment on function _tide.obs_cron_state() is
+  'pgtide''s pg_cron job as seen from this database: whether pg_cron is loaded and its schema visible here, the job, its schedule and its latest finished run. Reads cron.job and cron.job_run_details only; never fails when they are absent.';

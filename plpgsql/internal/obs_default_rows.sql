@@ -1,0 +1,22 @@
+-- Rows in a default partition for tide.tables and tide.health: exact up to a cap (a bounded read that
+-- stops at cap + 1 rows), NULL above it, and NULL rather than a wait when DDL holds the partition.
+
+create or replace function _tide.obs_default_rows(default_partition regclass, cap bigint default 10000)
+returns bigint
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+set lock_timeout = '200ms'
+as $fn$
+declare
+  n bigint;
+begin
+  execute format('select count(*) from (select from only %s limit $1) s', default_partition::text)
+     into n using cap + 1;
+  return case when n > cap then null else n end;
+exception when lock_not_available then
+  return null;  -- the caller falls back to the estimate
+end
+$fn$;
+
+comment on function _tide.obs_default_rows(regclass, bigint) is
+  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition.';
