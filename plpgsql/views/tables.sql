@@ -1,0 +1,7 @@
+-- One row per managed table: settings, coverage, default rows, size, growth, last run, next action.
+
+create or replace view tide.tables as
+  select * from _tide.obs_tables(now());
+
+comment on view tide.tables is
+  'One row per managed table: table_state (ok / missing / not_partitioned), settings, partitions, detached partitions, oldest and newest bound, current partition, covered_until (writes up to this key have a partition) and partitions_ahead, rows in the default (exact up to 10,000, else the estimate), total bytes (catalog estimate), bytes and rows per interval (mean of the last 3 complete partitions), partitions due for retention, last maintenance (time, outcome, message, last success, failures in a row), and the next action with its due time. Takes ACCESS SHARE on each default partition for a bounded count.';
