@@ -10,15 +10,15 @@ declare
   t0       timestamptz := pg_catalog.clock_timestamp();
   moved    bigint := 0;
   rate     numeric;
-  last_note timestamptz := '-infinity';
+  last_note timestamptz;
 begin
   loop
     select * into st from _tide.convert_split_step(parent, batch_rows, pg_catalog.now());
     commit;
     moved := moved + st.rows;
     rate := moved / greatest(extract(epoch from pg_catalog.clock_timestamp() - t0), 0.001);
-    if st.rows = 0 or st.done or pg_catalog.clock_timestamp() - last_note > interval '2 seconds' then
-      raise notice 'pgtide: split % — % (moved % rows, % left, % rows/s, ETA %)',
+    if st.rows = 0 or st.done or last_note is null or pg_catalog.clock_timestamp() - last_note > interval '2 seconds' then
+      raise notice 'pgtide: split % — % (% rows done, % left, % rows/s, ETA %)',
         parent, st.action, moved, st.rows_left, round(rate),
         case when rate > 0 then pg_catalog.make_interval(secs => round(st.rows_left / rate)) end;
       last_note := pg_catalog.clock_timestamp();

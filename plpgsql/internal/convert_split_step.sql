@@ -25,7 +25,7 @@ declare
   nxt      record;
   lt       text := (extract(epoch from mt.lock_timeout) * 1000)::bigint::text;
 begin
-  select * into lg from _tide.legacy l where l.parent = split_step.parent for update;
+  select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;
   if not found or lg.state = 'split' then
     raise exception using errcode = '55000',
       message = format('table %s has no legacy partition to split', parent),
@@ -44,7 +44,7 @@ begin
   if lg.state = 'attached' then
     execute format('select count(*) from %s', lg.legacy) into n;
     update _tide.legacy l set state = 'splitting', split_started_at = clock_timestamp(), split_rows_total = n
-     where l.parent = split_step.parent;
+     where l.parent = convert_split_step.parent;
     lg.split_rows_total := n;
   end if;
 
@@ -57,7 +57,7 @@ begin
       'drop constraint if exists tide_legacy_upper, drop constraint if exists tide_legacy_next', lg.legacy), mt.lock_retries);
     execute format('select count(*) from %s', lg.legacy) into n;
     update _tide.legacy l set state = 'split', split_finished_at = clock_timestamp(), legacy_name = sname
-     where l.parent = split_step.parent;
+     where l.parent = convert_split_step.parent;
     return query select format('renamed legacy partition to %I (last interval)', sname), 0::bigint, 0::bigint, true;
     return;
   end if;
@@ -114,7 +114,7 @@ begin
     execute format('delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s))',
                    lg.legacy, mt.control, lo, b_txt, batch_rows);
     get diagnostics n = row_count;
-    update _tide.legacy l set rows_expired = l.rows_expired + n where l.parent = split_step.parent;
+    update _tide.legacy l set rows_expired = l.rows_expired + n where l.parent = convert_split_step.parent;
     lg.rows_expired := lg.rows_expired + n;
   else
     select string_agg(quote_ident(att.attname), ', ' order by att.attnum) into cols
@@ -123,7 +123,7 @@ begin
                    'insert into %7$s (%6$s) overriding system value select %6$s from moved',
                    lg.legacy, mt.control, lo, b_txt, batch_rows, cols, slice);
     get diagnostics n = row_count;
-    update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = split_step.parent;
+    update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = convert_split_step.parent;
     lg.rows_moved := lg.rows_moved + n;
   end if;
   if n = 0 then
