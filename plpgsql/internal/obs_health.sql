@@ -1,0 +1,173 @@
+-- Every problem pgtide can see, one row each, as of AS_OF: each with a severity, a one-line detail
+-- and a hint naming the command that fixes it. Empty when all is well. Backs tide.health.
+
+create or replace function _tide.obs_health(as_of timestamptz default now())
+returns table (parent text, "check" text, severity text, detail text, hint text)
+language sql stable
+set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+set intervalstyle = 'postgres'
+as $fn$
+  with t as materialized (
+    select x.*, format('%I.%I', x.parent_schema, x.parent_name) as qname from _tide.obs_tables(as_of) x
+  ),
+  cron as materialized (
+    select c.*,
+           _tide.obs_cron_period(coalesce(c.schedule,
+             (select value from _tide.settings where name = 'cron_schedule'), '*/10 * * * *')) as period
+      from _tide.obs_cron_state() c
+  ),
+  s as (
+    select coalesce((select value::numeric from _tide.settings where name = 'oversized_partition_factor'), 10) as factor,
+           coalesce((select value::bigint from _tide.settings where name = 'oversized_partition_min_bytes'), 67108864) as min_bytes
+  ),
+  p as materialized (
+    select x.* from _tide.obs_partitions() x
+  )
+  -- a managed table that was dropped, or replaced by a table that is not partitioned
+  select t.qname, 'table_missing', 'critical',
+         case when t.table_state = 'missing' then format('managed table %s no longer exists', t.qname)
+              else format('managed table %s is no longer a partitioned table', t.qname) end,
+         format('select tide.unmanage(%L::regclass);  -- forget it (oid %s)', t.parent::oid, t.parent::oid)
+    from t where t.table_state <> 'ok'
+
+  union all
+  -- too few partitions ahead of now: inserts will soon land in the default, or fail
+  select t.qname, 'missing_partitions',
+         case when t.current_partition is null or t.partitions_ahead = 0 then 'critical' else 'warning' end,
+         case when t.current_partition is null
+                then format('%s has no partition for the current key; writes go to %s', t.qname,
+                            case when t.default_partition then 'the default partition' else 'nowhere (they fail)' end)
+              else format('%s is covered until %s: %s partition(s) ahead, premake is %s',
+                          t.qname, t.covered_until, t.partitions_ahead, t.premake) end,
+         format('CALL tide.run_maintenance(%L);', t.qname)
+    from t where t.table_state = 'ok' and t.enabled and (t.current_partition is null or t.partitions_ahead < t.premake)
+
+  union all
+  -- rows that landed in the default partition block future partitions and are never pruned
+  select t.qname, 'default_rows', 'warning',
+         format('%s has %s%s row(s) in its default partition', t.qname,
+                case when t.default_rows_exact then '' else '~' end, t.default_rows),
+         format('CALL tide.drain_default(%L);', t.qname)
+    from t where t.table_state = 'ok' and coalesce(t.default_rows, 0) > 0
+
+  union all
+  -- retention due for longer than two schedule periods (one hour at least)
+  select t.qname, 'retention_overdue', 'warning',
+         format('%s has %s partition(s) older than keep = %s (oldest ends %s) still attached',
+                t.qname, t.expired_partitions, t.keep, t.oldest_expired_upper),
+         format('CALL tide.run_maintenance(%L);', t.qname)
+    from t cross join cron
+   where t.table_state = 'ok' and t.enabled and t.expired_partitions > 0
+     and (t.control_type in ('integer'::regtype, 'bigint'::regtype)
+          or (select _tide.local_position(m, (as_of at time zone m.time_zone) - m.keep_interval
+                                              - greatest(2 * cron.period, interval '1 hour'))
+                from _tide.managed_tables m where m.parent = t.parent)
+             >= _tide.key_position((select m from _tide.managed_tables m where m.parent = t.parent), t.oldest_expired_upper))
+
+  union all
+  -- the last maintenance of the table failed
+  select t.qname, 'maintenance_failing',
+         case when t.last_outcome = 'error' or t.failures_in_a_row >= 3 then 'critical' else 'warning' end,
+         format('last maintenance of %s at %s: %s (%s failure(s) in a row): %s', t.qname,
+                date_trunc('second', t.last_run_at), t.last_outcome, t.failures_in_a_row, coalesce(t.last_message, '')),
+         format('select * from tide.maintenance_log where parent = %L order by logged_at desc limit 20;  -- then CALL tide.run_maintenance(%L);',
+                t.qname, t.qname)
+    from t where t.last_outcome in ('error', 'lock_timeout')
+
+  union all
+  -- scheduled, but the table has not been maintained for twice the schedule
+  select t.qname, 'maintenance_stale', 'warning',
+         case when t.last_run_at is null
+                then format('%s has never been maintained (managed since %s, schedule every %s)', t.qname,
+                            date_trunc('second', (select m.created_at from _tide.managed_tables m where m.parent = t.parent)), cron.period)
+              else format('%s was last maintained at %s, more than twice its schedule (%s) ago', t.qname,
+                          date_trunc('second', t.last_run_at), cron.period) end,
+         format('CALL tide.run_maintenance(%L);  -- and check the job: select * from tide.health where "check" like ''cron%%'';', t.qname)
+    from t cross join cron
+   where t.table_state = 'ok' and t.enabled
+     and coalesce(t.last_run_at, (select m.created_at from _tide.managed_tables m where m.parent = t.parent))
+         < as_of - 2 * cron.period
+     and not (cron.cron_visible and cron.jobid is null)
+
+  union all
+  -- nothing will run maintenance
+  select null::text, 'not_scheduled', 'warning',
+         case when not cron.cron_loaded
+                then 'pg_cron is not loaded in this server, so nothing runs tide.run_maintenance() on a schedule'
+              when cron.cron_visible and cron.jobid is null
+                then format('no pg_cron job %s runs tide.run_maintenance() in database %s', cron.job_name, current_database())
+              when cron.cron_visible
+                then format('pg_cron job %s (jobid %s) is inactive', cron.job_name, cron.jobid)
+              else format('pg_cron lives in database %s, so its job cannot be seen from here, and no maintenance ran in the last %s',
+                          cron.cron_database, 2 * cron.period) end,
+         case when not cron.cron_loaded
+                then 'Add pg_cron to shared_preload_libraries (or call CALL tide.run_maintenance() from another scheduler)'
+              else 'select tide.schedule();' end
+    from cron
+   where exists (select from _tide.managed_tables m where m.enabled)
+     and (not cron.cron_loaded
+          or (cron.cron_visible and (cron.jobid is null or not cron.active))
+          or (not cron.cron_visible
+              and not exists (select from _tide.runs r where r.started_at >= as_of - 2 * cron.period)))
+
+  union all
+  -- the latest finished run of our pg_cron job failed
+  select null::text, 'cron_run_failed', 'critical',
+         format('pg_cron job %s (jobid %s) failed at %s: %s', cron.job_name, cron.jobid,
+                date_trunc('second', cron.last_failed_at), coalesce(cron.last_failed_message, '')),
+         format('select * from cron.job_run_details where jobid = %s order by start_time desc limit 5;  -- fix the cause, then CALL tide.run_maintenance();',
+                cron.jobid)
+    from cron where cron.last_failed_at is not null
+
+  union all
+  -- one partition far larger than its siblings (skewed data, or rows of a wrong key)
+  select format('%I.%I', m.parent_schema, m.parent_name), 'oversized_partition', 'warning',
+         format('%s is %s, %s× the median of its %s siblings (%s)', x.partition, pg_size_pretty(x.total_bytes),
+                round((x.total_bytes / x.median)::numeric, 1), x.siblings, pg_size_pretty(x.median::bigint)),
+         format('select * from tide.partitions where partition = %L::regclass;  -- then see tide.recommendations', x.partition)
+    from (select q.*, percentile_cont(0.5) within group (order by q2.total_bytes) as median, count(q2.*) as siblings
+            from p q join p q2 on q2.parent = q.parent and q2.partition <> q.partition
+                               and not q2.detached and q2.total_bytes > 0 and not q2.is_default
+           where not q.detached
+           group by q.parent, q.partition, q.partition_schema, q.partition_name, q.lower_bound, q.upper_bound,
+                    q.time_range, q.int_range, q.is_default, q.detached, q.detach_pending, q.row_estimate,
+                    q.table_bytes, q.toast_bytes, q.index_bytes, q.total_bytes, q.dead_tuples, q.last_vacuum,
+                    q.last_autovacuum, q.last_analyze, q.last_autoanalyze, q.seq_scans, q.idx_scans) x
+    join _tide.managed_tables m on m.parent = x.parent
+    cross join s
+   where x.siblings >= 3 and x.total_bytes >= s.min_bytes and x.total_bytes > s.factor * x.median
+
+  union all
+  -- DETACH PARTITION CONCURRENTLY interrupted half-way
+  select format('%I.%I', m.parent_schema, m.parent_name), 'detach_pending', 'warning',
+         format('partition %s of %s is half detached (DETACH CONCURRENTLY was interrupted)', x.partition, x.parent),
+         format('ALTER TABLE %s DETACH PARTITION %s FINALIZE;', x.parent, x.partition)
+    from p x join _tide.managed_tables m on m.parent = x.parent
+   where x.detach_pending
+
+  union all
+  -- a table named like one of our partitions that is attached nowhere and that pgtide does not keep:
+  -- left over by an interrupted creation
+  select format('%I.%I', m.parent_schema, m.parent_name), 'leftover_table', 'warning',
+         format('table %s looks like a half-built partition of %s (not attached, not kept by pgtide)',
+                c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name)),
+         format('CALL tide.run_maintenance(%L);  -- reuses or removes it; if it holds data of yours: ALTER TABLE %s RENAME TO …',
+                format('%I.%I', m.parent_schema, m.parent_name), c.oid::regclass)
+    from _tide.managed_tables m
+    join pg_class pc on pc.oid = m.parent::oid
+    join pg_class c on c.relnamespace = pc.relnamespace and c.relkind in ('r', 'p') and not c.relispartition
+                   and c.oid <> pc.oid
+                   and left(c.relname, length(m.parent_name) + 1) = m.parent_name || '_'
+                   and substr(c.relname, length(m.parent_name) + 2)
+                       ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'
+   where not exists (select from _tide.detached d where d.partition::oid = c.oid)
+     and not exists (select from _tide.archives a where a.partition::oid = c.oid and a.state <> 'dropped')
+
+  union all
+  -- archive queue: jobs waiting too long, failed jobs (defined with the archive queue)
+  select a.parent, a."check", a.severity, a.detail, a.hint from _tide.archive_problems(as_of) a
+$fn$;
+
+comment on function _tide.obs_health(timestamptz) is
+  'Every problem pgtide sees as of AS_OF: parent, check, severity (warning/critical), detail, hint. Backs tide.health.';
