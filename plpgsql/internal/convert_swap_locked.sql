@@ -60,7 +60,7 @@ begin
   for idx in select i.indexrelid::regclass as oid, c.relname from pg_index i join pg_class c on c.oid = i.indexrelid
               where i.indrelid = source order by c.relname loop
     tname := _tide.convert_short_name(idx.relname, '_legacy');
-    while exists (select from pg_class where relnamespace = nsp::regnamespace and pg_class.relname = tname) loop
+    while exists (select from pg_class where relnamespace = (select oid from pg_namespace where nspname = nsp) and pg_class.relname = tname) loop
       tname := _tide.convert_short_name(idx.relname, '_legacy' || (random() * 1000)::int);
     end loop;
     execute format('alter index %s rename to %I', idx.oid, tname);
