@@ -1,0 +1,110 @@
+-- The bad-input corpus: every call raises its documented SQLSTATE and leaves the catalog and
+-- pgtide's state exactly as they were (compared by a fingerprint before and after).
+
+create schema bad;
+
+create or replace function tests.engine_fingerprint() returns text language sql as $$
+  select md5(coalesce((select string_agg(c.oid::regclass::text || ':' || c.relkind::text || ':' || coalesce(pg_get_expr(c.relpartbound, c.oid), '')
+                                         || ':' || (select count(*) from pg_constraint k where k.conrelid = c.oid), ',' order by c.oid)
+                         from pg_class c where c.relnamespace = 'bad'::regnamespace), '')
+             || coalesce((select string_agg(m::text, ',' order by m.parent) from _tide.managed_tables m), '')
+             || (select count(*) from _tide.log)::text || (select count(*) from _tide.detached)::text) $$;
+
+create or replace function tests.engine_bad(call text, code text, what text) returns setof text language plpgsql as $$
+declare before text := tests.engine_fingerprint();
+begin
+  return next throws_ok(call, code, null, what);
+  return next is(tests.engine_fingerprint(), before, what || ' — and changes nothing');
+end $$;
+
+create table bad.plain (at timestamptz);
+create table bad.listed (at timestamptz) partition by list (at);
+create table bad.hashed (id int) partition by hash (id);
+create table bad.two (a int, b int) partition by range (a, b);
+create table bad.expr (at timestamptz) partition by range (date_trunc('day', at at time zone 'UTC'));
+create table bad.txt (k text) partition by range (k);
+create table bad.num (k numeric) partition by range (k);
+create table bad.ok (at timestamptz not null, other int) partition by range (at);
+create table bad.okd (d date not null) partition by range (d);
+create table bad.oki (id bigint not null) partition by range (id);
+create table bad.offgrid (at timestamptz not null) partition by range (at);
+create table bad.offgrid_p1 partition of bad.offgrid for values from ('2031-01-15 00:00+00') to ('2031-02-15 00:00+00');
+create table bad.tomax (at timestamptz not null) partition by range (at);
+create table bad.tomax_p1 partition of bad.tomax for values from ('2031-01-01 00:00+00') to (maxvalue);
+create table bad.taken (at timestamptz not null) partition by range (at);
+create table bad.taken_2031_02 (x int);
+create view bad.v as select 1 as x;
+create table bad.managed (at timestamptz not null) partition by range (at);
+select count(*) from tide.manage('bad.managed', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+
+create or replace function tests.test_engine_bad_input_corpus() returns setof text language plpgsql as $$
+begin
+  return query select tests.engine_bad($q$select tide.manage('bad.plain', 'at', '1 month')$q$, '42809', 'a plain table is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.listed', 'at', '1 month')$q$, '42809', 'a LIST-partitioned table is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.hashed', 'id', '1000')$q$, '42809', 'a HASH-partitioned table is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.v', 'x', '1000')$q$, '42809', 'a view is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.two', 'a', '1000')$q$, '0A000', 'a multi-column key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.expr', 'at', '1 day')$q$, '0A000', 'an expression key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.txt', 'k', '1000')$q$, '0A000', 'a text key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.num', 'k', '1000')$q$, '0A000', 'a numeric key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'nope', '1 month')$q$, '42703', 'a missing column is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'other', '1 month')$q$, '22023', 'a column that is not the key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '15 minutes')$q$, '22023', 'an interval under an hour is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '2 years')$q$, '22023', 'an interval over a year is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month 2 days')$q$, '22023', 'a mixed interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '5 months')$q$, '22023', 'months that do not divide a year are refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '7 hours')$q$, '22023', 'hours that do not divide a day are refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', 'monthly')$q$, '22023', 'a word for an interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '-1 month')$q$, '22023', 'a negative interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '')$q$, '22023', 'an empty interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.okd', 'd', '6 hours')$q$, '22023', 'hours on a date key are refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.oki', 'id', '1 month')$q$, '22023', 'an interval on an integer key is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.oki', 'id', '0')$q$, '22023', 'a zero integer interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', premake => 0)$q$, '22023', 'premake 0 is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', premake => -3)$q$, '22023', 'a negative premake is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', premake => 1000000)$q$, '22023', 'an absurd premake is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', on_expire => 'shred')$q$, '22023', 'an unknown on_expire is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', keep => '45 days')$q$, '22023', 'keep that is not whole months is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 day', keep => '36 hours')$q$, '22023', 'keep that is not whole days is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.oki', 'id', '1000', keep => '1500')$q$, '22023', 'integer keep not a multiple of every is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', keep => 'forever')$q$, '22023', 'keep that is not an interval is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', time_zone => 'Mars/Olympus')$q$, '22023', 'an unknown time zone is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', 'at', '1 month', start_at => 'soon')$q$, '22023', 'a start_at that is not a time is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.managed', 'at', '1 month')$q$, '42710', 'managing a table twice is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.offgrid', 'at', '1 month')$q$, 'TD002', 'an existing partition off the grid is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.tomax', 'at', '1 month')$q$, 'TD002', 'an existing partition to MAXVALUE is refused');
+  return query select tests.engine_bad($q$select tide.manage('bad.taken', 'at', '1 month', start_at => '2031-01-01')$q$, '42P07', 'a partition name taken by an unrelated table is refused');
+  return query select tests.engine_bad($q$select _tide.maintain_table('bad.ok', '2031-01-01')$q$, 'TD001', 'maintenance of an unmanaged table is refused');
+  return query select tests.engine_bad($q$call tide.run_maintenance('bad.ok', '2031-01-01')$q$, 'TD001', 'run_maintenance of an unmanaged table is refused');
+  return query select tests.engine_bad($q$select tide.unmanage('bad.ok')$q$, 'TD001', 'unmanaging an unmanaged table is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.ok', '2031-05-01')$q$, 'TD001', 'create_partitions on an unmanaged table is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed', 'next year')$q$, '22023', 'a through that is not a time is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed', '2400-01-01')$q$, '22023', 'a through more than 1000 partitions away is refused');
+  return query select tests.engine_bad($q$update tide.config set premake = 0 where parent = 'bad.managed'::regclass$q$, '22023', 'config: premake 0 is refused');
+  return query select tests.engine_bad($q$update tide.config set keep = '10 days' where parent = 'bad.managed'::regclass$q$, '22023', 'config: keep not in months is refused');
+  return query select tests.engine_bad($q$update tide.config set on_expire = 'burn' where parent = 'bad.managed'::regclass$q$, '22023', 'config: unknown on_expire is refused');
+  return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
+  return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
+  return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
+  return query select tests.engine_bad($q$update tide.config set every = '1 day' where parent = 'bad.managed'::regclass$q$, '22023', 'config: changing the grid is refused');
+  return query select tests.engine_bad($q$update tide.config set detach_schema = 'no_such_schema' where parent = 'bad.managed'::regclass$q$, '3F000', 'config: a missing detach schema is refused');
+end $$;
+
+create or replace function tests.test_engine_bad_input_messages() returns setof text language plpgsql as $$
+declare st text; msg text; det text; hnt text;
+begin
+  begin
+    perform tide.manage('bad.ok', 'at', '15 minutes');
+  exception when others then
+    get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail, hnt = pg_exception_hint;
+  end;
+  return next is(st, '22023', 'a too-short interval raises 22023');
+  return next ok(msg like '%15 minutes%', 'the message names the value');
+  return next ok(hnt like '%1 hour%', 'the hint says what to use instead');
+  begin
+    perform tide.manage('bad.offgrid', 'at', '1 month');
+  exception when others then
+    get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail, hnt = pg_exception_hint;
+  end;
+  return next ok(msg like '%bad.offgrid_p1%' and det is not null and hnt is not null, 'an off-grid partition is named, with DETAIL and HINT');
+end $$;

@@ -1,0 +1,157 @@
+-- The engine's partition grid: every interval kind, every key type, names, month ends, leap days,
+-- DST in America/New_York and Europe/London, and independence from the session TimeZone.
+-- Fixed instants: start_at lies after the real clock, and maintenance gets as_of.
+
+create or replace function tests.engine_parts(p regclass) returns text[] language sql as $$
+  select array_agg(c.relname || ' ' || coalesce(b.lower_bound, '-') || ' ' || coalesce(b.upper_bound, '-') order by b.is_default, b.lower_bound)
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid, _tide.partition_bounds(i.inhrelid::regclass) b
+   where i.inhparent = p $$;
+
+create or replace function tests.test_engine_month_timestamptz() returns setof text language plpgsql as $$
+begin
+  create table ev (at timestamptz not null, v int) partition by range (at);
+  return next is((select count(*)::int from tide.manage('ev', 'at', '1 month', premake => 2, start_at => '2031-01-15')), 4,
+                 'manage creates the default partition plus the month holding start_at and 2 ahead');
+  return next is(tests.engine_parts('ev'), array[
+    'ev_2031_01 2031-01-01 00:00:00+00 2031-02-01 00:00:00+00',
+    'ev_2031_02 2031-02-01 00:00:00+00 2031-03-01 00:00:00+00',
+    'ev_2031_03 2031-03-01 00:00:00+00 2031-04-01 00:00:00+00',
+    'ev_default - -'], 'monthly partitions are named YYYY_MM and start at UTC midnight on the 1st');
+end $$;
+
+create or replace function tests.test_engine_month_new_york_local_midnight() returns setof text language plpgsql as $$
+begin
+  create table ny (at timestamptz not null) partition by range (at);
+  perform tide.manage('ny', 'at', '1 month', premake => 1, start_at => '2031-03-01', time_zone => 'America/New_York');
+  return next is(tests.engine_parts('ny'), array[
+    'ny_2031_03 2031-03-01 05:00:00+00 2031-04-01 04:00:00+00',
+    'ny_2031_04 2031-04-01 04:00:00+00 2031-05-01 04:00:00+00',
+    'ny_default - -'], 'months in America/New_York start at local midnight on both sides of the March DST change');
+end $$;
+
+create or replace function tests.test_engine_hour_new_york_spring_forward() returns setof text language plpgsql as $$
+begin
+  create table h (at timestamptz not null) partition by range (at);
+  perform tide.manage('h', 'at', '1 hour', premake => 3, start_at => '2031-03-09 01:00', time_zone => 'America/New_York', default_partition => false);
+  return next is(tests.engine_parts('h'), array[
+    'h_2031_03_09_0100 2031-03-09 06:00:00+00 2031-03-09 07:00:00+00',
+    'h_2031_03_09_0300 2031-03-09 07:00:00+00 2031-03-09 08:00:00+00',
+    'h_2031_03_09_0400 2031-03-09 08:00:00+00 2031-03-09 09:00:00+00',
+    'h_2031_03_09_0500 2031-03-09 09:00:00+00 2031-03-09 10:00:00+00'],
+    'the hour skipped by spring-forward gets no (empty) partition and the series stays contiguous');
+end $$;
+
+create or replace function tests.test_engine_hour_new_york_fall_back() returns setof text language plpgsql as $$
+begin
+  create table h (at timestamptz not null) partition by range (at);
+  perform tide.manage('h', 'at', '1 hour', premake => 2, start_at => '2031-11-02 00:00', time_zone => 'America/New_York', default_partition => false);
+  return next is(tests.engine_parts('h'), array[
+    'h_2031_11_02_0000 2031-11-02 04:00:00+00 2031-11-02 06:00:00+00',
+    'h_2031_11_02_0100 2031-11-02 06:00:00+00 2031-11-02 07:00:00+00',
+    'h_2031_11_02_0200 2031-11-02 07:00:00+00 2031-11-02 08:00:00+00'],
+    'the repeated hour of fall-back is covered without overlap (the 00:00 partition spans two real hours)');
+  insert into h values ('2031-11-02 05:30:00+00'), ('2031-11-02 06:30:00+00');
+  return next is((select count(*)::int from h), 2, 'both instants of the repeated 01:30 are routed to a partition');
+end $$;
+
+create or replace function tests.test_engine_day_london_dst() returns setof text language plpgsql as $$
+begin
+  create table d (at timestamptz not null) partition by range (at);
+  perform tide.manage('d', 'at', '1 day', premake => 1, start_at => '2031-03-30', time_zone => 'Europe/London', default_partition => false);
+  perform _tide.maintain_table('d', '2031-10-26 12:00+00');
+  return next is((select array_agg(lower_bound || ' ' || upper_bound order by lower_bound) from _tide.list_partitions(
+                   (select m from _tide.managed_tables m where parent = 'd'::regclass)) where lower_bound in
+                   ('2031-03-30 00:00:00+00', '2031-10-26 00:00:00+00', '2031-10-25 23:00:00+00')),
+                 array['2031-03-30 00:00:00+00 2031-03-30 23:00:00+00', '2031-10-25 23:00:00+00 2031-10-27 00:00:00+00'],
+                 'London days around both DST changes are 23 and 25 hours long, starting at local midnight');
+  return next ok(exists (select from pg_class where relname = 'd_2031_10_26'), 'day partitions are named YYYY_MM_DD');
+end $$;
+
+create or replace function tests.test_engine_week_iso_monday() returns setof text language plpgsql as $$
+begin
+  create table w (at timestamptz not null) partition by range (at);
+  perform tide.manage('w', 'at', '1 week', premake => 1, start_at => '2031-01-01', default_partition => false);
+  return next is(tests.engine_parts('w'), array[
+    'w_2031_w01 2030-12-30 00:00:00+00 2031-01-06 00:00:00+00',
+    'w_2031_w02 2031-01-06 00:00:00+00 2031-01-13 00:00:00+00'],
+    'weeks start on ISO Monday and are named IYYY_wIW (2031-01-01 is in ISO week 1 starting 2030-12-30)');
+end $$;
+
+create or replace function tests.test_engine_two_weeks() returns setof text language plpgsql as $$
+begin
+  create table w (at timestamptz not null) partition by range (at);
+  perform tide.manage('w', 'at', '2 weeks', premake => 1, start_at => '2031-01-01', default_partition => false);
+  return next is(tests.engine_parts('w'), array[
+    'w_2030_w52 2030-12-23 00:00:00+00 2031-01-06 00:00:00+00',
+    'w_2031_w02 2031-01-06 00:00:00+00 2031-01-20 00:00:00+00'],
+    'two-week partitions start on Mondays of a fixed fortnight grid');
+end $$;
+
+create or replace function tests.test_engine_quarter_and_year() returns setof text language plpgsql as $$
+begin
+  create table q (at timestamptz not null) partition by range (at);
+  create table y (at date not null) partition by range (at);
+  perform tide.manage('q', 'at', '3 months', premake => 1, start_at => '2031-05-20', default_partition => false);
+  perform tide.manage('y', 'at', '1 year', premake => 1, start_at => '2031-05-20', default_partition => false);
+  return next is(tests.engine_parts('q'), array[
+    'q_2031_q2 2031-04-01 00:00:00+00 2031-07-01 00:00:00+00',
+    'q_2031_q3 2031-07-01 00:00:00+00 2031-10-01 00:00:00+00'], 'quarters start in Jan/Apr/Jul/Oct and are named YYYY_qN');
+  return next is(tests.engine_parts('y'), array['y_2031 2031-01-01 2032-01-01', 'y_2032 2032-01-01 2033-01-01'],
+                 'yearly partitions of a date key are named YYYY');
+end $$;
+
+create or replace function tests.test_engine_six_hours_other_names() returns setof text language plpgsql as $$
+begin
+  create table s (at timestamp not null) partition by range (at);
+  perform tide.manage('s', 'at', '6 hours', premake => 1, start_at => '2031-02-28 20:00', default_partition => false);
+  return next is(tests.engine_parts('s'), array[
+    's_2031_02_28_1800 2031-02-28 18:00:00 2031-03-01 00:00:00',
+    's_2031_03_01_0000 2031-03-01 00:00:00 2031-03-01 06:00:00'],
+    'a timestamp key on a 6-hour grid crosses the month end at midnight; names carry HH24MI');
+end $$;
+
+create or replace function tests.test_engine_leap_day() returns setof text language plpgsql as $$
+begin
+  create table l (at date not null) partition by range (at);
+  perform tide.manage('l', 'at', '1 day', premake => 1, start_at => '2032-02-29', default_partition => false);
+  return next is(tests.engine_parts('l'), array['l_2032_02_29 2032-02-29 2032-03-01', 'l_2032_03_01 2032-03-01 2032-03-02'],
+                 'the leap day gets its own daily partition and March follows it');
+end $$;
+
+create or replace function tests.test_engine_month_ends() returns setof text language plpgsql as $$
+begin
+  create table m (at timestamp not null) partition by range (at);
+  perform tide.manage('m', 'at', '1 month', premake => 2, start_at => '2031-01-31 23:59:59', default_partition => false);
+  return next is(tests.engine_parts('m'), array[
+    'm_2031_01 2031-01-01 00:00:00 2031-02-01 00:00:00',
+    'm_2031_02 2031-02-01 00:00:00 2031-03-01 00:00:00',
+    'm_2031_03 2031-03-01 00:00:00 2031-04-01 00:00:00'], 'the last second of January lands in January; February has 28 days');
+end $$;
+
+create or replace function tests.test_engine_integer_and_bigint() returns setof text language plpgsql as $$
+begin
+  create table i4 (id integer not null) partition by range (id);
+  create table i8 (id bigint not null) partition by range (id);
+  perform tide.manage('i4', 'id', '1000', premake => 1, start_at => '2500', default_partition => false);
+  perform tide.manage('i8', 'id', '1000000', premake => 2, start_at => '5000001', default_partition => false);
+  return next is(tests.engine_parts('i4'), array['i4_p2000 2000 3000', 'i4_p3000 3000 4000'], 'integer keys: p<lower> names, multiples of every');
+  return next is((select count(*)::int from pg_inherits where inhparent = 'i8'::regclass), 3, 'bigint keys: premake 2 gives three partitions');
+  insert into i4 select g from generate_series(2000, 3999) g;
+  return next is((_tide.maintain_table('i4')).partitions_created, 1, 'integer maintenance follows the largest key present (3999 → one more ahead)');
+end $$;
+
+create or replace function tests.test_engine_session_timezone_irrelevant() returns setof text language plpgsql as $$
+declare before text[];
+begin
+  set local timezone = 'Asia/Kolkata';
+  create table z (at timestamptz not null) partition by range (at);
+  perform tide.manage('z', 'at', '1 day', premake => 1, start_at => '2031-06-01', time_zone => 'Europe/London', default_partition => false);
+  set local timezone = 'Pacific/Chatham';
+  perform _tide.maintain_table('z', '2031-06-02 12:00+00');
+  set local timezone = 'UTC';
+  return next is(tests.engine_parts('z'), array[
+    'z_2031_06_01 2031-05-31 23:00:00+00 2031-06-01 23:00:00+00',
+    'z_2031_06_02 2031-06-01 23:00:00+00 2031-06-02 23:00:00+00',
+    'z_2031_06_03 2031-06-02 23:00:00+00 2031-06-03 23:00:00+00'],
+    'bounds follow the table''s zone (London midnight) whatever the session TimeZone at manage and at maintenance');
+end $$;
