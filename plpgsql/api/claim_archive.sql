@@ -1,7 +1,7 @@
 -- The exporter's way into the queue: takes the oldest archive job nobody else holds (row lock with
 -- SKIP LOCKED, then a session advisory lock that lives as long as the exporter's connection).
-create or replace function tide.claim_archive(worker text default null, only_archive bigint default null)
-returns table (archive_id bigint, previous_state text, attempts integer, "partition" regclass,
+create or replace function tide.claim_archive(worker text default null, only_archive bigint default null, skip bigint[] default null)
+returns table (archive_id bigint, previous_state text, attempts integer, "partition" regclass, partition_name text,
                partition_schema name, partition_table name, parent text, parent_schema name, parent_table name,
                control name, lower_bound text, upper_bound text, archive_target text, target_uri text,
                file_sha256 text, columns jsonb, select_sql text)
@@ -14,8 +14,9 @@ declare
 begin
   for r in
     select a.* from _tide.archives a
-    where (a.state in ('pending', 'exporting', 'exported') or (a.state = 'failed' and a.attempts < max_attempts))
+    where (a.state in ('pending', 'exporting', 'exported', 'verified') or (a.state = 'failed' and a.attempts < max_attempts))
       and (only_archive is null or a.archive_id = only_archive)
+      and (skip is null or a.archive_id <> all (skip))
     order by a.queued_at, a.archive_id
     for update skip locked
   loop
@@ -29,11 +30,11 @@ begin
       continue;  -- a live exporter holds it
     end if;
     update _tide.archives a
-       set state = case when r.state = 'exported' then 'exported' else 'exporting' end,
+       set state = case when r.state in ('exported', 'verified') then r.state else 'exporting' end,
            attempts = a.attempts + 1, worker = claim_archive.worker, claimed_at = now(), updated_at = now()
      where a.archive_id = r.archive_id;
     return query
-      select r.archive_id, r.state, r.attempts + 1, r."partition", r.partition_schema, r.partition_table,
+      select r.archive_id, r.state, r.attempts + 1, r."partition", r.partition_name, r.partition_schema, r.partition_table,
              r.parent, r.parent_schema, r.parent_table, r.control, r.lower_bound, r.upper_bound,
              (select m.archive_target from _tide.managed_tables m where m.parent::oid = r.parent_oid),
              r.target_uri, r.file_sha256,
@@ -45,5 +46,5 @@ begin
   end loop;
 end
 $fn$;
-comment on function tide.claim_archive(text, bigint) is
-  'pgtide: claim the next archive job (or ONLY_ARCHIVE) for an exporter: row lock SKIP LOCKED plus a session advisory lock held until tide.release_archive or disconnect';
+comment on function tide.claim_archive(text, bigint, bigint[]) is
+  'pgtide: claim the next archive job (or ONLY_ARCHIVE; none in SKIP) for an exporter: row lock SKIP LOCKED plus a session advisory lock held until tide.release_archive or disconnect';

@@ -6,6 +6,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '5s'
 as $fn$
+#variable_conflict use_variable
 declare
   r _tide.archives;
   db record;

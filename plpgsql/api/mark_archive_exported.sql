@@ -14,7 +14,7 @@ begin
       message = format('pgtide: archive job %s does not exist', archive_id),
       detail = 'No row of tide.archives has this archive_id.', hint = 'See tide.archives.';
   end if;
-  if st not in ('exporting', 'exported') then
+  if st not in ('exporting', 'exported', 'verified') then
     raise exception using errcode = 'object_not_in_prerequisite_state',
       message = format('pgtide: archive job %s is %s, not exporting', archive_id, st),
       detail = 'Only a job claimed with tide.claim_archive can be marked exported.',

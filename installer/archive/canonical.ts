@@ -1,0 +1,143 @@
+// The one definition, on the TypeScript side, of how a PostgreSQL value travels to Parquet and of
+// its canonical text — the same text _tide.archive_columns produces in SQL, so a checksum over the
+// Parquet read-back equals tide.archive_checksum over the table.
+import { createHash } from "node:crypto";
+import type { SchemaElement } from "hyparquet";
+
+export type Kind =
+  | "int16" | "int32" | "int64" | "boolean" | "float32" | "float64"
+  | "timestamptz" | "timestamp" | "date" | "bytea" | "json" | "numeric" | "text";
+
+export interface ArchiveColumn {
+  name: string;
+  /** PostgreSQL type as format_type prints it, e.g. `timestamp with time zone`, `integer[]`. */
+  type: string;
+  kind: Kind;
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+const INT32_MAX = 2147483647;
+const INT32_MIN = -2147483648;
+
+/** The Parquet schema element for a column (all columns OPTIONAL: NULLs are kept). */
+export function schemaElement(c: ArchiveColumn): SchemaElement {
+  const base = { name: c.name, repetition_type: "OPTIONAL" as const };
+  switch (c.kind) {
+    case "int16": return { ...base, type: "INT32", converted_type: "INT_16", logical_type: { type: "INTEGER", bitWidth: 16, isSigned: true } };
+    case "int32": return { ...base, type: "INT32" };
+    case "int64": return { ...base, type: "INT64" };
+    case "boolean": return { ...base, type: "BOOLEAN" };
+    case "float32": return { ...base, type: "FLOAT" };
+    case "float64": return { ...base, type: "DOUBLE" };
+    case "timestamptz": return { ...base, type: "INT64", converted_type: "TIMESTAMP_MICROS", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MICROS" } };
+    case "timestamp": return { ...base, type: "INT64", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: false, unit: "MICROS" } };
+    case "date": return { ...base, type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } };
+    case "bytea": return { ...base, type: "BYTE_ARRAY" };
+    case "json": return { ...base, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: { type: "JSON" } };
+    default: return { ...base, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } };
+  }
+}
+
+function hexToFloat(hex: string, bytes: 4 | 8): number {
+  const b = Buffer.from(hex, "hex");
+  return bytes === 4 ? b.readFloatBE(0) : b.readDoubleBE(0);
+}
+
+const f4 = Buffer.alloc(4);
+const f8 = Buffer.alloc(8);
+
+/** A Parquet value from the canonical text the database sent (NULL stays null). */
+export function toParquet(kind: Kind, s: string | null): unknown {
+  if (s === null) return null;
+  switch (kind) {
+    case "int16":
+    case "int32": return Number(s);
+    case "int64": return BigInt(s);
+    case "boolean": return s === "t";
+    case "float32": return hexToFloat(s, 4);
+    case "float64": return hexToFloat(s, 8);
+    case "timestamptz":
+    case "timestamp": return s === "infinity" ? INT64_MAX : s === "-infinity" ? INT64_MIN : BigInt(s);
+    case "date": return s === "infinity" ? INT32_MAX : s === "-infinity" ? INT32_MIN : Number(s);
+    case "bytea": return Buffer.from(s, "hex");
+    default: return s;
+  }
+}
+
+/** The canonical text of a value read back from Parquet (hyparquet with pgtide's parsers). */
+export function fromParquet(kind: Kind, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  switch (kind) {
+    case "int16":
+    case "int32":
+    case "int64": return String(v);
+    case "boolean": return v ? "t" : "f";
+    case "float32": f4.writeFloatBE(v as number, 0); return f4.toString("hex");
+    case "float64": f8.writeDoubleBE(v as number, 0); return f8.toString("hex");
+    case "timestamptz":
+    case "timestamp": {
+      const b = BigInt(v as bigint);
+      return b === INT64_MAX ? "infinity" : b === INT64_MIN ? "-infinity" : b.toString();
+    }
+    case "date": return v === INT32_MAX ? "infinity" : v === INT32_MIN ? "-infinity" : String(v);
+    case "bytea": return Buffer.from(v as Uint8Array).toString("hex");
+    default: return v as string;
+  }
+}
+
+/** Parsers for hyparquet so values come back untouched: micros as bigint, days as numbers, text as text. */
+const decoder = new TextDecoder();
+export const rawParsers = {
+  timestampFromMicroseconds: (m: bigint) => m,
+  timestampFromMilliseconds: (m: bigint) => m * 1000n,
+  timestampFromNanoseconds: (n: bigint) => n / 1000n,
+  dateFromDays: (d: number) => d,
+  stringFromBytes: (b: Uint8Array) => (b === undefined ? b : decoder.decode(b)),
+  jsonFromBytes: (b: Uint8Array) => (b === undefined ? b : decoder.decode(b)),
+};
+
+/**
+ * The order-independent content checksum: per row, md5 over the concatenation of 'N' (NULL) or
+ * 'V' + UTF-8 byte length + ':' + canonical text of each column; the first 64 bits of each md5 are
+ * summed modulo 2^64 and printed as 16 hex digits (tide.archive_checksum computes the same in SQL).
+ */
+export class ContentChecksum {
+  rows = 0;
+  private hi = 0;
+  private lo = 0;
+  private sinceNormal = 0;
+
+  addRow(values: (string | null)[]): void {
+    let s = "";
+    for (const v of values) s += v === null ? "N" : "V" + Buffer.byteLength(v, "utf8") + ":" + v;
+    const d = createHash("md5").update(s, "utf8").digest();
+    this.hi += d.readUInt32BE(0);
+    this.lo += d.readUInt32BE(4);
+    this.rows++;
+    if (++this.sinceNormal >= 1_000_000) this.normalize();
+  }
+
+  private normalize(): void {
+    const carry = Math.floor(this.lo / 4294967296);
+    this.lo -= carry * 4294967296;
+    this.hi = (this.hi + carry) % 4294967296;
+    this.sinceNormal = 0;
+  }
+
+  digest(): string {
+    this.normalize();
+    return this.hi.toString(16).padStart(8, "0") + this.lo.toString(16).padStart(8, "0");
+  }
+}
+
+/** Compare canonical control values (micros, days or integers as text; ±infinity) for min/max. */
+export function compareCanonical(kind: Kind, a: string, b: string): number {
+  const rank = (s: string): bigint | number =>
+    s === "infinity" ? Infinity : s === "-infinity" ? -Infinity : BigInt(s);
+  if (kind === "int16" || kind === "int32" || kind === "int64" || kind === "timestamptz" || kind === "timestamp" || kind === "date") {
+    const x = rank(a), y = rank(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
