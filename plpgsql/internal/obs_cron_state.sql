@@ -10,7 +10,7 @@ language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-  job_name := coalesce((select value from _tide.settings where name = 'cron_job_name'), 'pgtide-maintenance');
+  job_name := _tide.cron_job_name();
   cron_database := current_setting('cron.database_name', true);
   cron_loaded := cron_database is not null;
   cron_visible := to_regclass('cron.job') is not null

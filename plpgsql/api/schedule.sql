@@ -1,0 +1,45 @@
+-- The one place pgtide writes to pg_cron: the job that runs CALL tide.run_maintenance() in this
+-- database. cron.schedule upserts by job name, so calling it again only changes the schedule.
+
+create or replace function tide.schedule(cron text default '*/10 * * * *')
+returns bigint
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  cron_db  text := current_setting('cron.database_name', true);
+  job      text := _tide.cron_job_name();
+  id       bigint;
+begin
+  if cron is null or btrim(cron) = '' then
+    raise exception using errcode = 'invalid_parameter_value',
+      message = 'tide.schedule: the cron schedule is empty',
+      hint = 'Pass a cron expression in GMT, e.g. select tide.schedule(''*/10 * * * *'');';
+  end if;
+  if cron_db is null then
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = format('cannot schedule maintenance of database %s: pg_cron is not loaded', current_database()),
+      detail = 'The setting cron.database_name is unknown, so the pg_cron background worker is not running.',
+      hint = 'Add pg_cron to shared_preload_libraries and restart, or run CALL tide.run_maintenance(); from another scheduler every few minutes.';
+  end if;
+  if to_regprocedure('cron.schedule(text,text,text)') is null then
+    if cron_db <> current_database() then
+      raise exception using errcode = 'object_not_in_prerequisite_state',
+        message = format('cannot schedule maintenance of database %s from here: pg_cron lives in database %s', current_database(), cron_db),
+        detail = 'pg_cron''s functions exist only in the database named by cron.database_name.',
+        hint = format('Connect to database %s and run: %s  (or: pgtide schedule --database-url <this database>)',
+                      cron_db, _tide.cron_schedule_statement(cron));
+    end if;
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = format('cannot schedule maintenance of database %s: extension pg_cron is not created', current_database()),
+      hint = 'Run CREATE EXTENSION pg_cron; (as a superuser), then select tide.schedule();';
+  end if;
+  execute 'select cron.schedule($1, $2, $3)' into id using job, cron, 'CALL tide.run_maintenance()';
+  insert into _tide.settings (name, value) values ('cron_schedule', cron)
+  on conflict (name) do update set value = excluded.value;
+  return id;
+end
+$fn$;
+
+comment on function tide.schedule(text) is
+  'Creates or updates the pg_cron job that runs CALL tide.run_maintenance() in this database on the cron schedule CRON (pg_cron 1.4 reads schedules in GMT), and returns its jobid. Idempotent. When pg_cron lives in another database (cron.database_name) it raises, with the exact cron.schedule_in_database(...) call to run there in its HINT.';

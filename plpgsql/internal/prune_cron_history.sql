@@ -1,0 +1,29 @@
+-- Keeps cron.job_run_details from growing without bound with our job's rows (pg_cron never prunes
+-- it). Called by maintenance; does nothing when pg_cron is not visible here or we may not delete.
+
+create or replace function _tide.prune_cron_history(as_of timestamptz default now())
+returns bigint
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  keep    interval := coalesce((select value::interval from _tide.settings where name = 'cron_history_retention'), '7 days');
+  removed bigint;
+begin
+  if to_regclass('cron.job_run_details') is null
+     or not has_table_privilege('cron.job_run_details', 'delete')
+     or not has_table_privilege('cron.job', 'select') then
+    return 0;
+  end if;
+  execute $q$delete from cron.job_run_details d
+              using cron.job j
+              where j.jobid = d.jobid and j.jobname = $1 and j.database = current_database()
+                and d.end_time < $2$q$
+     using _tide.cron_job_name(), as_of - keep;
+  get diagnostics removed = row_count;
+  return removed;
+end
+$fn$;
+
+comment on function _tide.prune_cron_history(timestamptz) is
+  'Deletes cron.job_run_details rows of pgtide''s own job that ended before AS_OF minus the cron_history_retention setting (default 7 days); returns how many. 0 when pg_cron is not visible here or the role may not delete.';
