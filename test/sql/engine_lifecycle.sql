@@ -1,0 +1,180 @@
+-- The engine over a table's life: adoption (incl. a multi-interval legacy partition), shape copied
+-- to new partitions, default rows moved on create and by drain, retention edges and on_expire,
+-- hostile identifiers and 60-byte names, config updates, the maintenance log.
+
+create or replace function tests.test_engine_adopts_existing_partitions() returns setof text language plpgsql as $$
+begin
+  create table ad (at timestamptz not null) partition by range (at);
+  create table ad_legacy partition of ad for values from (minvalue) to ('2031-01-01 00:00+00');
+  create table "old jan" partition of ad for values from ('2031-01-01 00:00+00') to ('2031-02-01 00:00+00');
+  create table ad_q partition of ad for values from ('2031-03-01 00:00+00') to ('2031-06-01 00:00+00');
+  return next is((select array_agg(partition::text order by lower_bound) from tide.manage('ad', 'at', '1 month', premake => 1, start_at => '2031-05-10', default_partition => false)),
+                 array['ad_2031_02', 'ad_2031_06'],
+                 'manage keeps the legacy (MINVALUE) and 3-month partitions, fills the gap on the grid and continues after them');
+  return next ok(exists (select from pg_inherits where inhrelid = '"old jan"'::regclass), 'an adopted partition keeps its name');
+  return next is((_tide.maintain_table('ad', '2031-06-20')).partitions_created, 1, 'maintenance continues the series after adopted partitions');
+end $$;
+
+create or replace function tests.test_engine_copies_shape() returns setof text language plpgsql as $$
+declare p regclass;
+begin
+  create role engine_owner_test nologin;
+  create role engine_reader_test nologin;
+  create table sh (id bigint generated always as identity, at timestamptz not null, v text default 'x' check (v <> ''),
+                   n int generated always as (length(v)) stored) partition by range (at);
+  create index sh_v_pred on sh (v text_pattern_ops, at desc) where v is not null;
+  create table sh_2031_01 partition of sh for values from ('2031-01-01 00:00+00') to ('2031-02-01 00:00+00') with (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.01);
+  alter table sh owner to engine_owner_test;
+  grant select on sh to engine_reader_test;
+  perform tide.manage('sh', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  p := 'sh_2031_02'::regclass;
+  return next is((select pg_get_userbyid(relowner) from pg_class where oid = p)::text, 'engine_owner_test', 'a new partition has the parent''s owner');
+  return next ok(has_table_privilege('engine_reader_test', p, 'select'), 'a new partition has the parent''s grants');
+  return next is((select reloptions from pg_class where oid = p), array['fillfactor=70', 'autovacuum_vacuum_scale_factor=0.01'], 'storage parameters come from the newest partition');
+  return next is((select regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '') from pg_index i where i.indrelid = p),
+                 'btree (v text_pattern_ops, at DESC) WHERE (v IS NOT NULL)', 'the index has the same columns, order, opclass and predicate');
+  return next ok((select i.inhparent = 'sh_v_pred'::regclass from pg_index x join pg_inherits i on i.inhrelid = x.indexrelid where x.indrelid = p),
+                 'the partition''s index is attached to the parent''s index');
+  return next is((select count(*)::int from pg_constraint where conrelid = p and conname like 'tide_%'), 0, 'the temporary bounds CHECK is dropped after ATTACH');
+  insert into sh (at) values ('2031-02-03');
+  return next is((select n from sh_2031_02), 1, 'defaults and generated columns work in the new partition');
+end $$;
+
+create or replace function tests.test_engine_moves_default_rows_on_create() returns setof text language plpgsql as $$
+declare r record;
+begin
+  create table dm (at timestamptz not null, v int) partition by range (at);
+  perform tide.manage('dm', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  insert into dm select '2031-03-05'::timestamptz + g * interval '1 hour', g from generate_series(1, 50) g;
+  insert into dm values ('2032-07-01', 0);
+  return next is((select count(*)::int from only dm_default), 51, 'rows of missing months land in the default');
+  r := _tide.maintain_table('dm', '2031-02-10');
+  return next is(r.rows_moved, 50::bigint, 'maintenance moves the default''s rows of the new partition out');
+  return next is((select count(*)::int from dm_2031_03), 50, 'they are in the new partition');
+  return next is((select count(*)::int from only dm_default), 1, 'rows outside the new range stay in the default');
+  return next is((select rows from _tide.log where action = 'create' and partition = 'public.dm_2031_03')::int, 50, 'the move is logged with its row count');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'dm_default'::regclass and conname like 'tide_%'), 0, 'the exclusion CHECK on the default is dropped again');
+end $$;
+
+create or replace function tests.test_engine_drain_default_step() returns setof text language plpgsql as $$
+begin
+  create table dr (id int not null) partition by range (id);
+  perform tide.manage('dr', 'id', '100', premake => 1, start_at => '0');
+  insert into dr select g from generate_series(500, 799) g;
+  insert into dr select g from generate_series(-50, -1) g;
+  return next is(_tide.drain_default_step('dr', 100000), 350::bigint, 'drain moves every row out of the default');
+  return next is((select count(*)::int from only dr_default), 0, 'the default is empty');
+  return next ok(exists (select from pg_class where relname = 'dr_p-100') and exists (select from pg_class where relname = 'dr_p700'),
+                 'drain created the partitions of past and future ranges');
+end $$;
+
+create or replace function tests.test_engine_retention_edges() returns setof text language plpgsql as $$
+begin
+  create table rt (at timestamptz not null) partition by range (at);
+  perform tide.manage('rt', 'at', '1 month', premake => 1, start_at => '2031-01-01', keep => '2 months', default_partition => false);
+  perform _tide.maintain_table('rt', '2031-03-31 23:59:59+00');
+  return next ok(exists (select from pg_class where relname = 'rt_2031_01'), 'January is kept while as_of - keep is still inside January');
+  perform _tide.maintain_table('rt', '2031-04-01 00:00:00+00');
+  return next ok(not exists (select from pg_class where relname = 'rt_2031_01'), 'January expires the instant all of it is older than as_of - keep');
+  return next ok(exists (select from pg_class where relname = 'rt_2031_02'), 'February, partly younger, is kept');
+end $$;
+
+create or replace function tests.test_engine_retention_never_default_or_legacy_young() returns setof text language plpgsql as $$
+begin
+  create table rd (at timestamptz not null) partition by range (at);
+  create table rd_legacy partition of rd for values from (minvalue) to ('2031-03-01 00:00+00');
+  perform tide.manage('rd', 'at', '1 month', premake => 1, start_at => '2031-03-01', keep => '1 month');
+  perform _tide.maintain_table('rd', '2031-03-20');
+  return next ok(exists (select from pg_class where relname = 'rd_legacy'), 'a legacy partition ending after as_of - keep is kept');
+  perform _tide.maintain_table('rd', '2031-04-01');
+  return next ok(not exists (select from pg_class where relname = 'rd_legacy'), 'it expires once all of it is older');
+  perform _tide.maintain_table('rd', '2035-01-01');
+  return next ok(exists (select from pg_class where relname = 'rd_default'), 'retention never touches the default partition');
+end $$;
+
+create or replace function tests.test_engine_detach_on_expire() returns setof text language plpgsql as $$
+begin
+  create table dt (at date not null) partition by range (at);
+  perform tide.manage('dt', 'at', '1 day', premake => 1, start_at => '2031-01-01', keep => '1 day', on_expire => 'detach', default_partition => false);
+  perform _tide.maintain_table('dt', '2031-01-03 12:00+00');
+  return next ok(not exists (select from pg_inherits where inhrelid = 'dt_2031_01_01_detached'::regclass), 'the expired partition is detached, renamed <name>_detached');
+  return next is((select lower_bound || ' ' || upper_bound || ' ' || reason from _tide.detached where partition = 'dt_2031_01_01_detached'::regclass),
+                 '2031-01-01 2031-01-02 retention', 'it is recorded in _tide.detached with its bounds');
+  return next ok(exists (select from pg_class where relname = 'dt_2031_01_02'), 'the next day is kept');
+end $$;
+
+create or replace function tests.test_engine_integer_retention() returns setof text language plpgsql as $$
+begin
+  create table ir (id bigint not null) partition by range (id);
+  perform tide.manage('ir', 'id', '1000', premake => 1, start_at => '0', keep => '2000', default_partition => false);
+  perform tide.create_partitions('ir', '5500');
+  insert into ir values (5500);
+  perform _tide.maintain_table('ir');
+  return next is((select array_agg(c.relname::text order by c.relname) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'ir'::regclass),
+                 array['ir_p3000', 'ir_p4000', 'ir_p5000', 'ir_p6000'], 'integer retention keeps ranges ending above max(id) - keep');
+end $$;
+
+create or replace function tests.test_engine_hostile_identifiers() returns setof text language plpgsql as $$
+begin
+  create schema "Odd ""Schema"".x";
+  create table "Odd ""Schema"".x"."Événements. du ""jour""" ("Quand ça" timestamptz not null) partition by range ("Quand ça");
+  perform tide.manage('"Odd ""Schema"".x"."Événements. du ""jour"""', 'Quand ça', '1 month', premake => 1, start_at => '2031-01-01');
+  return next is((select array_agg(c.relname::text order by c.relname) from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                   where i.inhparent = '"Odd ""Schema"".x"."Événements. du ""jour"""'::regclass),
+                 array['Événements. du "jour"_2031_01', 'Événements. du "jour"_2031_02', 'Événements. du "jour"_default'],
+                 'quotes, dots, spaces, mixed case and non-ASCII survive in schema, table and column names');
+  insert into "Odd ""Schema"".x"."Événements. du ""jour""" values ('2031-01-05');
+  return next is((select count(*)::int from "Odd ""Schema"".x"."Événements. du ""jour""_2031_01"), 1, 'rows route into the new partition');
+end $$;
+
+create or replace function tests.test_engine_sixty_byte_names() returns setof text language plpgsql as $$
+begin
+  execute format('create table %I (at timestamptz not null) partition by range (at)', repeat('é', 30));
+  perform tide.manage(quote_ident(repeat('é', 30)), 'at', '1 day', premake => 1, start_at => '2031-01-01');
+  return next ok((select bool_and(octet_length(c.relname::text) <= 63) from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                   where i.inhparent = quote_ident(repeat('é', 30))::regclass), 'no partition name exceeds 63 bytes');
+  return next ok(exists (select from pg_class where relname = repeat('é', 26) || '_2031_01_01'), 'the parent part is shortened by whole characters');
+  return next ok(exists (select from pg_class where relname = repeat('é', 27) || '_default'), 'the default partition name is shortened too');
+end $$;
+
+create or replace function tests.test_engine_name_collision() returns setof text language plpgsql as $$
+begin
+  execute format('create table %I (at timestamptz not null) partition by range (at)', repeat('a', 60));
+  perform tide.manage(repeat('a', 60), 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  execute format('create table %I (at timestamptz not null) partition by range (at)', repeat('a', 60) || 'b');
+  return next throws_ok(format($q$select tide.manage(%L, 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false)$q$, repeat('a', 60) || 'b'),
+                        '42P07', null, 'a shortened name that is another table''s partition is refused, never silently reused');
+end $$;
+
+create or replace function tests.test_engine_config_update() returns setof text language plpgsql as $$
+begin
+  create table cf (at timestamptz not null) partition by range (at);
+  perform tide.manage('cf', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  update tide.config set premake = 3, keep = '12 months', lock_timeout = '50 ms' where parent = 'cf'::regclass;
+  return next is((select keep_interval from _tide.managed_tables where parent = 'cf'::regclass), interval '12 months', 'a keep set through tide.config is parsed');
+  return next is((_tide.maintain_table('cf', '2031-01-10')).partitions_created, 2, 'a larger premake takes effect at the next maintenance');
+  update tide.config set enabled = false where parent = 'cf'::regclass;
+  return next is((_tide.maintain_table('cf', '2031-01-10')).outcome, 'skipped', 'a disabled table is skipped');
+  perform tide.unmanage('cf');
+  return next ok(exists (select from pg_class where relname = 'cf_2031_01') and not exists (select from tide.config where parent = 'cf'::regclass),
+                 'unmanage forgets the table and keeps its partitions');
+end $$;
+
+create or replace function tests.test_engine_log_and_idempotence() returns setof text language plpgsql as $$
+begin
+  create table lg (at timestamptz not null) partition by range (at);
+  perform tide.manage('lg', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  return next is((_tide.maintain_table('lg', '2031-01-10')).partitions_created, 0, 'maintenance with nothing due creates nothing');
+  return next is((select count(*)::int from tide.maintenance_log where parent = 'public.lg' and action = 'maintain' and outcome = 'ok'), 1, 'it is logged as one ok maintain action');
+  return next is((select count(*)::int from tide.create_partitions('lg', '2031-04-15')), 2, 'create_partitions makes March and April');
+end $$;
+
+create or replace function tests.test_engine_default_partition_optional() returns setof text language plpgsql as $$
+begin
+  create table nd (at timestamptz not null) partition by range (at);
+  perform tide.manage('nd', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  return next ok(not exists (select from pg_class where relname = 'nd_default'), 'default_partition => false creates none');
+  update tide.config set default_partition = true where parent = 'nd'::regclass;
+  perform _tide.maintain_table('nd', '2031-01-02');
+  return next ok(exists (select from pg_inherits where inhrelid = 'nd_default'::regclass), 'turning it on creates it at the next maintenance');
+end $$;
