@@ -36,7 +36,7 @@ begin
     from _tide.managed_tables m
    where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled;
 
-  foreach t in array pg_catalog.coalesce(tables, array[]::regclass[]) loop
+  foreach t in array coalesce(tables, array[]::regclass[]) loop
     if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
       -- an install started: leave the rest to the next run
       perform _tide.log_action(rid, t, 'maintain', null, 'skipped', message => 'pgtide is being installed or upgraded');
@@ -60,8 +60,8 @@ begin
     commit;
   end loop;
 
-  select pg_catalog.coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
-  retention := pg_catalog.coalesce(retention, interval '30 days');
+  select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
+  retention := coalesce(retention, interval '30 days');
   delete from _tide.log l where l.logged_at < pg_catalog.now() - retention;
   delete from _tide.runs r where r.started_at < pg_catalog.now() - retention and r.run_id <> rid;
   update _tide.runs r
