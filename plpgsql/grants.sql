@@ -4,6 +4,8 @@
 revoke all on schema tide, _tide from public;
 revoke all on all functions in schema tide from public;
 revoke all on all functions in schema _tide from public;
+revoke all on all procedures in schema tide from public;
+revoke all on all procedures in schema _tide from public;
 revoke all on all tables in schema tide from public;
 revoke all on all tables in schema _tide from public;
 revoke all on all sequences in schema _tide from public;
