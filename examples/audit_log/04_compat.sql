@@ -11,10 +11,11 @@ set search_path from current
 as $fn$
 declare
   ahead     integer;
-  through   timestamptz;
+  zone      text;
+  through   timestamp;
   before    text[];
 begin
-  select c.premake into ahead from tide.config c where c.parent = 'audit_log'::regclass;
+  select c.premake, c.time_zone into ahead, zone from tide.config c where c.parent = 'audit_log'::regclass;
   if not found then
     raise exception using
       errcode = 'TD001',
@@ -30,14 +31,14 @@ begin
       hint    = 'Pass 0 to 120, or nothing to use the table''s premake setting in tide.config.';
   end if;
   ahead := coalesce(months_ahead, ahead);
-  through := date_trunc('month', now(), 'UTC') + make_interval(months => ahead);
+  -- Bounds are wall-clock times in the table's time zone: the first instant of the last month wanted.
+  through := date_trunc('month', now() at time zone zone) + make_interval(months => ahead);
 
   select array_agg(c.relname::text) into before
     from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
    where i.inhparent = 'audit_log'::regclass;
 
-  perform tide.create_partitions('audit_log'::regclass,
-                                 to_char(through at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00');
+  perform tide.create_partitions('audit_log'::regclass, to_char(through, 'YYYY-MM-DD HH24:MI:SS'));
 
   return query
     select c.relname::text
@@ -51,8 +52,11 @@ comment on function create_audit_log_partitions(integer) is
   'Runbook wrapper: make audit_log''s partitions through the current month plus months_ahead (default: premake from tide.config) via tide.create_partitions; returns the partitions created';
 
 -- Retire every month whose whole range is older than retention_days, now, the way maintenance
--- does (on_expire from tide.config: drop, detach or archive). The table's keep setting is only
--- overridden for this call: a concurrent maintenance run still sees the configured one.
+-- does (on_expire from tide.config: drop, detach or archive). pgtide's keep counts whole months, so
+-- the cut-off is moved to the start of its month (a month ends on a month start, so nothing changes)
+-- and expressed as keep = K months before the instant as_of = cut-off month + K months, where
+-- as_of is the current month's start; that keep is set for this call only, inside its transaction,
+-- so a concurrent maintenance run still sees the configured one.
 create or replace function drop_old_audit_partitions(retention_days integer)
 returns table (partition_name text)
 language plpgsql
@@ -60,6 +64,10 @@ set search_path from current
 as $fn$
 declare
   configured text;
+  zone       text;
+  cutoff     timestamp;   -- wall-clock month start in the table's time zone
+  this_month timestamp;
+  months     integer;
   before     text[];
 begin
   if retention_days is null or retention_days < 1 then
@@ -69,7 +77,7 @@ begin
       detail  = 'Every month whose whole range is older than now() minus retention_days is retired.',
       hint    = 'Pass the number of days to keep online, e.g. drop_old_audit_partitions(730) for about 24 months.';
   end if;
-  select c.keep into configured from tide.config c where c.parent = 'audit_log'::regclass;
+  select c.keep, c.time_zone into configured, zone from tide.config c where c.parent = 'audit_log'::regclass;
   if not found then
     raise exception using
       errcode = 'TD001',
@@ -78,12 +86,16 @@ begin
       hint    = 'Apply examples/audit_log/03_manage.sql (or pgtide audit-log create) first.';
   end if;
 
+  cutoff := date_trunc('month', (now() - make_interval(days => retention_days)) at time zone zone);
+  this_month := date_trunc('month', now() at time zone zone);
+  months := greatest(1, (extract(year from age(this_month, cutoff)) * 12 + extract(month from age(this_month, cutoff)))::integer);
+
   select array_agg(c.relname::text) into before
     from pg_catalog.pg_inherits i join pg_catalog.pg_class c on c.oid = i.inhrelid
    where i.inhparent = 'audit_log'::regclass;
 
-  update tide.config c set keep = format('%s days', retention_days) where c.parent = 'audit_log'::regclass;
-  perform _tide.maintain_table('audit_log'::regclass, now());
+  update tide.config c set keep = format('%s months', months) where c.parent = 'audit_log'::regclass;
+  perform _tide.maintain_table('audit_log'::regclass, (cutoff + make_interval(months => months)) at time zone zone);
   update tide.config c set keep = configured where c.parent = 'audit_log'::regclass;
 
   return query
@@ -95,7 +107,7 @@ begin
 end
 $fn$;
 comment on function drop_old_audit_partitions(integer) is
-  'Runbook wrapper: run pgtide retention on audit_log now with keep = retention_days days for this call only (on_expire as configured); returns the partitions retired';
+  'Runbook wrapper: run pgtide retention on audit_log now, retiring every month wholly older than retention_days (on_expire as configured; keep overridden for this call only); returns the partitions retired';
 
 -- One row per partition with its range, size and use, oldest first, the default partition last.
 create or replace function get_audit_partition_stats()
