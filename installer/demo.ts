@@ -48,8 +48,8 @@ function bar(fraction: number, width = 30): string {
 }
 
 /** The 90-day query the demo explains; bounded above by now() so the premade future months are pruned too. */
-export const LAST_90_DAYS_QUERY = `select count(*) from audit_log where "timestamp" >= now() - interval '90 days' and "timestamp" < now()`;
-export const UNFILTERED_QUERY = "select count(*) from audit_log";
+export const LAST_90_DAYS_QUERY = `select count(*) from public.audit_log where "timestamp" >= now() - interval '90 days' and "timestamp" < now()`;
+export const UNFILTERED_QUERY = "select count(*) from public.audit_log";
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
@@ -141,7 +141,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     out("6. Pruning: which partitions a query touches (tide.partitions_scanned)");
     const scanned = async (q: string) =>
-      (await client.query<{ p: string }>("select s::text as p from tide.partitions_scanned($1) s", [q])).rows.map((r) => r.p);
+      (await client.query<{ p: string }>("select s.partition::text as p from tide.partitions_scanned($1) s order by s.partition::text", [q])).rows.map((r) => r.p);
     const recent = await scanned(LAST_90_DAYS_QUERY);
     const all = await scanned(UNFILTERED_QUERY);
     const count = await client.query<{ n: string; parts: number }>(

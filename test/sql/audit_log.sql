@@ -97,23 +97,24 @@ end $$;
 
 create function tests.test_pruning_on_read() returns setof text language plpgsql as $$
 declare
+  -- tide.partitions_scanned plans the query with its own search_path: name the table with its schema.
   total integer := (select count(*) from tide.partitions p where p.parent = 'audit_log'::regclass and not p.detached);
 begin
   return next is(
-    (select array_agg(s::text order by s::text)
-       from tide.partitions_scanned($q$select count(*) from audit_log
+    (select array_agg(s.partition::text order by s.partition::text)
+       from tide.partitions_scanned($q$select count(*) from public.audit_log
                                       where "timestamp" >= '2026-08-24 00:00+00' and "timestamp" < '2026-11-22 00:00+00'$q$) s),
     array['audit_log_2026_08', 'audit_log_2026_09', 'audit_log_2026_10', 'audit_log_2026_11'],
     'a 90-day query touches only the four months it spans');
   return next is(
-    (select count(*)::int from tide.partitions_scanned($q$select * from audit_log where "timestamp" >= '2024-03-01' and "timestamp" < '2024-04-01'$q$)),
+    (select count(*)::int from tide.partitions_scanned($q$select * from public.audit_log where "timestamp" >= '2024-03-01' and "timestamp" < '2024-04-01'$q$)),
     1, 'a query for one calendar month touches one partition');
   return next is(
-    (select count(*)::int from tide.partitions_scanned($q$select count(*) from audit_log$q$)),
+    (select count(*)::int from tide.partitions_scanned($q$select count(*) from public.audit_log$q$)),
     total, 'an unfiltered query touches every partition, the default included');
   return next ok(
     (select count(*) from tide.partitions_scanned(
-       $q$select count(*) from audit_log where "timestamp" >= now() - interval '90 days' and "timestamp" < now()$q$)) between 3 and 4,
+       $q$select count(*) from public.audit_log where "timestamp" >= now() - interval '90 days' and "timestamp" < now()$q$)) between 3 and 4,
     'the last 90 days relative to now() touch 3 or 4 partitions');
 end $$;
 
