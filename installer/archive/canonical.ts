@@ -34,7 +34,9 @@ export function schemaElement(c: ArchiveColumn): SchemaElement {
     case "timestamp": return { ...base, type: "INT64", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: false, unit: "MICROS" } };
     case "date": return { ...base, type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } };
     case "bytea": return { ...base, type: "BYTE_ARRAY" };
-    case "json": return { ...base, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: { type: "JSON" } };
+    // logical type only: the writer would JSON.stringify values of a converted_type JSON column,
+    // and the exact jsonb/json text must be kept byte for byte.
+    case "json": return { ...base, type: "BYTE_ARRAY", logical_type: { type: "JSON" } };
     default: return { ...base, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } };
   }
 }
@@ -44,6 +46,7 @@ function hexToFloat(hex: string, bytes: 4 | 8): number {
   return bytes === 4 ? b.readFloatBE(0) : b.readDoubleBE(0);
 }
 
+const decoder = new TextDecoder();
 const f4 = Buffer.alloc(4);
 const f8 = Buffer.alloc(8);
 
@@ -61,6 +64,7 @@ export function toParquet(kind: Kind, s: string | null): unknown {
     case "timestamp": return s === "infinity" ? INT64_MAX : s === "-infinity" ? INT64_MIN : BigInt(s);
     case "date": return s === "infinity" ? INT32_MAX : s === "-infinity" ? INT32_MIN : Number(s);
     case "bytea": return Buffer.from(s, "hex");
+    case "json": return Buffer.from(s, "utf8");
     default: return s;
   }
 }
@@ -82,12 +86,11 @@ export function fromParquet(kind: Kind, v: unknown): string | null {
     }
     case "date": return v === INT32_MAX ? "infinity" : v === INT32_MIN ? "-infinity" : String(v);
     case "bytea": return Buffer.from(v as Uint8Array).toString("hex");
-    default: return v as string;
+    default: return typeof v === "string" ? v : decoder.decode(v as Uint8Array);
   }
 }
 
 /** Parsers for hyparquet so values come back untouched: micros as bigint, days as numbers, text as text. */
-const decoder = new TextDecoder();
 export const rawParsers = {
   timestampFromMicroseconds: (m: bigint) => m,
   timestampFromMilliseconds: (m: bigint) => m * 1000n,

@@ -114,7 +114,8 @@ class FileStore implements ObjectStore {
 class S3Store implements ObjectStore {
   constructor(readonly base: string, private bucket: string, private prefix: string, private client: S3Client, private partSize: number) {}
   uri(key: string): string {
-    return `s3://${this.bucket}/${this.full(key)}`;
+    // Keys are literal; the URI percent-encodes each segment (so '%' in a key is '%25').
+    return `s3://${this.bucket}/${this.full(key).split("/").map(encodeURIComponent).join("/")}`;
   }
   private full(key: string): string {
     return this.prefix ? `${this.prefix}/${key}` : key;
@@ -195,7 +196,7 @@ export async function openStore(base: string, s3: S3Options = {}): Promise<Objec
       ...(endpoint ? { endpoint } : {}),
       forcePathStyle: s3.forcePathStyle ?? (process.env.PGTIDE_S3_FORCE_PATH_STYLE ? process.env.PGTIDE_S3_FORCE_PATH_STYLE !== "0" : Boolean(endpoint)),
     });
-    return new S3Store(base, u.hostname, u.pathname.replace(/^\/+|\/+$/g, ""), client, s3.partSize ?? 8 * 1024 * 1024);
+    return new S3Store(base, u.hostname, u.pathname.replace(/^\/+|\/+$/g, "").split("/").map(decodeURIComponent).join("/"), client, s3.partSize ?? 8 * 1024 * 1024);
   }
   throw Object.assign(new Error(`pgtide: unsupported archive target ${base}`), {
     hint: "Use file:///absolute/dir or s3://bucket/prefix",
@@ -206,7 +207,7 @@ export async function openStore(base: string, s3: S3Options = {}): Promise<Objec
 export function splitUri(uri: string): { base: string; key: string } {
   const u = new URL(uri);
   if (u.protocol === "s3:") {
-    return { base: `s3://${u.hostname}`, key: u.pathname.replace(/^\/+/, "") };
+    return { base: `s3://${u.hostname}`, key: u.pathname.replace(/^\/+/, "").split("/").map(decodeURIComponent).join("/") };
   }
   if (u.protocol === "file:") {
     const p = fileURLToPath(u);

@@ -8,7 +8,7 @@ as $fn$
 begin
   update _tide.archives a
      set state = 'failed', error = fail_archive.error, updated_at = now()
-   where a.archive_id = fail_archive.archive_id and a.state not in ('dropped', 'verified');
+   where a.archive_id = fail_archive.archive_id and a.state <> 'dropped';
   if not found then
     if not exists (select from _tide.archives a where a.archive_id = fail_archive.archive_id) then
       raise exception using errcode = 'no_data_found',
@@ -16,8 +16,8 @@ begin
         detail = 'No row of tide.archives has this archive_id.', hint = 'See tide.archives.';
     end if;
     raise exception using errcode = 'object_not_in_prerequisite_state',
-      message = format('pgtide: archive job %s is already verified or dropped', archive_id),
-      detail = 'A verified archive cannot be marked failed.', hint = 'Nothing to do.';
+      message = format('pgtide: archive job %s is already dropped', archive_id),
+      detail = 'Its partition was dropped after a verified archive; it cannot fail any more.', hint = 'Nothing to do.';
   end if;
 end
 $fn$;

@@ -47,8 +47,8 @@ begin
                               rows, bytes, partition_schema, partition_table, parent_schema, parent_table, control)
   values (parent, parent::text, "partition", "partition"::text, enqueue_archive.lower_bound, enqueue_archive.upper_bound,
           nullif(greatest(part.reltuples, -1)::bigint, -1), pg_catalog.pg_total_relation_size("partition"),
-          part.relnamespace::regnamespace::name, part.relname,
-          coalesce(par.relnamespace::regnamespace::name, part.relnamespace::regnamespace::name),
+          (select n.nspname from pg_catalog.pg_namespace n where n.oid = part.relnamespace), part.relname,
+          coalesce((select n.nspname from pg_catalog.pg_namespace n where n.oid = par.relnamespace), (select n.nspname from pg_catalog.pg_namespace n where n.oid = part.relnamespace)),
           coalesce(par.relname, part.relname), ctl)
   returning archive_id into id;
   return id;

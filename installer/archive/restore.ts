@@ -1,0 +1,199 @@
+// `pgtide restore <manifest or uri> [--as table] [--attach]`: loads an archived partition back into
+// a table, verifies the content checksum in the database before committing, and re-attaches it
+// to its parent when asked and when its range is free.
+import type pg from "pg";
+import pgCopy from "pg-copy-streams";
+import { tmpdir } from "node:os";
+import type { Kind } from "./canonical.js";
+import type { Manifest } from "./export.js";
+import { pinSession, verifyObject } from "./export.js";
+import { readBackFile } from "./parquet.js";
+import { openStore, splitUri, type S3Options } from "./store.js";
+
+export interface RestoreOptions {
+  /** Table to create (`name` or `schema.name`, SQL identifier syntax); default the original partition. */
+  as?: string;
+  /** ATTACH the restored table to its original parent when the range is free. */
+  attach?: boolean;
+  s3?: S3Options;
+  tmpDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RestoreResult {
+  table: string;
+  rows: number;
+  checksum: string;
+  attached: boolean;
+  attachError?: string;
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+function pad(n: number | bigint, w: number): string {
+  return String(n).padStart(w, "0");
+}
+
+/** Days since 1970-01-01 → proleptic Gregorian date text as PostgreSQL reads it (with BC). */
+function civil(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return y <= 0 ? `${pad(1 - y, 4)}-${pad(m, 2)}-${pad(d, 2)}|BC` : `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}|`;
+}
+
+function timestampText(micros: bigint, tz: boolean): string {
+  if (micros === INT64_MAX) return "infinity";
+  if (micros === INT64_MIN) return "-infinity";
+  const day = 86_400_000_000n;
+  let days = micros / day;
+  let rem = micros % day;
+  if (rem < 0n) { rem += day; days -= 1n; }
+  const [date, era] = civil(Number(days)).split("|");
+  const us = Number(rem);
+  const hh = Math.floor(us / 3_600_000_000), mm = Math.floor(us / 60_000_000) % 60, ss = Math.floor(us / 1_000_000) % 60, f = us % 1_000_000;
+  return `${date} ${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.${pad(f, 6)}${tz ? "+00" : ""}${era ? " BC" : ""}`;
+}
+
+function floatText(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "Infinity";
+  if (v === -Infinity) return "-Infinity";
+  if (Object.is(v, -0)) return "-0";
+  return String(v);
+}
+
+function copyEscape(s: string): string {
+  return s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t"));
+}
+
+/** A Parquet value (as read with pgtide's parsers) → one COPY text field. */
+export function copyField(kind: Kind, v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  switch (kind) {
+    case "int16": case "int32": case "int64": return String(v);
+    case "boolean": return v ? "t" : "f";
+    case "float32": case "float64": return floatText(v as number);
+    case "timestamptz": return timestampText(BigInt(v as bigint), true);
+    case "timestamp": return timestampText(BigInt(v as bigint), false);
+    case "date": {
+      const d = v as number;
+      if (d === 2147483647) return "infinity";
+      if (d === -2147483648) return "-infinity";
+      const [date, era] = civil(d).split("|");
+      return era ? `${date} BC` : date!;
+    }
+    case "bytea": return "\\\\x" + Buffer.from(v as Uint8Array).toString("hex");
+    default: return copyEscape(typeof v === "string" ? v : utf8.decode(v as Uint8Array));
+  }
+}
+
+const utf8 = new TextDecoder();
+const SAFE_TYPE = /^[A-Za-z0-9_ .,()\[\]"]+$/;
+
+export function manifestUriFor(source: string): string {
+  if (source.endsWith(".manifest.json")) return source;
+  if (source.endsWith(".parquet")) return source.slice(0, -".parquet".length) + ".manifest.json";
+  throw new Error(`pgtide: ${source} is neither a .manifest.json nor a .parquet URI`);
+}
+
+export async function readManifestUri(uri: string, s3?: S3Options): Promise<Manifest> {
+  const { base, key } = splitUri(uri);
+  const store = await openStore(base, s3);
+  const s = await store.read(key);
+  if (!s) throw new Error(`pgtide: manifest ${uri} does not exist`);
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c as Buffer);
+  return JSON.parse(Buffer.concat(parts).toString("utf8")) as Manifest;
+}
+
+export async function restoreArchive(client: pg.Client, source: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const m = await readManifestUri(manifestUriFor(source), opts.s3);
+  if (m.format !== "pgtide-archive/1") throw new Error(`pgtide: ${source}: unknown manifest format ${String(m.format)}`);
+  for (const c of m.columns) {
+    if (!SAFE_TYPE.test(c.type) || c.type.includes("--")) throw new Error(`pgtide: manifest column ${c.name} has an unusable type ${c.type}`);
+  }
+  const { base, key } = splitUri(m.uri);
+  const store = await openStore(base, opts.s3);
+  const tmpDir = opts.tmpDir ?? tmpdir();
+  await pinSession(client);
+
+  let schema = m.schema, table = m.table;
+  if (opts.as) {
+    const r = await client.query<{ p: string[] }>("select parse_ident($1) as p", [opts.as]);
+    const p = r.rows[0]!.p;
+    if (p.length === 1) { table = p[0]!; schema = (await client.query<{ s: string }>("select current_schema() as s")).rows[0]!.s; }
+    else if (p.length === 2) { schema = p[0]!; table = p[1]!; }
+    else throw new Error(`pgtide: --as ${opts.as} is not a table name`);
+  }
+  const ident = (s: string) => client.escapeIdentifier(s);
+  const qualified = `${ident(schema)}.${ident(table)}`;
+
+  // The object must be the one the manifest describes before a row of it is loaded.
+  await verifyObject(store, key, m, tmpDir);
+  const local = await store.localCopy(key, tmpDir);
+  await client.query("begin");
+  try {
+    await client.query(`create table ${qualified} (${m.columns.map((c) => `${ident(c.name)} ${c.type}`).join(", ")})`);
+    let rows = 0;
+    const rb = await readBackFile(local.path, m.columns, m.control, async (group) => {
+      const lines: string[] = [];
+      for (const row of group) {
+        lines.push(m.columns.map((c, i) => copyField(c.kind, row[i])).join("\t"));
+      }
+      const stream = client.query(pgCopy.from(`copy ${qualified} from stdin`));
+      await new Promise<void>((res, rej) => {
+        stream.on("finish", res);
+        stream.on("error", rej);
+        stream.end(lines.join("\n") + "\n");
+      });
+      rows += group.length;
+    });
+    const db = await client.query<{ rows: string; checksum: string; min_control: string | null; max_control: string | null }>(
+      "select * from tide.archive_checksum($1::regclass, $2)", [qualified, m.control]);
+    const d = db.rows[0]!;
+    if (Number(d.rows) !== m.rows || d.checksum !== m.content_checksum || rb.checksum !== m.content_checksum) {
+      throw new Error(`pgtide: restored ${qualified} does not match the archive: ${d.rows} rows, checksum ${d.checksum}; manifest ${m.rows} rows, checksum ${m.content_checksum}`);
+    }
+    await client.query("commit");
+    log(`${qualified}: ${rows} rows restored from ${m.uri}, checksum ${d.checksum} verified`);
+  } catch (e) {
+    await client.query("rollback").catch(() => undefined);
+    throw e;
+  } finally {
+    await local.cleanup();
+  }
+
+  const result: RestoreResult = { table: `${schema}.${table}`, rows: m.rows, checksum: m.content_checksum, attached: false };
+  if (opts.attach) {
+    if (m.lower_bound === null || m.upper_bound === null) {
+      result.attachError = "the manifest records no partition bounds";
+    } else {
+      try {
+        await client.query("set lock_timeout = '5s'");
+        // A partition must carry its parent's NOT NULL columns.
+        const nn = await client.query<{ attname: string }>(
+          `select a.attname from pg_attribute a where a.attrelid = $1::regclass and a.attnum > 0 and a.attnotnull and not a.attisdropped`,
+          [`${ident(m.parent_schema)}.${ident(m.parent_table)}`]);
+        for (const r of nn.rows) await client.query(`alter table ${qualified} alter column ${ident(r.attname)} set not null`);
+        await client.query(`alter table ${ident(m.parent_schema)}.${ident(m.parent_table)} attach partition ${qualified} for values from (${client.escapeLiteral(m.lower_bound)}) to (${client.escapeLiteral(m.upper_bound)})`);
+        result.attached = true;
+        log(`${qualified}: attached to ${m.parent_schema}.${m.parent_table} for [${m.lower_bound}, ${m.upper_bound})`);
+      } catch (e) {
+        result.attachError = (e as Error).message;
+        log(`${qualified}: kept as a standalone table, not attached: ${result.attachError}`);
+      } finally {
+        await client.query("reset lock_timeout");
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,136 @@
+// Archive round trips: every supported type and awkward values → Parquet (file:// and a loopback
+// S3 server) → verified → dropped → restored, identical rows and checksum; a flipped byte is caught.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archivePending, restoreArchive } from "../../installer/archive/index.js";
+import { freshDatabase, type TestDatabase } from "./db.js";
+import { SCHEMA, checksumOf, queuedPartition, rowsAsText } from "./archive-fixture.js";
+
+let db: TestDatabase;
+let c: pg.Client;
+const dirs: string[] = [];
+const quiet = (l: string) => { if (process.env.PGTIDE_TEST_VERBOSE) console.error(l); };
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "pgtide-archive-"));
+  dirs.push(d);
+  return d;
+}
+
+function findFiles(dir: string, suffix: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith(suffix)) out.push(join(e.parentPath, e.name));
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  db = await freshDatabase({ prefix: "archive" });
+  c = await db.client();
+});
+afterAll(async () => {
+  await db?.drop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const q = (name: string) => `"${SCHEMA.replace(/"/g, '""')}"."${name.replace(/"/g, '""')}"`;
+
+async function roundTrip(target: string, name: string, restoredName: string, s3?: { endpoint: string }) {
+  const id = await queuedPartition(c, name, { awkward: true, rows: 3000 });
+  const before = await checksumOf(c, q(name));
+  const rowsBefore = await rowsAsText(c, q(name));
+  expect(Number(before.rows)).toBe(3006);
+
+  const results = await archivePending(c, { target, archiveId: id, rowGroupSize: 1000, log: quiet, s3 });
+  expect(results).toHaveLength(1);
+  expect(results[0]!.error).toBeUndefined();
+  expect(results[0]!.state).toBe("dropped");
+  const st = await c.query("select state, rows, content_checksum, file_sha256, target_uri from tide.archives where archive_id = $1", [id]);
+  expect(st.rows[0]).toMatchObject({ state: "dropped", rows: "3006", content_checksum: before.checksum });
+  expect((await c.query("select to_regclass($1) as r", [q(name)])).rows[0].r).toBeNull();
+
+  const restored = await restoreArchive(c, results[0]!.manifestUri!, { as: `${q(restoredName)}`, log: quiet, s3 });
+  expect(restored.rows).toBe(3006);
+  const after = await checksumOf(c, q(restoredName));
+  expect(after).toEqual(before);
+  expect(await rowsAsText(c, q(restoredName))).toEqual(rowsBefore);
+  return results[0]!;
+}
+
+describe("archive round trip", () => {
+  it("file:// — every type and awkward value comes back identical, and the partition is dropped only after verification", async () => {
+    const dir = tempDir();
+    const r = await roundTrip(pathToFileURL(dir).href, "p_file", "restored file");
+    expect(r.uri).toContain(".parquet");
+    // Nothing under a temporary name is left looking like an archive.
+    expect(findFiles(dir, ".partial")).toEqual([]);
+    expect(findFiles(dir, ".parquet")).toHaveLength(1);
+    const manifest = JSON.parse(readFileSync(findFiles(dir, ".manifest.json")[0]!, "utf8"));
+    expect(manifest).toMatchObject({ rows: 3006, control: "at", compression: "ZSTD", min_control: "-infinity", max_control: "infinity" });
+  });
+
+  it("s3:// against a loopback S3 server — same round trip", async () => {
+    const S3rver = (await import("s3rver")).default;
+    const dir = tempDir();
+    const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir, configureBuckets: [{ name: "archive", configs: [] }] });
+    const addr = (await server.run()) as { port: number; address: string };
+    process.env.AWS_ACCESS_KEY_ID = "S3RVER";
+    process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
+    try {
+      const endpoint = `http://127.0.0.1:${addr.port}`;
+      const r = await roundTrip("s3://archive/audit exports", "p_s3", "restored s3", { endpoint });
+      expect(r.uri).toMatch(/^s3:\/\/archive\/audit%20exports\//);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("restore --attach puts the partition back under its parent when the range is free", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_2021_01", { rows: 500, lower: "2021-01-01 00:00:00+00", upper: "2021-02-01 00:00:00+00" });
+    const before = await checksumOf(c, q("p_2021_01"));
+    const [r] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet });
+    expect(r!.state).toBe("dropped");
+    const res = await restoreArchive(c, r!.uri!, { attach: true, log: quiet });
+    expect(res.attachError).toBeUndefined();
+    expect(res.attached).toBe(true);
+    const p = await c.query(`select count(*)::int as n from ${q('audit "log"')} where at >= '2021-01-01' and at < '2021-02-01'`);
+    expect(p.rows[0].n).toBe(500);
+    expect(await checksumOf(c, q("p_2021_01"))).toEqual(before);
+  });
+
+  it("a flipped byte in the object is detected and the partition kept", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_flip", { rows: 2000, lower: "2019-01-01 00:00:00+00", upper: "2019-02-01 00:00:00+00" });
+    // Export and verify but keep the partition, then corrupt the object and ask for the drop.
+    const [first] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, keepPartition: true, log: quiet });
+    expect(first!.state).toBe("verified");
+    const file = findFiles(dir, ".parquet")[0]!;
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    writeFileSync(file, bytes);
+    const [second] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet });
+    expect(second!.state).toBe("failed");
+    expect(second!.error).toMatch(/corrupt/);
+    const st = await c.query("select state, error from tide.archives where archive_id = $1", [id]);
+    expect(st.rows[0].state).toBe("failed");
+    expect((await c.query("select to_regclass($1) as r", [q("p_flip")])).rows[0].r).not.toBeNull();
+    // A re-run writes a fresh archive and completes.
+    const [third] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet });
+    expect(third!.state).toBe("dropped");
+  });
+
+  it("a manifest that does not match the table is refused by tide.complete_archive and nothing is dropped", async () => {
+    const id = await queuedPartition(c, "p_lie", { rows: 10, lower: "2018-01-01 00:00:00+00", upper: "2018-02-01 00:00:00+00" });
+    await c.query("select * from tide.claim_archive('test', $1)", [id]);
+    await expect(c.query("select tide.complete_archive($1, $2::jsonb)", [id, JSON.stringify({ rows: 9, content_checksum: "0123456789abcdef", file_sha256: "a".repeat(64) })]))
+      .rejects.toMatchObject({ code: "TD010" });
+    expect((await c.query("select to_regclass($1) as r", [q("p_lie")])).rows[0].r).not.toBeNull();
+    await c.query("select tide.release_archive($1)", [id]);
+  });
+});
