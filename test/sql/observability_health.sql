@@ -1,0 +1,215 @@
+-- tide.health: every check provoked, seen, fixed and seen gone; tide.tables' figures on the same
+-- fixture. Fixture: a monthly table with a hostile name, managed with premake 4 and keep 3 months.
+
+create schema "Obs ""Ω"" s";
+create table "Obs ""Ω"" s"."Ev.log" (at timestamptz not null, n int) partition by range (at);
+select count(*) from tide.manage('"Obs ""Ω"" s"."Ev.log"', 'at', '1 month', premake => 4, keep => '3 months');
+select _tide.maintain_table('"Obs ""Ω"" s"."Ev.log"'::regclass);
+
+create function tests.parent() returns regclass language sql as $$ select '"Obs ""Ω"" s"."Ev.log"'::regclass $$;
+create function tests.qname() returns text language sql as $$ select '"Obs ""Ω"" s"."Ev.log"'::text $$;
+-- The health rows of the fixture table for one check.
+create function tests.rows_of(check_name text) returns bigint language sql as $$
+  select count(*) from tide.health h where h."check" = check_name and h.parent = tests.qname()
+$$;
+create function tests.severity_of(check_name text) returns text language sql as $$
+  select string_agg(distinct h.severity, ',') from tide.health h where h."check" = check_name and h.parent = tests.qname()
+$$;
+-- Detach and drop the N newest partitions of the fixture (simulating a missed maintenance).
+create function tests.drop_newest(n int) returns void language plpgsql as $$
+declare p record;
+begin
+  for p in select partition from tide.partitions where parent = tests.parent() and not is_default and not detached
+            order by lower(time_range) desc limit n loop
+    execute format('alter table %s detach partition %s', tests.parent(), p.partition);
+    execute format('drop table %s', p.partition);
+  end loop;
+end $$;
+
+create function tests.test_healthy_fixture_has_no_table_problems() returns setof text language plpgsql as $$
+begin
+  return next is((select count(*) from tide.health where parent = tests.qname()), 0::bigint,
+                 'a freshly managed and maintained table has no health rows');
+  return next is((select partitions_ahead from tide.tables where parent = tests.parent()), 4,
+                 'tide.tables counts premake = 4 partitions ahead of the current one');
+  return next is((select current_partition from tide.tables where parent = tests.parent()),
+                 (select partition from tide.partitions where parent = tests.parent() and time_range @> now()),
+                 'tide.tables names the partition that holds now() as current');
+end $$;
+
+create function tests.test_missing_partitions_warning_then_fixed() returns setof text language plpgsql as $$
+begin
+  perform tests.drop_newest(2);
+  return next is(tests.severity_of('missing_partitions'), 'warning', 'two partitions ahead (premake 4) is a warning');
+  return next matches((select hint from tide.health where "check" = 'missing_partitions' and parent = tests.qname()),
+                      '^CALL tide\.run_maintenance\(', 'the hint names CALL tide.run_maintenance');
+  perform _tide.maintain_table(tests.parent());
+  return next is(tests.rows_of('missing_partitions'), 0::bigint, 'maintenance recreates them and the row is gone');
+end $$;
+
+create function tests.test_missing_partitions_critical_when_none_ahead() returns setof text language plpgsql as $$
+begin
+  perform tests.drop_newest(4);
+  return next is(tests.severity_of('missing_partitions'), 'critical', 'no partition ahead of the current one is critical');
+  perform tests.drop_newest(1);
+  return next matches((select detail from tide.health where "check" = 'missing_partitions' and parent = tests.qname()),
+                      'no partition for the current key', 'no current partition says so');
+  perform _tide.maintain_table(tests.parent());
+  return next is(tests.rows_of('missing_partitions'), 0::bigint, 'maintenance fixes it');
+end $$;
+
+create function tests.test_rows_in_default() returns setof text language plpgsql as $$
+begin
+  execute format('insert into %s values (now() + interval ''5 years'', 1), (now() + interval ''6 years'', 2)', tests.parent());
+  return next is(tests.rows_of('default_rows'), 1::bigint, 'rows in the default partition are reported');
+  return next matches((select detail from tide.health where "check" = 'default_rows' and parent = tests.qname()),
+                      'has 2 row', 'the detail counts them exactly');
+  return next matches((select hint from tide.health where "check" = 'default_rows' and parent = tests.qname()),
+                      '^CALL tide\.drain_default\(', 'the hint names CALL tide.drain_default');
+  return next is((select default_rows from tide.tables where parent = tests.parent()), 2::bigint, 'tide.tables shows 2 rows in the default');
+  execute format('delete from %s where at > now() + interval ''1 year''', tests.parent());
+  return next is(tests.rows_of('default_rows'), 0::bigint, 'an empty default clears the row');
+end $$;
+
+create function tests.test_retention_overdue() returns setof text language plpgsql as $$
+declare lo timestamptz := date_trunc('month', now() - interval '2 years', 'UTC');
+begin
+  execute format('create table %I.%I partition of %s for values from (%L) to (%L)', 'Obs "Ω" s', 'old_one',
+                 tests.parent(), lo, lo + interval '1 month');
+  return next is(tests.rows_of('retention_overdue'), 1::bigint, 'a partition older than keep + grace is overdue');
+  return next is((select expired_partitions from tide.tables where parent = tests.parent()), 1, 'tide.tables counts it as expired');
+  perform _tide.maintain_table(tests.parent());
+  return next is(tests.rows_of('retention_overdue'), 0::bigint, 'maintenance drops it and the row is gone');
+end $$;
+
+create function tests.test_maintenance_failing() returns setof text language plpgsql as $$
+begin
+  perform _tide.log_action(null, tests.parent(), 'maintain', null, 'error', sqlstate => '42P01', message => 'boom');
+  return next is(tests.severity_of('maintenance_failing'), 'critical', 'an error in the last maintenance is critical');
+  return next matches((select detail from tide.health where "check" = 'maintenance_failing' and parent = tests.qname()),
+                      'boom', 'the detail carries the error message');
+  perform _tide.maintain_table(tests.parent());
+  return next is(tests.rows_of('maintenance_failing'), 0::bigint, 'a successful run clears it');
+  perform _tide.log_action(null, tests.parent(), 'maintain', null, 'lock_timeout', message => 'lock wait');
+  return next is(tests.severity_of('maintenance_failing'), 'warning', 'one lock timeout is a warning');
+end $$;
+
+create function tests.test_maintenance_stale() returns setof text language plpgsql as $$
+begin
+  update _tide.log set logged_at = now() - interval '2 hours' where parent_oid = tests.parent();
+  update _tide.managed_tables set created_at = now() - interval '1 day' where parent = tests.parent();
+  return next is(tests.rows_of('maintenance_stale'), 1::bigint, 'no maintenance for 2 hours with a 10-minute schedule is stale');
+  perform _tide.maintain_table(tests.parent());
+  return next is(tests.rows_of('maintenance_stale'), 0::bigint, 'a run clears it');
+end $$;
+
+create function tests.test_not_scheduled() returns setof text language plpgsql as $$
+begin
+  -- the test database is not cron.database_name: the job is invisible here, so recent runs decide
+  delete from _tide.runs;
+  return next is((select count(*) from tide.health where "check" = 'not_scheduled' and parent is null), 1::bigint,
+                 'no run in twice the schedule and no visible job: not scheduled');
+  return next matches((select hint from tide.health where "check" = 'not_scheduled'), 'tide\.schedule\(\)',
+                      'the hint names tide.schedule()');
+  insert into _tide.runs (as_of, outcome) values (now(), 'ok');
+  return next is((select count(*) from tide.health where "check" = 'not_scheduled'), 0::bigint, 'a recent run clears it');
+  update _tide.managed_tables set enabled = false;
+  delete from _tide.runs;
+  return next is((select count(*) from tide.health where "check" = 'not_scheduled'), 0::bigint,
+                 'nothing to maintain (all tables disabled): no complaint');
+end $$;
+
+create function tests.test_table_missing() returns setof text language plpgsql as $$
+declare oid_of oid;
+begin
+  create table "Obs ""Ω"" s".gone (at timestamptz not null) partition by range (at);
+  perform tide.manage('"Obs ""Ω"" s".gone', 'at', '1 month');
+  oid_of := '"Obs ""Ω"" s".gone'::regclass;
+  drop table "Obs ""Ω"" s".gone;
+  return next is((select severity from tide.health where "check" = 'table_missing' and parent = '"Obs ""Ω"" s".gone'), 'critical',
+                 'a dropped managed table is critical');
+  return next is((select table_state from tide.tables where parent_name = 'gone'), 'missing', 'tide.tables says missing');
+  delete from _tide.managed_tables where parent = oid_of;
+  return next is((select count(*) from tide.health where "check" = 'table_missing'), 0::bigint, 'forgetting it clears the row');
+end $$;
+
+create function tests.test_table_no_longer_partitioned() returns setof text language plpgsql as $$
+begin
+  -- a managed_tables row pointing at a plain table (what a restore of the wrong dump leaves)
+  create table "Obs ""Ω"" s".plain (at timestamptz);
+  insert into _tide.managed_tables (parent, parent_schema, parent_name, control, control_type, every, every_interval)
+  values ('"Obs ""Ω"" s".plain', 'Obs "Ω" s', 'plain', 'at', 'timestamptz', '1 month', '1 month');
+  return next matches((select detail from tide.health where "check" = 'table_missing' and parent = '"Obs ""Ω"" s".plain'),
+                      'no longer a partitioned table', 'a plain table under management is reported');
+  delete from _tide.managed_tables where parent = '"Obs ""Ω"" s".plain'::regclass;
+  return next is((select count(*) from tide.health where "check" = 'table_missing'), 0::bigint, 'gone once unmanaged');
+end $$;
+
+create function tests.test_oversized_partition() returns setof text language plpgsql as $$
+declare big regclass;
+begin
+  update _tide.settings set value = '0' where name = 'oversized_partition_min_bytes';
+  -- one row in each of the past months' neighbours, 20,000 in the current one
+  execute format('insert into %s select now() + make_interval(mins => i), i from generate_series(1, 3) i', tests.parent());
+  execute format('insert into %s select now() + make_interval(months => i), i from generate_series(1, 3) i', tests.parent());
+  execute format('insert into %s select now() - make_interval(secs => i), i from generate_series(1, 20000) i', tests.parent());
+  execute format('analyze %s', tests.parent());
+  big := (select partition from tide.partitions where parent = tests.parent() and time_range @> now());
+  return next is(tests.rows_of('oversized_partition'), 1::bigint, 'one partition far larger than its siblings is reported');
+  return next matches((select detail from tide.health where "check" = 'oversized_partition'), 'median', 'with the median it is compared to');
+  execute format('truncate %s', big);
+  return next is(tests.rows_of('oversized_partition'), 0::bigint, 'gone once it is no larger');
+end $$;
+
+create function tests.test_detach_pending() returns setof text language plpgsql as $$
+declare p regclass := (select partition from tide.partitions where parent = tests.parent() and not is_default
+                        order by lower(time_range) desc limit 1);
+begin
+  -- DETACH … CONCURRENTLY cannot run in a test transaction; mark the state it leaves when interrupted
+  update pg_inherits set inhdetachpending = true where inhrelid = p;
+  return next is(tests.rows_of('detach_pending'), 1::bigint, 'a half-detached partition is reported');
+  return next matches((select hint from tide.health where "check" = 'detach_pending'), 'DETACH PARTITION .* FINALIZE',
+                      'the hint names DETACH PARTITION … FINALIZE');
+  update pg_inherits set inhdetachpending = false where inhrelid = p;
+  return next is(tests.rows_of('detach_pending'), 0::bigint, 'gone once finalized');
+end $$;
+
+create function tests.test_leftover_table() returns setof text language plpgsql as $$
+begin
+  create table "Obs ""Ω"" s"."Ev.log_2099_01" (like "Obs ""Ω"" s"."Ev.log");
+  create table "Obs ""Ω"" s"."Ev.log_archive_notes" (x int);
+  return next is(tests.rows_of('leftover_table'), 1::bigint, 'a table named like a partition, attached nowhere, is reported once');
+  return next matches((select detail from tide.health where "check" = 'leftover_table'), '2099_01', 'naming it');
+  drop table "Obs ""Ω"" s"."Ev.log_2099_01";
+  return next is(tests.rows_of('leftover_table'), 0::bigint, 'gone once dropped');
+end $$;
+
+create function tests.test_archive_backlog_and_failure() returns setof text language plpgsql as $$
+begin
+  insert into _tide.archives (parent_oid, parent, partition_name, state, queued_at)
+  values (tests.parent(), tests.qname(), 'ev_old_1', 'pending', now() - interval '3 days');
+  return next is(tests.rows_of('archive_backlog'), 1::bigint, 'an archive pending for 3 days is a backlog');
+  update _tide.archives set state = 'dropped' where partition_name = 'ev_old_1';
+  return next is(tests.rows_of('archive_backlog'), 0::bigint, 'gone once archived');
+  insert into _tide.archives (parent_oid, parent, partition_name, state, attempts, error)
+  values (tests.parent(), tests.qname(), 'ev_old_2', 'failed', 9, 'bucket gone');
+  return next is(tests.severity_of('archive_failed'), 'critical', 'a failed archive out of retries is critical');
+  delete from _tide.archives where partition_name = 'ev_old_2';
+  return next is(tests.rows_of('archive_failed'), 0::bigint, 'gone once resolved');
+end $$;
+
+create function tests.test_cron_period_parsing() returns setof text language plpgsql as $$
+begin
+  return next is(_tide.obs_cron_period('*/10 * * * *'), interval '10 minutes', '*/10 is ten minutes');
+  return next is(_tide.obs_cron_period('* * * * *'), interval '1 minute', '* is one minute');
+  return next is(_tide.obs_cron_period('5 * * * *'), interval '1 hour', 'a fixed minute is hourly');
+  return next is(_tide.obs_cron_period('0 3 * * *'), interval '1 day', 'a fixed hour is daily');
+  return next is(_tide.obs_cron_period('nonsense'), interval '1 day', 'anything else counts as daily');
+end $$;
+
+create function tests.test_views_carry_comments() returns setof text language plpgsql as $$
+begin
+  return next ok(obj_description('tide.health'::regclass, 'pg_class') like '%severity%', 'tide.health is commented');
+  return next ok(obj_description('tide.tables'::regclass, 'pg_class') is not null, 'tide.tables is commented');
+  return next ok(obj_description('tide.schedule(text)'::regprocedure, 'pg_proc') like '%GMT%', 'tide.schedule says schedules are in GMT');
+end $$;
