@@ -45,17 +45,15 @@ async function addTables(c: pg.Client, from: number, to: number): Promise<void> 
 const runTide = (c: pg.Client) => c.query(`call tide.run_maintenance()`);
 const runPartman = (c: pg.Client) => c.query(`select partman.run_maintenance(p_analyze := false, p_jobmon := false)`);
 
-/** Drop the furthest-ahead partition of every table of one kind, so one partition is due per table. */
+/**
+ * Make exactly one partition due on every table of one kind: raise premake by one in each
+ * tool's own configuration (both read it on their next run).
+ */
 async function makeOneDue(c: pg.Client, prefix: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const r = await c.query<{ part: string }>(
-      `select i.inhrelid::regclass::text as part
-         from pg_inherits i join pg_class k on k.oid = i.inhrelid
-        where i.inhparent = $1::regclass and pg_get_expr(k.relpartbound, k.oid) <> 'DEFAULT'
-        order by pg_get_expr(k.relpartbound, k.oid) desc limit 1`,
-      [`${prefix}_${i}`],
-    );
-    await c.query(`drop table ${r.rows[0]!.part}`);
+  if (prefix === "bench_tide") {
+    await c.query(`update tide.config set premake = premake + 1 where parent in (select ('bench_tide_' || g)::regclass from generate_series(0, $1 - 1) g)`, [n]);
+  } else {
+    await c.query(`update partman.part_config set premake = premake + 1 where parent_table in (select 'public.bench_pm_' || g from generate_series(0, $1 - 1) g)`, [n]);
   }
 }
 

@@ -19,7 +19,6 @@ usage: pgtide <command> [options]
 commands:
   install            install or upgrade pgtide in a database (idempotent)
   uninstall          remove schemas tide and _tide and the pg_cron job; your tables and rows stay
-  status             managed tables, partition timelines and health (exit 0 ok, 1 warning, 2 critical)
   plan               print the SQL that install would run, touching nothing
   doctor             compare the live catalog with this version (missing, altered, stray objects)
   preflight          check a database before installing
