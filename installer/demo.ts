@@ -4,6 +4,7 @@
 import pg from "pg";
 import { install } from "./install.js";
 import { createAuditLog, generateAuditEvents, monthStartBefore } from "./audit.js";
+import { renderStatus, status, wantColor } from "./status.js";
 
 /** Default demo size: loads, maintains and reports in well under 3 minutes on 2 cores (about 65 s for the load). */
 export const DEMO_DEFAULT_ROWS = 2_000_000;
@@ -111,7 +112,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       if (drawBar) process.stdout.write("\n");
       out(`   loaded ${fmt(res.rows)} events in ${res.seconds.toFixed(1)} s (${fmt(Math.round(res.rows / Math.max(res.seconds, 0.001)))} rows/s)`);
       const a0 = Date.now();
+      // A small sample per partition is plenty for row estimates and keeps the demo fast;
+      // autovacuum refines the statistics later.
+      await client.query("set default_statistics_target = 10");
       await client.query("analyze audit_log");
+      await client.query("reset default_statistics_target");
       out(`   analyzed in ${((Date.now() - a0) / 1000).toFixed(1)} s, so row estimates are current`);
       loaded = true;
     }
@@ -129,15 +134,29 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     for (const a of acts.rows) {
       if (a.action === "run") {
         out(`   run: ${a.outcome} (${a.message ?? ""})`);
+      } else if (a.partition === null) {
+        out(`   ${a.action}: ${a.outcome}${a.message ? ` (${a.message})` : ""}`);
       } else {
-        out(`   ${a.action.padEnd(10)} ${(a.partition ?? "").padEnd(22)} ${a.outcome}${a.message ? `  ${a.message}` : ""}`);
+        out(`   ${a.action.padEnd(8)} ${a.partition.padEnd(26)} ${a.outcome}${a.message ? `  ${a.message}` : ""}`);
         if (/drop|detach|expire|archive/.test(a.action) && a.outcome === "ok" && a.partition) retired.push(a.partition);
       }
     }
     if (acts.rows.length <= 1) out("   nothing was due");
+    // From now on pg_cron does it: schedule the job (an upsert, so a second demo changes nothing).
+    try {
+      const job = await client.query<{ id: string }>("select tide.schedule() as id");
+      out(`   scheduled with pg_cron every 10 minutes: select tide.schedule();  (job ${job.rows[0]?.id ?? "?"})`);
+    } catch (e) {
+      const hint = (e as { hint?: string }).hint;
+      out(`   not scheduled here: ${(e as Error).message}${hint ? `\n   hint: ${hint}` : ""}`);
+    }
 
     out("5. Status (pgtide status)");
-    for (const line of (await statusText(client)).split("\n")) out(`   ${line}`);
+    const report = await status(client, { table: "audit_log" });
+    const color = opts.log === undefined && wantColor(process.stdout);
+    for (const line of renderStatus(report, { color, width: Math.min(process.stdout.columns ?? 100, 120) }).split("\n")) {
+      out(`   ${line}`);
+    }
 
     out("6. Pruning: which partitions a query touches (tide.partitions_scanned)");
     const scanned = async (q: string) =>
@@ -174,57 +193,4 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   } finally {
     await client.end();
   }
-}
-
-interface TableRow {
-  parent: string;
-  every: string;
-  premake: number;
-  keep: string | null;
-  on_expire: string;
-  partitions: number;
-  oldest_bound: string | null;
-  newest_bound: string | null;
-  partitions_ahead: number;
-  covered_until: string | null;
-  default_rows: string;
-  total_size: string;
-  per_interval: string | null;
-  rows_per_interval: string | null;
-  last_run_at: string | null;
-  last_outcome: string | null;
-  last_message: string | null;
-  next_action: string | null;
-  next_action_due: string | null;
-}
-
-/** A short report from tide.tables and tide.health for audit_log (the same views `pgtide status` reads). */
-async function statusText(client: pg.ClientBase): Promise<string> {
-  const t = await client.query<TableRow>(
-    `select parent::text, every, premake, keep, on_expire, partitions, oldest_bound::text, newest_bound::text, partitions_ahead,
-            covered_until::text, default_rows::text, pg_size_pretty(total_bytes) as total_size,
-            pg_size_pretty(bytes_per_interval) as per_interval, rows_per_interval::text,
-            to_char(last_run_at, 'YYYY-MM-DD HH24:MI:SS') as last_run_at, last_outcome, last_message,
-            next_action, to_char(next_action_due, 'YYYY-MM-DD HH24:MI') as next_action_due
-       from tide.tables where parent::text = 'audit_log'::regclass::text`,
-  );
-  const h = await client.query<{ severity: string; check: string; detail: string; hint: string | null }>(
-    `select severity, "check", detail, hint from tide.health where parent is null or parent::text = 'audit_log'::regclass::text`,
-  );
-  const lines: string[] = [];
-  for (const r of t.rows) {
-    lines.push(`${r.parent}: every ${r.every}, ${r.premake} ahead, keep ${r.keep ?? "everything"}, then ${r.on_expire}`);
-    lines.push(
-      `  ${r.partitions} partitions from ${r.oldest_bound ?? "?"} to ${r.newest_bound ?? "?"}, ${r.partitions_ahead} ahead, ` +
-        `covered until ${r.covered_until ?? "?"}; ${r.default_rows} rows in the default`,
-    );
-    lines.push(
-      `  ${r.total_size} in all; per ${r.every}: about ${fmt(Number(r.rows_per_interval ?? 0))} rows, ${r.per_interval ?? "?"}`,
-    );
-    lines.push(`  last run ${r.last_run_at ?? "never"}: ${r.last_outcome ?? "-"} (${r.last_message ?? ""})`);
-    if (r.next_action) lines.push(`  next: ${r.next_action} at ${r.next_action_due ?? "?"}`);
-  }
-  if (h.rows.length === 0) lines.push("health: every check passes (tide.health is empty)");
-  for (const x of h.rows) lines.push(`${x.severity}: ${x.check}: ${x.detail}${x.hint ? ` (hint: ${x.hint})` : ""}`);
-  return lines.join("\n");
 }
