@@ -35,11 +35,30 @@ async function addTables(c: pg.Client, from: number, to: number): Promise<void> 
   for (let i = from; i < to; i++) {
     await c.query(`create table bench_tide_${i} ${SHAPE} partition by range (at)`);
     await c.query(`create index on bench_tide_${i} (device, at)`);
-    await c.query(`select tide.manage('bench_tide_${i}', 'at', '1 day', premake => 4)`);
+    // pg_partman's create_parent also makes premake partitions behind now: give pgtide the same
+    await c.query(`select tide.manage('bench_tide_${i}', 'at', '1 day', premake => 4, start_at => (now() - interval '4 days')::date::text)`);
     await c.query(`create table bench_pm_${i} ${SHAPE} partition by range (at)`);
     await c.query(`create index on bench_pm_${i} (device, at)`);
     await c.query(`select partman.create_parent('public.bench_pm_${i}', 'at', 'native', 'daily', p_premake := 4, p_jobmon := false)`);
+    // pg_partman 4 premakes relative to the newest row unless told to follow the clock, as pgtide does
+    await c.query(`update partman.part_config set infinite_time_partitions = true where parent_table = 'public.bench_pm_${i}'`);
   }
+}
+
+/** Partitions (default excluded) of every table of one kind: the bench checks each run did its work. */
+async function partitionCount(c: pg.Client, prefix: string, n: number): Promise<number> {
+  const r = await c.query<{ n: string }>(
+    `select count(*) as n from pg_inherits i join pg_class k on k.oid = i.inhrelid
+      where i.inhparent in (select ($1 || '_' || g)::regclass from generate_series(0, $2 - 1) g)
+        and pg_get_expr(k.relpartbound, k.oid) <> 'DEFAULT'`,
+    [prefix, n],
+  );
+  return Number(r.rows[0]!.n);
+}
+
+async function expectCreated(c: pg.Client, prefix: string, n: number, before: number, what: string): Promise<void> {
+  const after = await partitionCount(c, prefix, n);
+  if (after - before !== n) throw new Error(`bench is invalid: ${what} created ${after - before} partitions, expected ${n}`);
 }
 
 const runTide = (c: pg.Client) => c.query(`call tide.run_maintenance()`);
@@ -57,8 +76,11 @@ async function makeOneDue(c: pg.Client, prefix: string, n: number): Promise<void
   }
 }
 
-async function insertStall(url: string, c: pg.Client, table: string, maintain: (c: pg.Client) => Promise<unknown>, prefix: string) {
-  await makeOneDue(c, prefix, 1);
+type Prepare = (c: pg.Client) => Promise<unknown>;
+
+/** While a reader holds the parent open for READER_MS, run maintenance with work due; time inserts meanwhile. */
+async function insertStall(url: string, c: pg.Client, table: string, maintain: (c: pg.Client) => Promise<unknown>, prepare: Prepare) {
+  await prepare(c);
   const reader = new pg.Client({ connectionString: url });
   const writer = new pg.Client({ connectionString: url });
   const runner = new pg.Client({ connectionString: url });
@@ -75,6 +97,7 @@ async function insertStall(url: string, c: pg.Client, table: string, maintain: (
       await sleep(20);
     }
   })();
+  await sleep(100);
   await reader.query("begin");
   await reader.query(`select count(*) from ${table}`);
   const t0 = performance.now();
@@ -109,34 +132,54 @@ async function main(): Promise<void> {
       have = n;
       await runTide(c);
       await runPartman(c);
+      const settledT = await partitionCount(c, "bench_tide", n);
+      const settledP = await partitionCount(c, "bench_pm", n);
       const idleT: number[] = [];
       const idleP: number[] = [];
       for (let r = 0; r < REPEAT; r++) {
         idleT.push(await timed(() => runTide(c)));
         idleP.push(await timed(() => runPartman(c)));
       }
+      if ((await partitionCount(c, "bench_tide", n)) !== settledT || (await partitionCount(c, "bench_pm", n)) !== settledP) {
+        throw new Error("bench is invalid: a run with nothing due created partitions");
+      }
       rows.push([String(n), "nothing due", median(idleT).toFixed(1), median(idleP).toFixed(1), (median(idleP) / median(idleT)).toFixed(1) + "×"]);
       const dueT: number[] = [];
       const dueP: number[] = [];
       for (let r = 0; r < REPEAT; r++) {
         await makeOneDue(c, "bench_tide", n);
+        let before = await partitionCount(c, "bench_tide", n);
         dueT.push(await timed(() => runTide(c)));
+        await expectCreated(c, "bench_tide", n, before, "pgtide");
         await makeOneDue(c, "bench_pm", n);
+        before = await partitionCount(c, "bench_pm", n);
         dueP.push(await timed(() => runPartman(c)));
+        await expectCreated(c, "bench_pm", n, before, "pg_partman");
       }
       rows.push([String(n), "1 partition due per table", median(dueT).toFixed(1), median(dueP).toFixed(1), (median(dueP) / median(dueT)).toFixed(1) + "×"]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
 
-    process.stderr.write(`\nlong reader (${READER_MS / 1000}s) holding the parent while one partition is due...\n`);
-    const tide = await insertStall(url, c, "bench_tide_0", runTide, "bench_tide");
-    const pm = await insertStall(url, c, "bench_pm_0", runPartman, "bench_pm");
     const lock = await c.query<{ ms: string }>(`select (extract(epoch from lock_timeout) * 1000)::int as ms from _tide.managed_tables limit 1`);
-    console.log(`\nlongest insert stall during maintenance with a ${READER_MS / 1000}s reader open (inserts every 20 ms):`);
-    console.log(`  pgtide     ${tide.maxStallMs.toFixed(1).padStart(8)} ms  (lock_timeout ${lock.rows[0]?.ms} ms; maintenance returned after ${tide.maintenanceMs.toFixed(0)} ms)`);
-    console.log(`  pg_partman ${pm.maxStallMs.toFixed(1).padStart(8)} ms  (maintenance returned after ${pm.maintenanceMs.toFixed(0)} ms)`);
-    console.log(`  ratio      ${(pm.maxStallMs / tide.maxStallMs).toFixed(1)}×`);
+    console.log(`\nlongest insert stall while a ${READER_MS / 1000}s reader holds the parent open (one insert every 20 ms into the current partition):`);
+    const scenarios: [string, Prepare, Prepare][] = [
+      ["one partition to create", (x) => makeOneDue(x, "bench_tide", 1), (x) => makeOneDue(x, "bench_pm", 1)],
+      [
+        "one partition to drop (retention)",
+        (x) => x.query(`update tide.config set keep = '3 days' where parent = 'bench_tide_0'::regclass`),
+        (x) => x.query(`update partman.part_config set retention = '3 days', retention_keep_table = false where parent_table = 'public.bench_pm_0'`),
+      ],
+    ];
+    for (const [label, prepTide, prepPm] of scenarios) {
+      process.stderr.write(`reader scenario: ${label}...\n`);
+      const tide = await insertStall(url, c, "bench_tide_0", runTide, prepTide);
+      const pm = await insertStall(url, c, "bench_pm_0", runPartman, prepPm);
+      console.log(`  ${label}:`);
+      console.log(`    pgtide     ${tide.maxStallMs.toFixed(1).padStart(8)} ms  (lock_timeout ${lock.rows[0]?.ms} ms; maintenance returned after ${tide.maintenanceMs.toFixed(0)} ms)`);
+      console.log(`    pg_partman ${pm.maxStallMs.toFixed(1).padStart(8)} ms  (maintenance returned after ${pm.maintenanceMs.toFixed(0)} ms)`);
+      console.log(`    ratio      ${(pm.maxStallMs / tide.maxStallMs).toFixed(1)}× (pg_partman stall / pgtide stall)`);
+    }
   } finally {
     await c.end();
     await stopCluster(cluster.dir);
