@@ -55,8 +55,9 @@ comment on function create_audit_log_partitions(integer) is
 -- does (on_expire from tide.config: drop, detach or archive). pgtide's keep counts whole months, so
 -- the cut-off is moved to the start of its month (a month ends on a month start, so nothing changes)
 -- and expressed as keep = K months before the instant as_of = cut-off month + K months, where
--- as_of is the current month's start; that keep is set for this call only, inside its transaction,
--- so a concurrent maintenance run still sees the configured one.
+-- as_of is the current month's start (the next month's when the cut-off falls in this month, in
+-- which case one more month ahead may be created, as the next run would anyway); that keep is set
+-- for this call only, inside its transaction, so a concurrent maintenance run sees the configured one.
 create or replace function drop_old_audit_partitions(retention_days integer)
 returns table (partition_name text)
 language plpgsql
