@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import pgCopy from "pg-copy-streams";
-import { compareCanonical, ContentChecksum, toParquet, type ArchiveColumn } from "./canonical.js";
+import { compareCanonical, toParquet, type ArchiveColumn } from "./canonical.js";
 import { openParquet, readBackFile } from "./parquet.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, openStore, type ObjectStore, type S3Options } from "./store.js";
@@ -146,7 +146,6 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
       "pgtide.columns": JSON.stringify(cols),
     }, opts.compressionLevel ?? 3);
     const groupSize = opts.rowGroupSize ?? 65536;
-    const sum = new ContentChecksum();
     let min: string | null = null, max: string | null = null;
     let batch: unknown[][] = cols.map(() => []);
     let inBatch = 0, rows = 0, bytesIn = 0, stalled = false;
@@ -180,7 +179,6 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
           batch[i]!.push(toParquet(kinds[i]!, v));
           p = tab + 1;
         }
-        sum.addRow(fields);
         if (ci >= 0) {
           const v = fields[ci];
           if (v != null) {
@@ -201,7 +199,7 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
     const file = await pq.finish();
     progress.update(rows, bytesIn);
     await sink.commit();
-    return { rows, checksum: sum.digest(), min, max, ...file };
+    return { rows, min, max, ...file };
   } catch (e) {
     await sink.abort().catch(() => undefined);
     throw e;
@@ -209,14 +207,16 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
 }
 
 /** Read an archived object back and compare it with the manifest; throws on any difference. */
-export async function verifyObject(store: ObjectStore, key: string, m: Pick<Manifest, "columns" | "control" | "rows" | "content_checksum" | "file_sha256" | "file_bytes" | "min_control" | "max_control">, tmpDir: string) {
+export async function verifyObject(store: ObjectStore, key: string,
+  m: Pick<Manifest, "columns" | "control" | "rows" | "file_sha256" | "file_bytes" | "min_control" | "max_control"> & { content_checksum: string | null },
+  tmpDir: string) {
   const local = await store.localCopy(key, tmpDir);
   try {
     if (local.sha256 !== m.file_sha256 || local.bytes !== m.file_bytes) {
       throw new Error(`pgtide: ${store.uri(key)} is corrupt: sha256 ${local.sha256} (${local.bytes} bytes), manifest says ${m.file_sha256} (${m.file_bytes} bytes)`);
     }
     const rb = await readBackFile(local.path, m.columns, m.control);
-    if (rb.rows !== m.rows || rb.checksum !== m.content_checksum || rb.minControl !== m.min_control || rb.maxControl !== m.max_control) {
+    if (rb.rows !== m.rows || (m.content_checksum !== null && rb.checksum !== m.content_checksum) || rb.minControl !== m.min_control || rb.maxControl !== m.max_control) {
       throw new Error(`pgtide: ${store.uri(key)} read back as ${rb.rows} rows, checksum ${rb.checksum}, control ${rb.minControl}..${rb.maxControl}; ` +
         `expected ${m.rows} rows, checksum ${m.content_checksum}, control ${m.min_control}..${m.max_control}`);
     }
@@ -260,6 +260,12 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
       const x = await exportTable(client, job, store, keys.data, opts, progress);
+      // Read the published object back: its sha256, row count and min/max must be what was
+      // written; the content checksum recomputed from it goes into the manifest, and
+      // tide.complete_archive compares that with the table itself before dropping anything.
+      const rb = await verifyObject(store, keys.data, {
+        columns: job.columns, control: job.control, rows: x.rows, file_sha256: x.sha256, file_bytes: x.bytes,
+        min_control: x.min, max_control: x.max, content_checksum: null }, tmpDir);
       const db = await client.query<{ current_database: string }>("select current_database()");
       manifest = {
         format: "pgtide-archive/1",
@@ -279,7 +285,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
         max_control: x.max,
         columns: job.columns,
         rows: x.rows,
-        content_checksum: x.checksum,
+        content_checksum: rb.checksum,
         checksum_algorithm: CHECKSUM_ALGORITHM,
         compression: "ZSTD",
         uri: result.uri,
@@ -287,8 +293,6 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
         file_sha256: x.sha256,
         created_at: new Date().toISOString(),
       };
-      // Read the published object back before anything points at it.
-      await verifyObject(store, keys.data, manifest, tmpDir);
       await store.putAtomic(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
       await client.query("select tide.mark_archive_exported($1, $2, $3, $4)", [id, result.uri, x.bytes, x.sha256]);
       progress.done(`${(x.bytes / 1e6).toFixed(1)} MB Parquet at ${result.uri}, verified`);

@@ -1,0 +1,61 @@
+-- The archive queue in SQL: enqueueing, the content checksum, and complete_archive refusing to drop
+-- a partition its manifest does not match.
+create table public."arch ""parent""" (id bigint, at timestamptz not null, note text) partition by range (at);
+create table public."arch p1" partition of public."arch ""parent""" for values from ('2020-01-01 00:00:00+00') to ('2020-02-01 00:00:00+00');
+insert into public."arch p1" select g, '2020-01-01 00:00:00+00'::timestamptz + g * interval '1 minute', 'n' || g from generate_series(1, 100) g;
+alter table public."arch ""parent""" detach partition public."arch p1";
+
+create function tests.test_enqueue_archive_is_idempotent() returns setof text language plpgsql as $$
+declare a bigint; b bigint;
+begin
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', '2020-01-01 00:00:00+00', '2020-02-01 00:00:00+00');
+  b := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', '2020-01-01 00:00:00+00', '2020-02-01 00:00:00+00');
+  return next is(a, b, 'queueing the same detached partition twice returns the same archive job');
+  return next is((select state from tide.archives where archive_id = a), 'pending', 'a new job is pending');
+  return next is((select control::text from _tide.archives where archive_id = a), 'at', 'the control column is taken from the parent''s partition key');
+end $$;
+
+create function tests.test_enqueue_rejects_attached_partition() returns setof text language plpgsql as $$
+begin
+  create table public.arch_att (at timestamptz) partition by range (at);
+  create table public.arch_att_1 partition of public.arch_att for values from ('2020-01-01') to ('2020-02-01');
+  return next throws_ok($q$select _tide.enqueue_archive('public.arch_att', 'public.arch_att_1', null, null)$q$,
+    '55000', null, 'a partition still attached to its parent cannot be queued');
+end $$;
+
+create function tests.test_checksum_is_order_independent() returns setof text language plpgsql as $$
+begin
+  create table public.arch_copy as select * from public."arch p1" order by id desc;
+  return next is((select checksum from tide.archive_checksum('public."arch p1"', 'at')),
+                 (select checksum from tide.archive_checksum('public.arch_copy', 'at')),
+                 'the same rows in another physical order have the same checksum');
+  update public.arch_copy set note = 'changed' where id = 50;
+  return next isnt((select checksum from tide.archive_checksum('public."arch p1"', 'at')),
+                   (select checksum from tide.archive_checksum('public.arch_copy', 'at')),
+                   'changing one value changes the checksum');
+end $$;
+
+create function tests.test_complete_archive_refuses_a_wrong_manifest() returns setof text language plpgsql as $$
+declare a bigint; good jsonb;
+begin
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  update _tide.archives set state = 'exporting' where archive_id = a;
+  return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('a', 64)),
+    'TD010', null, 'a manifest whose rows or checksum differ from the table is refused');
+  return next isnt(to_regclass('public."arch p1"'), null, 'and the partition is kept');
+  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
+                            'min_control', min_control, 'max_control', max_control)
+    into good from tide.archive_checksum('public."arch p1"', 'at');
+  return next is(tide.complete_archive(a, good), 'dropped', 'a matching manifest drops the partition');
+  return next is(to_regclass('public."arch p1"'), null, 'the partition is gone');
+  return next is((select state from tide.archives where archive_id = a), 'dropped', 'the job is marked dropped');
+end $$;
+
+create function tests.test_complete_archive_rejects_malformed_manifest() returns setof text language plpgsql as $$
+declare a bigint;
+begin
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  update _tide.archives set state = 'exporting' where archive_id = a;
+  return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": "many"}')$q$, a),
+    '22023', null, 'a manifest without rows, checksum and sha256 is rejected before anything happens');
+end $$;
