@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   chmodSync(work, 0o777);
   try {
     await c.query("drop schema if exists bench_archive cascade");
-    await install(c, { createCronExtension: false } as never);
+    await install(c, { createCronExtension: false });
     await c.query("create schema bench_archive");
     await c.query(`create table bench_archive.audit_log (
         id bigint not null, occurred_at timestamptz not null, actor text not null, action text not null,
