@@ -12,7 +12,7 @@ declare
   r        record;
   copied   bigint := 0;
   replayed bigint;
-  c        record;
+  cp       record;
   idx_map  jsonb;
 begin
   perform _tide.unconvert_preflight(parent, 1);  -- the catalog may have changed: refuse again under the lock
@@ -25,9 +25,9 @@ begin
   -- partitions whose copy did not finish, or that appeared since the start
   for r in select i.inhrelid::regclass as part, p.last_key from pg_inherits i
              left join _tide.unconvert_progress p on p.parent = unconvert_finish_locked.parent and p.partition = i.inhrelid::regclass
-            where i.inhparent = parent and p.done is not true loop
-    select * into c from _tide.unconvert_copy(u.target, r.part, u.key_columns, r.last_key, null);
-    copied := copied + c.rows;
+            where i.inhparent = unconvert_finish_locked.parent and p.done is not true loop
+    select * into cp from _tide.unconvert_copy(u.target, r.part, u.key_columns, r.last_key, null);
+    copied := copied + cp.rows;
   end loop;
   replayed := _tide.unconvert_replay(parent, u.target, u.key_columns, null);
 

@@ -18,6 +18,7 @@ declare
   stmt      text;
   ri_index  text;
   renamed   integer := 0;
+  seqs      jsonb := '{}';
 begin
   select c.relowner::regrole as owner, c.relacl, obj_description(c.oid, 'pg_class') as comment,
          c.relreplident, n.nspname, c.relname
@@ -84,7 +85,9 @@ begin
         execute format('alter table %s alter column %I add generated %s as identity', target, r.attname,
                        case r.pident when 'a' then 'always' else 'by default' end);
       end if;
-      -- the parent's sequence is dropped with it: carry its position over
+      -- the parent's sequence is dropped with it: carry its position (and later its name) over
+      seqs := seqs || jsonb_build_object(pg_get_serial_sequence(target::text, r.attname),
+                                         (select c.relname from pg_class c where c.oid = pg_get_serial_sequence(parent::text, r.attname)::regclass));
       execute format('select setval(%L, last_value, is_called) from %s',
                      pg_get_serial_sequence(target::text, r.attname), pg_get_serial_sequence(parent::text, r.attname));
     end if;
@@ -127,6 +130,11 @@ begin
     continue when (select c.relname from pg_class c where c.oid = r.idx) = r.name;
     execute format('alter index %s rename to %I', r.idx, r.name);
     renamed := renamed + 1;
+  end loop;
+  for r in select key::regclass as seq, value as name from jsonb_each_text(seqs) loop
+    continue when (select c.relname from pg_class c where c.oid = r.seq) = r.name
+               or exists (select from pg_class c where c.relname = r.name and c.relnamespace = (select relnamespace from pg_class where oid = r.seq));
+    execute format('alter sequence %s rename to %I', r.seq, r.name);
   end loop;
   foreach stmt in array triggers loop execute stmt; end loop;
   foreach stmt in array states loop execute stmt; end loop;
