@@ -34,6 +34,12 @@ begin
 
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) into tables
     from _tide.managed_tables m
+   where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled
+     -- a table with nothing due since its last successful run, and no change to its partitions or
+     -- settings since, is skipped here in one query (the common case when pg_cron fires)
+     and (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m));
+  select pg_catalog.count(*)::integer - coalesce(pg_catalog.array_length(tables, 1), 0) into n_ok
+    from _tide.managed_tables m
    where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled;
 
   foreach t in array coalesce(tables, array[]::regclass[]) loop

@@ -106,6 +106,11 @@ begin
   perform set_config('lock_timeout', old_lt, true);
   if outcome = 'ok' then
     message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired);
+    update _tide.managed_tables m
+       set next_due_at = _tide.next_due_at(mt, as_of), due_signature = _tide.due_signature(mt)
+     where m.parent = maintain_table.parent;
+  else
+    update _tide.managed_tables m set next_due_at = null where m.parent = maintain_table.parent and m.next_due_at is not null;
   end if;
   perform _tide.log_action(run_id, parent, 'maintain', null, outcome, rows_moved, started, message => message);
 end

@@ -1,0 +1,30 @@
+-- After a successful maintenance at AS_OF, the earliest instant at which the table will need
+-- work again: when AS_OF enters the next grid cell (one more partition ahead) or when the oldest
+-- partition's whole range falls out of KEEP. NULL (always look) for integer keys.
+create or replace function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz)
+returns timestamptz
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  create_at  timestamptz;
+  expire_at  timestamptz;
+  oldest_hi  bigint;
+begin
+  if mt.every_int is not null or mt.every_interval is null then
+    return null;
+  end if;
+  create_at := _tide.position_local(mt, _tide.grid_next(mt, _tide.grid_floor(mt, _tide.current_position(mt, as_of))))
+               at time zone mt.time_zone;
+  if mt.keep_interval is not null then
+    select min(l.upper_pos) into oldest_hi from _tide.list_partitions(mt) l where not l.is_default;
+    if oldest_hi is not null then
+      expire_at := (_tide.position_local(mt, oldest_hi) + mt.keep_interval) at time zone mt.time_zone;
+    end if;
+  end if;
+  return least(create_at, expire_at);
+end
+$fn$;
+
+comment on function _tide.next_due_at(_tide.managed_tables, timestamptz) is
+  'The earliest as_of after AS_OF at which a managed table needs maintenance again (next grid cell or next expiry); NULL for integer keys.';
