@@ -182,11 +182,16 @@ describe("maintenance killed at random points converges", () => {
       victim.on("error", () => undefined);
       const pid = (await victim.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
       const running = victim.query(`call tide.run_maintenance('app_killed', $1)`, [asOf.toISOString()]).catch(() => undefined);
-      await sleep(Math.floor(Math.random() * 40));
+      await sleep(5 + Math.floor(Math.random() * 60));
       await admin.query("select pg_terminate_backend($1)", [pid]);
       await running;
       await victim.end().catch(() => undefined);
     }
+    // the kills must have landed inside runs, not only before or after them
+    const interrupted = await admin.query<{ n: number }>(
+      `select count(*)::int as n from _tide.runs where only_parent = 'app_killed'::regclass and outcome = 'running'`,
+    );
+    expect(interrupted.rows[0]!.n).toBeGreaterThanOrEqual(5);
     await admin.query(`call tide.run_maintenance('app_killed', $1)`, [asOf.toISOString()]);
 
     expect(Number((await admin.query<{ n: string }>(`select count(*) as n from app_killed`)).rows[0]!.n)).toBe(total);
