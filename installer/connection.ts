@@ -48,7 +48,14 @@ export async function connect(opts: ConnectOptions = {}): Promise<pg.Client> {
 
 /** A readable one-line description of a pg error, with its SQLSTATE, detail and hint. */
 export function describeError(err: unknown): string {
-  if (err && typeof err === "object" && "code" in err) {
+  const code = err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
+  if (["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code)) {
+    return (
+      `cannot connect to the database: ${(err as Error).message}\n` +
+      "HINT: check --database-url (or DATABASE_URL / PGHOST, PGPORT, PGUSER, PGDATABASE) and that the server is running"
+    );
+  }
+  if (/^[0-9A-Z]{5}$/.test(code)) {
     const e = err as { message?: string; code?: string; detail?: string; hint?: string };
     return [
       `${e.message ?? String(err)} (SQLSTATE ${e.code})`,
