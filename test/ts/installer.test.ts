@@ -108,6 +108,15 @@ describe("install", () => {
   });
 });
 
+describe("schema", () => {
+  it("matches the committed dump of a fresh install (test/schema/pgtide.sql; update with vitest -u)", async () => {
+    const d = await emptyDb("dump");
+    const c = await d.client();
+    await install(c, { createCronExtension: false });
+    await expect(await dumpSchema(d.url)).toMatchFileSnapshot("../schema/pgtide.sql");
+  });
+});
+
 describe("plan", () => {
   it("prints SQL that, applied by psql to an empty database, gives the same catalog as install", async () => {
     const a = await emptyDb("plan_a");
