@@ -14,7 +14,6 @@ declare
   to_pos    bigint;
   min_lo    bigint;
   slot      record;
-  pos       bigint;
   n         integer := 0;
   old_lt    text := current_setting('lock_timeout');
 begin
@@ -38,28 +37,21 @@ begin
   select min(coalesce(l.lower_pos, l.upper_pos)) into min_lo from _tide.list_partitions(mt) l where not l.is_default;
   from_pos := least(from_pos, min_lo);
   to_pos := greatest(to_pos, min_lo);
-  -- refuse absurd requests before creating anything
-  pos := from_pos;
-  while pos < to_pos loop
-    n := n + 1;
-    if n > 1000 then
-      raise exception using errcode = '22023',
-        message = format('through %L for %s would span more than 1000 partitions', through, parent),
-        hint = 'Create partitions in smaller steps, or choose a larger interval.';
-    end if;
-    pos := _tide.grid_next(mt, pos);
-  end loop;
+  -- refuse absurd requests before creating anything (partitions that already exist do not count)
+  select count(*) into n from _tide.missing_slots(mt, from_pos, to_pos);
+  if n > 1000 then
+    raise exception using errcode = '22023',
+      message = format('through %L for %s would create %s partitions, more than 1000', through, parent, n),
+      hint = 'Create partitions in smaller steps, or choose a larger interval.';
+  end if;
   if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
     raise exception using errcode = '55P03',
       message = format('table %s is being maintained by another session', parent),
       hint = 'Try again when that maintenance has finished.';
   end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
-  loop
-    select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, from_pos, to_pos) s;
-    exit when slot.lower_pos is null;
+  for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, to_pos) s loop
     return query select * from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos);
-    from_pos := slot.upper_pos;
   end loop;
   perform set_config('lock_timeout', old_lt, true);
 end

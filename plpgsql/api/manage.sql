@@ -154,7 +154,7 @@ begin
                            message => format('every %s, premake %s, keep %s, on_expire %s, time zone %s',
                                              mt.every, mt.premake, coalesce(mt.keep, 'forever'), mt.on_expire, mt.time_zone));
 
-  if mt.default_partition and not exists (select from _tide.list_partitions(mt) l where l.is_default) then
+  if mt.default_partition and not exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
     partition := _tide.create_default_partition(mt);
     lower_bound := null; upper_bound := null; is_default := true; rows_moved := 0;
     return next;
@@ -168,14 +168,11 @@ begin
     thru_pos := _tide.grid_next(mt, thru_pos);
   end loop;
   select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
-  loop
-    select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, from_pos, thru_pos) s;
-    exit when slot.lower_pos is null;
+  for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, thru_pos) s loop
     select c.partition, c.lower_bound, c.upper_bound, false, c.rows_moved
       into partition, lower_bound, upper_bound, is_default, rows_moved
       from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos) c;
     return next;
-    from_pos := slot.upper_pos;
   end loop;
   perform set_config('lock_timeout', old_lt, true);
 end

@@ -1,6 +1,7 @@
 -- Rule 1: create one partition without ACCESS EXCLUSIVE on the parent — standalone table, CHECK
 -- matching its bounds, ATTACH (SHARE UPDATE EXCLUSIVE), drop the CHECK — moving any rows of its
--- range out of the default partition in the same step. The caller has set lock_timeout.
+-- range out of the default partition in the same step. The caller has set lock_timeout. Lock
+-- order: parent (SHARE UPDATE EXCLUSIVE), then the default (ACCESS EXCLUSIVE); nothing waits after.
 
 create or replace function _tide.create_partition(mt _tide.managed_tables, lower_pos bigint, upper_pos bigint, run_id bigint default null)
 returns table (partition regclass, lower_bound text, upper_bound text, rows_moved bigint)
@@ -19,18 +20,24 @@ declare
   has_rows boolean := false;
   moved    bigint := 0;
 begin
+  -- the parent first (SHARE UPDATE EXCLUSIVE: application reads and writes go on), so no later
+  -- statement waits for it while this transaction already holds the default partition
+  perform _tide.execute_with_retry(format('lock table only %s in share update exclusive mode', mt.parent), mt.lock_retries);
   created := _tide.create_partition_table(mt, nm);
 
   execute format('alter table %s add constraint tide_partition_bounds check (%I is not null and %I >= %L::%s and %I < %L::%s)',
                  created, mt.control, mt.control, lo, typ, mt.control, hi, typ);
 
-  select p.partition into dflt from _tide.list_partitions(mt) p where p.is_default;
+  select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
   if dflt is not null then
+    -- ATTACH needs ACCESS EXCLUSIVE on the default anyway; taken first (adding the NOT VALID
+    -- exclusion CHECK), no row of the new range can reach the default between the look and the move
+    perform _tide.execute_with_retry(format(
+      'alter table %s add constraint tide_attach_exclusion check (not (%I >= %L::%s and %I < %L::%s)) not valid',
+      dflt, mt.control, lo, typ, mt.control, hi, typ), mt.lock_retries);
     execute format('select exists (select from only %s where %I >= %L::%s and %I < %L::%s)',
                    dflt, mt.control, lo, typ, mt.control, hi, typ) into has_rows;
     if has_rows then
-      -- keep writers from adding rows of this range to the default while they move
-      perform _tide.execute_with_retry(format('lock table only %s in exclusive mode', dflt), mt.lock_retries);
       select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into cols
         from pg_attribute a
        where a.attrelid = mt.parent and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
@@ -39,12 +46,8 @@ begin
                      dflt, mt.control, lo, typ, mt.control, hi, typ, created, cols, cols);
       get diagnostics moved = row_count;
     end if;
-    -- a validated CHECK on the default excluding the new range spares ATTACH its scan of the
-    -- default under ACCESS EXCLUSIVE; VALIDATE scans under SHARE UPDATE EXCLUSIVE only
-    perform _tide.execute_with_retry(format(
-      'alter table %s add constraint tide_attach_exclusion check (not (%I >= %L::%s and %I < %L::%s)) not valid',
-      dflt, mt.control, lo, typ, mt.control, hi, typ), mt.lock_retries);
-    perform _tide.execute_with_retry(format('alter table %s validate constraint tide_attach_exclusion', dflt), mt.lock_retries);
+    -- validated, the CHECK spares ATTACH its own scan of the default
+    execute format('alter table %s validate constraint tide_attach_exclusion', dflt);
   end if;
 
   perform _tide.execute_with_retry(format('alter table %s attach partition %s for values from (%L) to (%L)',

@@ -22,7 +22,7 @@ begin
       message = format('batch_rows %s for %s must be positive', coalesce(batch_rows::text, 'NULL'), parent),
       hint = 'Use e.g. 10000.';
   end if;
-  select l.partition into dflt from _tide.list_partitions(mt) l where l.is_default;
+  select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
   if dflt is null then
     return 0;
   end if;

@@ -1,18 +1,41 @@
 -- A managed table's partitions with their bounds as positions, ordered along the key axis
--- (default last). Reads the catalog only.
+-- (default last). Reads the catalog only, in one query: bounds are printed once (DateStyle ISO,
+-- TimeZone UTC pinned; relation 0, so no partition is locked), cut with split_part (a managed key is
+-- one integer or time column, whose literals hold no quotes or parentheses) and turned into
+-- positions inline, as key_position does. Hot path: runs several times per table per maintenance run.
 
 create or replace function _tide.list_partitions(mt _tide.managed_tables)
 returns table (partition regclass, lower_pos bigint, upper_pos bigint, lower_bound text, upper_bound text, is_default boolean)
 language sql stable
 set search_path = pg_catalog, pg_temp
+set datestyle = 'ISO, YMD'
+set timezone = 'UTC'
+set intervalstyle = 'postgres'
 as $fn$
-  select i.inhrelid::regclass, _tide.key_position(mt, b.lower_bound), _tide.key_position(mt, b.upper_bound),
-         b.lower_bound, b.upper_bound, b.is_default
-    from pg_inherits i
-    cross join lateral _tide.partition_bounds(i.inhrelid::regclass) b
-   where i.inhparent = mt.parent
-   order by b.is_default, _tide.key_position(mt, b.lower_bound) nulls first;
+  select p.partition,
+         case when mt.control_type in ('integer'::regtype, 'bigint'::regtype) then p.lower_bound::bigint
+              when mt.control_type = 'timestamptz'::regtype then (extract(epoch from p.lower_bound::timestamptz) * 1000000)::bigint
+              when mt.control_type = 'timestamp'::regtype then (extract(epoch from p.lower_bound::timestamp) * 1000000)::bigint
+              else (extract(epoch from p.lower_bound::date::timestamp) * 1000000)::bigint end as lower_pos,
+         case when mt.control_type in ('integer'::regtype, 'bigint'::regtype) then p.upper_bound::bigint
+              when mt.control_type = 'timestamptz'::regtype then (extract(epoch from p.upper_bound::timestamptz) * 1000000)::bigint
+              when mt.control_type = 'timestamp'::regtype then (extract(epoch from p.upper_bound::timestamp) * 1000000)::bigint
+              else (extract(epoch from p.upper_bound::date::timestamp) * 1000000)::bigint end as upper_pos,
+         p.lower_bound, p.upper_bound, p.is_default
+    from (select b.partition, b.is_default,
+                 case when not b.is_default then nullif(nullif(btrim(split_part(split_part(b.expr, ') TO (', 1), 'FROM (', 2), ''''),
+                                                               'MINVALUE'), 'MAXVALUE') end as lower_bound,
+                 case when not b.is_default then nullif(nullif(btrim(left(split_part(b.expr, ') TO (', 2), -1), ''''),
+                                                               'MINVALUE'), 'MAXVALUE') end as upper_bound
+            from (select i.inhrelid::regclass as partition, e.expr = 'DEFAULT' as is_default, e.expr
+                    from pg_inherits i
+                    join pg_class c on c.oid = i.inhrelid and c.relispartition
+                   cross join lateral (select pg_get_expr(c.relpartbound, 0) as expr offset 0) e
+                   where i.inhparent = mt.parent
+                  offset 0) b
+           where b.is_default or b.expr like 'FOR VALUES FROM (%') p
+   order by p.is_default, 2 nulls first;
 $fn$;
 
 comment on function _tide.list_partitions(_tide.managed_tables) is
-  'Partitions of a managed table with their bounds as text and as axis positions, in key order, default last.';
+  'Partitions of a managed table with their bounds as text and as axis positions, in key order, default last. Takes no locks.';

@@ -37,11 +37,15 @@ begin
     return;
   end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  -- Rule 2 across statements: once this transaction holds a lock that stops application writes
+  -- (ACCESS EXCLUSIVE on the parent after a drop/detach, on the default after an attach), a later
+  -- lock wait would make them queue behind it too, and a backoff sleep would hold them for nothing.
+  -- From then on every lock is tried once (one lock_timeout) and the rest is left to the next run.
 
   <<work>>
   begin
     -- the default partition first, so rows of missing ranges have somewhere to go
-    if mt.default_partition and not exists (select from _tide.list_partitions(mt) l where l.is_default) then
+    if mt.default_partition and not exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
       begin
         perform _tide.create_default_partition(mt, run_id);
       exception when lock_not_available then
@@ -61,13 +65,14 @@ begin
     for i in 0 .. mt.premake loop
       thru_pos := _tide.grid_next(mt, thru_pos);
     end loop;
-    loop
-      select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, from_pos, thru_pos) s;
-      exit when slot.lower_pos is null;
+    for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, thru_pos) s loop
       begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
+        if exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
+          mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
+        end if;
       exception when lock_not_available then
         get stacked diagnostics msg = message_text;
         outcome := 'lock_timeout'; message := msg;
@@ -76,7 +81,6 @@ begin
                                  format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout));
         exit work;
       end;
-      from_pos := slot.upper_pos;
     end loop;
 
     -- retention: a partition expires only when all of its range is older than as_of - keep
@@ -92,6 +96,7 @@ begin
         begin
           perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);
           partitions_expired := partitions_expired + 1;
+          mt.lock_retries := 0;  -- the parent is now held ACCESS EXCLUSIVE: see above
         exception when lock_not_available then
           get stacked diagnostics msg = message_text;
           outcome := 'lock_timeout'; message := msg;

@@ -1512,6 +1512,10 @@ begin
     return;
   end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  -- Rule 2 across statements: once this transaction holds a lock that stops application writes
+  -- (ACCESS EXCLUSIVE on the parent after a drop/detach, on the default after an attach), a later
+  -- lock wait would make them queue behind it too, and a backoff sleep would hold them for nothing.
+  -- From then on every lock is tried once (one lock_timeout) and the rest is left to the next run.
   <<work>>
   begin
     -- the default partition first, so rows of missing ranges have somewhere to go
@@ -1539,6 +1543,9 @@ begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
+        if exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
+          mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
+        end if;
       exception when lock_not_available then
         get stacked diagnostics msg = message_text;
         outcome := 'lock_timeout'; message := msg;
@@ -1561,6 +1568,7 @@ begin
         begin
           perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);
           partitions_expired := partitions_expired + 1;
+          mt.lock_retries := 0;  -- the parent is now held ACCESS EXCLUSIVE: see above
         exception when lock_not_available then
           get stacked diagnostics msg = message_text;
           outcome := 'lock_timeout'; message := msg;

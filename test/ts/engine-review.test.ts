@@ -1,0 +1,101 @@
+// Engine review: defects found by reading the engine against DESIGN.md's rules, each reproduced on
+// real connections. Rule 2 across statements: a lock held from an earlier statement of the same
+// maintenance transaction must not turn a later lock wait (and its backoff) into an application stall.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase, type TestDatabase } from "./db.js";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await freshDatabase({ prefix: "review" });
+});
+afterAll(async () => db?.drop());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const DAY = 86_400_000;
+const TODAY = Math.floor(Date.now() / DAY) * DAY;
+const day = (n: number, hours = 0) => new Date(TODAY + n * DAY + hours * 3_600_000).toISOString();
+const dayName = (parent: string, n: number) => {
+  const d = new Date(TODAY + n * DAY);
+  const pad = (x: number) => String(x).padStart(2, "0");
+  return `${parent}_${d.getUTCFullYear()}_${pad(d.getUTCMonth() + 1)}_${pad(d.getUTCDate())}`;
+};
+
+/** Insert one row every `everyMs` until stopped; record the slowest round trip. */
+function insertLoop(client: pg.Client, table: string, at: string, everyMs = 10) {
+  const stats = { count: 0, max: 0, errors: [] as string[] };
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      try {
+        await client.query(`insert into ${table} (at, note) values ($1, 'app')`, [at]);
+        stats.count++;
+      } catch (e) {
+        stats.errors.push((e as Error).message);
+      }
+      stats.max = Math.max(stats.max, performance.now() - t0);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return stats;
+    },
+  };
+}
+
+async function names(c: pg.Client, parent: string): Promise<string[]> {
+  const r = await c.query<{ n: string }>(`select inhrelid::regclass::text as n from pg_inherits where inhparent = $1::regclass order by 1`, [parent]);
+  return r.rows.map((x) => x.n);
+}
+
+describe("engine review: Rule 2 across the statements of one maintenance transaction", () => {
+  it("after dropping one partition (ACCESS EXCLUSIVE on the parent held), a busy second one is tried once, not retried with sleeps while inserts queue", async () => {
+    const admin = await db.client();
+    const reader = await db.client();
+    const writer = await db.client();
+    await admin.query(`create table rv_expire (id bigint generated always as identity, at timestamptz not null, note text) partition by range (at)`);
+    await admin.query(`select tide.manage('rv_expire', 'at', '1 day', premake => 2, keep => '2 days', start_at => '${day(-6)}', default_partition => false)`);
+    await admin.query(`update tide.config set lock_timeout = '100 milliseconds', lock_retries = 5 where parent = 'rv_expire'::regclass`);
+    const p6 = dayName("rv_expire", -6);
+    const p5 = dayName("rv_expire", -5);
+    expect(await names(admin, "rv_expire")).toContain(p6);
+
+    // a reader of one old partition only: the first drop (day -6) gets its locks, the second (day -5) cannot
+    await reader.query("begin");
+    await reader.query(`select count(*) from ${p5}`);
+    const inserts = insertLoop(writer, "rv_expire", day(0, 10));
+    await sleep(150);
+    await admin.query(`call tide.run_maintenance('rv_expire', $1)`, [day(0, 12)]);
+    const stats = await inserts.stop();
+    await reader.query("commit");
+
+    const after = await names(admin, "rv_expire");
+    expect(after).not.toContain(p6); // the first drop was kept (committed)
+    expect(after).toContain(p5); // the busy one was left for the next run
+    expect(stats.errors).toEqual([]);
+    expect(stats.count).toBeGreaterThan(5);
+    // one lock_timeout (100 ms) plus a margin — not the whole retry chain (~6 waits and ~0.6 s of sleeps)
+    expect(stats.max).toBeLessThan(300);
+
+    await admin.query(`call tide.run_maintenance('rv_expire', $1)`, [day(0, 12)]);
+    const final = await names(admin, "rv_expire");
+    expect(final).not.toContain(p5);
+    expect(final).not.toContain(dayName("rv_expire", -3));
+    expect(final).toContain(dayName("rv_expire", -2));
+  });
+
+  it("run_maintenance leaves the session's lock_timeout as it was", async () => {
+    const c = await db.client();
+    await c.query(`create table rv_lt (at timestamptz not null, note text) partition by range (at)`);
+    await c.query(`select tide.manage('rv_lt', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    await c.query(`set lock_timeout = '7s'`);
+    await c.query(`call tide.run_maintenance('rv_lt', $1)`, [day(3)]);
+    expect((await c.query<{ lock_timeout: string }>(`show lock_timeout`)).rows[0]!.lock_timeout).toBe("7s");
+    await c.query(`call tide.run_maintenance(null, $1)`, [day(4)]);
+    expect((await c.query<{ lock_timeout: string }>(`show lock_timeout`)).rows[0]!.lock_timeout).toBe("7s");
+  });
+});
