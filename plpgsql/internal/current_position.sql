@@ -1,5 +1,5 @@
 -- "Now" on a managed table's key axis: as_of for timestamptz keys, as_of's wall-clock time in the
--- table's zone for timestamp/date keys, and the largest key present for integer keys.
+-- table's zone for timestamp/date keys, and the largest key in a non-default partition for integer keys.
 
 create or replace function _tide.current_position(mt _tide.managed_tables, as_of timestamptz)
 returns bigint
@@ -16,9 +16,12 @@ begin
     end if;
     return (extract(epoch from (as_of at time zone mt.time_zone) at time zone 'UTC') * 1000000)::bigint;
   end if;
-  -- integer keys: the newest non-empty partition holds the largest key; read only that far
-  for p in select l.partition from _tide.list_partitions(mt) l
-            order by l.is_default desc, l.lower_pos desc nulls last loop
+  -- integer keys: the newest non-empty partition holds the largest key; read only that far. The
+  -- default is not read: one stray far-ahead key there would become "now", create every partition
+  -- up to it and expire every partition with live rows. Rows that outran premake in the default
+  -- are reached as the series advances (premake partitions per run) or by tide.drain_default.
+  for p in select l.partition from _tide.list_partitions(mt) l where not l.is_default
+            order by l.lower_pos desc nulls last loop
     execute format('select max(%I)::bigint from only %s', mt.control, p.partition) into v;
     exit when v is not null;
   end loop;

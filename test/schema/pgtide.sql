@@ -1091,9 +1091,12 @@ begin
     end if;
     return (extract(epoch from (as_of at time zone mt.time_zone) at time zone 'UTC') * 1000000)::bigint;
   end if;
-  -- integer keys: the newest non-empty partition holds the largest key; read only that far
-  for p in select l.partition from _tide.list_partitions(mt) l
-            order by l.is_default desc, l.lower_pos desc nulls last loop
+  -- integer keys: the newest non-empty partition holds the largest key; read only that far. The
+  -- default is not read: one stray far-ahead key there would become "now", create every partition
+  -- up to it and expire every partition with live rows. Rows that outran premake in the default
+  -- are reached as the series advances (premake partitions per run) or by tide.drain_default.
+  for p in select l.partition from _tide.list_partitions(mt) l where not l.is_default
+            order by l.lower_pos desc nulls last loop
     execute format('select max(%I)::bigint from only %s', mt.control, p.partition) into v;
     exit when v is not null;
   end loop;
