@@ -21,15 +21,23 @@ begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
   end if;
+  -- Rule 8: look at the installer's lock before touching any _tide table: an install or upgrade
+  -- in progress may hold them ACCESS EXCLUSIVE (migrations) until it commits. The skip is
+  -- recorded only if that can be done without waiting.
+  if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
+    begin
+      perform pg_catalog.set_config('lock_timeout', '50ms', true);
+      insert into _tide.runs (as_of, only_parent, outcome, finished_at)
+      values (as_of, parent, 'skipped', pg_catalog.clock_timestamp());
+    exception when lock_not_available then
+      raise notice 'pgtide: maintenance skipped: pgtide is being installed or upgraded';
+    end;
+    return;
+  end if;
   if parent is not null then
     perform _tide.load_managed_table(parent);  -- TD001 when not managed
   end if;
   insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
-  if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
-    update _tide.runs r set outcome = 'skipped', finished_at = pg_catalog.clock_timestamp() where r.run_id = rid;
-    commit;
-    return;
-  end if;
   commit;
 
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) into tables

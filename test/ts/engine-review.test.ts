@@ -99,3 +99,35 @@ describe("engine review: Rule 2 across the statements of one maintenance transac
     expect((await c.query<{ lock_timeout: string }>(`show lock_timeout`)).rows[0]!.lock_timeout).toBe("7s");
   });
 });
+
+describe("engine review: Rule 8, the installer's lock", () => {
+  it("run_maintenance skips at once while an install holds its lock and a _tide table, instead of queueing behind it", async () => {
+    const installer = await db.client();
+    const cron = await db.client();
+    await installer.query(`create table rv_inst (at timestamptz not null) partition by range (at)`);
+    await installer.query(`select tide.manage('rv_inst', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    // what an upgrade looks like from outside: the install lock (session) and a migration's ACCESS EXCLUSIVE lock
+    await installer.query(`select pg_advisory_lock(_tide.lock_key('install'))`);
+    await installer.query(`begin`);
+    await installer.query(`lock table _tide.runs, _tide.managed_tables in access exclusive mode`);
+    try {
+      await cron.query(`set statement_timeout = '3s'`);
+      const t0 = performance.now();
+      await cron.query(`call tide.run_maintenance('rv_inst', $1)`, [day(5)]);
+      await cron.query(`call tide.run_maintenance(null, $1)`, [day(5)]);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      await installer.query(`rollback`);
+      await installer.query(`select pg_advisory_unlock(_tide.lock_key('install'))`);
+    }
+    // with the lock free and nothing locked, the skip is recorded and the next run works
+    await installer.query(`select pg_advisory_lock(_tide.lock_key('install'))`);
+    await cron.query(`call tide.run_maintenance('rv_inst', $1)`, [day(5)]);
+    await installer.query(`select pg_advisory_unlock(_tide.lock_key('install'))`);
+    const skipped = await cron.query<{ n: number }>(`select count(*)::int as n from _tide.runs where only_parent = 'rv_inst'::regclass and outcome = 'skipped'`);
+    expect(skipped.rows[0]!.n).toBe(1);
+    await cron.query(`call tide.run_maintenance('rv_inst', $1)`, [day(5)]);
+    const made = await cron.query<{ n: number }>(`select count(*)::int as n from pg_inherits where inhparent = 'rv_inst'::regclass`);
+    expect(made.rows[0]!.n).toBeGreaterThan(3);
+  });
+});
