@@ -17,6 +17,7 @@ declare
   msg      text;
   det      text;
   retention interval;
+  first_kept bigint;
 begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
@@ -76,8 +77,13 @@ begin
 
   select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
   retention := coalesce(retention, interval '30 days');
-  delete from _tide.log l where l.logged_at < pg_catalog.now() - retention;
-  delete from _tide.runs r where r.started_at < pg_catalog.now() - retention and r.run_id <> rid;
+  -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
+  -- nothing to prune reads one index entry per table, not the whole log
+  select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
+  delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
+  select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
+  delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
+                             and r.run_id <> rid;
   update _tide.runs r
      set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
          outcome = case when n_fail = 0 and n_skip = 0 then 'ok'
