@@ -17,7 +17,8 @@ declare
   mt        _tide.managed_tables;
   parsed    record;
   p         record;
-  slot      record;
+  los       bigint[];
+  his       bigint[];
   start_pos bigint;
   now_pos   bigint;
   from_pos  bigint;
@@ -144,6 +145,24 @@ begin
     end if;
   end loop;
 
+  -- the partitions to create, counted before anything changes (Rule 5)
+  now_pos := _tide.current_position(mt, now());
+  start_pos := coalesce(start_pos, now_pos);
+  from_pos := _tide.grid_floor(mt, start_pos);
+  thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
+  for i in 0 .. mt.premake loop
+    thru_pos := _tide.grid_next(mt, thru_pos);
+  end loop;
+  select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
+  select array_agg(s.lower_pos order by s.lower_pos), array_agg(s.upper_pos order by s.lower_pos) into los, his
+    from _tide.missing_slots(mt, from_pos, thru_pos) s;
+  if cardinality(los) > 1000 then
+    raise exception using errcode = '22023',
+      message = format('tide.manage(%s) would create %s partitions, more than 1000', parent, cardinality(los)),
+      detail = format('From %s to %s ahead of now with every => %L.', _tide.position_bound(mt, from_pos), _tide.position_bound(mt, thru_pos), mt.every),
+      hint = 'Choose a later start_at, a larger interval or a smaller premake; tide.create_partitions() can back-fill older ranges in steps.';
+  end if;
+
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
   insert into _tide.managed_tables (parent, parent_schema, parent_name, control, control_type, every, every_interval, every_int,
                                     premake, keep, on_expire, time_zone, default_partition)
@@ -160,18 +179,10 @@ begin
     return next;
   end if;
 
-  now_pos := _tide.current_position(mt, now());
-  start_pos := coalesce(start_pos, now_pos);
-  from_pos := _tide.grid_floor(mt, start_pos);
-  thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
-  for i in 0 .. mt.premake loop
-    thru_pos := _tide.grid_next(mt, thru_pos);
-  end loop;
-  select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
-  for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, thru_pos) s loop
+  for i in 1 .. coalesce(cardinality(los), 0) loop
     select c.partition, c.lower_bound, c.upper_bound, false, c.rows_moved
       into partition, lower_bound, upper_bound, is_default, rows_moved
-      from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos) c;
+      from _tide.create_partition(mt, los[i], his[i]) c;
     return next;
   end loop;
   perform set_config('lock_timeout', old_lt, true);

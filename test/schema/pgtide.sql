@@ -85,9 +85,10 @@ CREATE FUNCTION _tide.archive_row_hash_sql(tbl regclass) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  -- Each value becomes 'N' (NULL) or 'V' || octet length || ':' || canonical text; the row's
-  -- md5 is over their concatenation in column order, so no two rows can collide by shifting.
-  select 'md5(concat(' || string_agg(format($e$coalesce('V' || octet_length(c%1$s) || ':' || c%1$s, 'N')$e$, ordinal), ', ' order by ordinal) || '))'
+  -- Column i contributes hashtextextended(canonical text, seed i), or the constant i when NULL; the
+  -- row's hash is the xor of its columns' (a per-column seed, so moving a value to another column
+  -- changes it). COLLATE "C": hashing must not depend on a column's (possibly nondeterministic) collation.
+  select '(' || string_agg(format($e$coalesce(pg_catalog.hashtextextended(c%1$s collate "C", %1$s), %1$s)$e$, ordinal), ' # ' order by ordinal) || ')'
   from _tide.archive_columns(tbl)
 $_$;
 COMMENT ON FUNCTION _tide.archive_row_hash_sql(tbl regclass) IS 'pgtide: the SQL expression that hashes one row of TBL (columns c1..cN holding canonical text) for the archive checksum';
@@ -3257,21 +3258,19 @@ begin
       detail = 'A table without columns cannot be checksummed.',
       hint = 'Drop it by hand if it is not needed.';
   end if;
-  -- h = the row hashes; hi/lo = their first 64 bits as two unsigned 32-bit halves.
+  -- h = the row hashes (bigint); their sum is accumulated exactly and reduced modulo 2^64.
   sql := format($q$
     with h as (
       select %1$s as h%3$s
-      from (select %2$s%4$s from %5$s offset 0) s
+      from (select %2$s%4$s from %5$s) s
     ), sums as (
       select count(*) as n,
-             coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::bigint), 0)::numeric as hi,
-             coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::bigint), 0)::numeric as lo
+             ((coalesce(sum(h), 0) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616 as m
              %6$s
       from h
     )
     select n,
-           lpad(to_hex(((hi + floor(lo / 4294967296)) %% 4294967296)::bigint), 8, '0')
-             || lpad(to_hex((lo %% 4294967296)::bigint), 8, '0'),
+           lpad(to_hex(floor(m / 4294967296)::bigint), 8, '0') || lpad(to_hex((m %% 4294967296)::bigint), 8, '0'),
            %7$s
     from sums$q$,
     _tide.archive_row_hash_sql(tbl),
@@ -3549,7 +3548,8 @@ declare
   mt        _tide.managed_tables;
   parsed    record;
   p         record;
-  slot      record;
+  los       bigint[];
+  his       bigint[];
   start_pos bigint;
   now_pos   bigint;
   from_pos  bigint;
@@ -3672,6 +3672,23 @@ begin
         hint = 'Choose the interval and time_zone the existing partitions were made with, or re-create the odd partition.';
     end if;
   end loop;
+  -- the partitions to create, counted before anything changes (Rule 5)
+  now_pos := _tide.current_position(mt, now());
+  start_pos := coalesce(start_pos, now_pos);
+  from_pos := _tide.grid_floor(mt, start_pos);
+  thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
+  for i in 0 .. mt.premake loop
+    thru_pos := _tide.grid_next(mt, thru_pos);
+  end loop;
+  select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
+  select array_agg(s.lower_pos order by s.lower_pos), array_agg(s.upper_pos order by s.lower_pos) into los, his
+    from _tide.missing_slots(mt, from_pos, thru_pos) s;
+  if cardinality(los) > 1000 then
+    raise exception using errcode = '22023',
+      message = format('tide.manage(%s) would create %s partitions, more than 1000', parent, cardinality(los)),
+      detail = format('From %s to %s ahead of now with every => %L.', _tide.position_bound(mt, from_pos), _tide.position_bound(mt, thru_pos), mt.every),
+      hint = 'Choose a later start_at, a larger interval or a smaller premake; tide.create_partitions() can back-fill older ranges in steps.';
+  end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
   insert into _tide.managed_tables (parent, parent_schema, parent_name, control, control_type, every, every_interval, every_int,
                                     premake, keep, on_expire, time_zone, default_partition)
@@ -3686,18 +3703,10 @@ begin
     lower_bound := null; upper_bound := null; is_default := true; rows_moved := 0;
     return next;
   end if;
-  now_pos := _tide.current_position(mt, now());
-  start_pos := coalesce(start_pos, now_pos);
-  from_pos := _tide.grid_floor(mt, start_pos);
-  thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
-  for i in 0 .. mt.premake loop
-    thru_pos := _tide.grid_next(mt, thru_pos);
-  end loop;
-  select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
-  for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, thru_pos) s loop
+  for i in 1 .. coalesce(cardinality(los), 0) loop
     select c.partition, c.lower_bound, c.upper_bound, false, c.rows_moved
       into partition, lower_bound, upper_bound, is_default, rows_moved
-      from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos) c;
+      from _tide.create_partition(mt, los[i], his[i]) c;
     return next;
   end loop;
   perform set_config('lock_timeout', old_lt, true);

@@ -30,3 +30,16 @@ begin
   return next throws_ok($q$select tide.create_partitions('cl', '7000')$q$, '22023', null,
                         'more than 1000 missing partitions are still refused');
 end $$;
+
+-- Rule 5: manage() created whatever range start_at asked for (every => '1 hour' from 2000 is
+-- over 200,000 partitions in one transaction). create_partitions refuses more than 1000; so does manage.
+create or replace function tests.test_review_manage_refuses_absurd_range() returns setof text language plpgsql as $$
+begin
+  create table ab (at timestamptz not null) partition by range (at);
+  return next throws_ok($q$select tide.manage('ab', 'at', '1 hour', start_at => '2000-01-01')$q$, '22023', null,
+                        'manage refuses a start_at that would create more than 1000 partitions');
+  return next is((select count(*)::int from pg_inherits where inhparent = 'ab'::regclass), 0, 'and creates nothing');
+  return next is((select count(*)::int from _tide.managed_tables where parent = 'ab'::regclass), 0, 'and records nothing');
+  return next is((select count(*)::int from tide.manage('ab', 'at', '1 hour', premake => 2, start_at => '2031-01-01 00:00')) > 0, true,
+                 'a reasonable start_at still works');
+end $$;
