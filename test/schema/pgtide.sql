@@ -85,10 +85,9 @@ CREATE FUNCTION _tide.archive_row_hash_sql(tbl regclass) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  -- Column i contributes hashtextextended(canonical text, seed i), or the constant i when NULL; the
-  -- row's hash is the xor of its columns' (a per-column seed, so moving a value to another column
-  -- changes it). COLLATE "C": hashing must not depend on a column's (possibly nondeterministic) collation.
-  select '(' || string_agg(format($e$coalesce(pg_catalog.hashtextextended(c%1$s collate "C", %1$s), %1$s)$e$, ordinal), ' # ' order by ordinal) || ')'
+  -- Each value becomes 'N' (NULL) or 'V' || octet length || ':' || canonical text; the row's
+  -- md5 is over their concatenation in column order, so no two rows can collide by shifting.
+  select 'md5(concat(' || string_agg(format($e$coalesce('V' || octet_length(c%1$s) || ':' || c%1$s, 'N')$e$, ordinal), ', ' order by ordinal) || '))'
   from _tide.archive_columns(tbl)
 $_$;
 COMMENT ON FUNCTION _tide.archive_row_hash_sql(tbl regclass) IS 'pgtide: the SQL expression that hashes one row of TBL (columns c1..cN holding canonical text) for the archive checksum';
@@ -3258,19 +3257,21 @@ begin
       detail = 'A table without columns cannot be checksummed.',
       hint = 'Drop it by hand if it is not needed.';
   end if;
-  -- h = the row hashes (bigint); their sum is accumulated exactly and reduced modulo 2^64.
+  -- h = the row hashes; hi/lo = their first 64 bits as two unsigned 32-bit halves.
   sql := format($q$
     with h as (
       select %1$s as h%3$s
-      from (select %2$s%4$s from %5$s) s
+      from (select %2$s%4$s from %5$s offset 0) s
     ), sums as (
       select count(*) as n,
-             ((coalesce(sum(h), 0) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616 as m
+             coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::bigint), 0)::numeric as hi,
+             coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::bigint), 0)::numeric as lo
              %6$s
       from h
     )
     select n,
-           lpad(to_hex(floor(m / 4294967296)::bigint), 8, '0') || lpad(to_hex((m %% 4294967296)::bigint), 8, '0'),
+           lpad(to_hex(((hi + floor(lo / 4294967296)) %% 4294967296)::bigint), 8, '0')
+             || lpad(to_hex((lo %% 4294967296)::bigint), 8, '0'),
            %7$s
     from sums$q$,
     _tide.archive_row_hash_sql(tbl),
