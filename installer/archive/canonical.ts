@@ -1,7 +1,7 @@
 // The one definition, on the TypeScript side, of how a PostgreSQL value travels to Parquet and of
 // its canonical text — the same text _tide.archive_columns produces in SQL, so a checksum over the
 // Parquet read-back equals tide.archive_checksum over the table.
-import { createHash } from "node:crypto";
+import { hashBytesExtended } from "./hash.js";
 import type { SchemaElement } from "hyparquet";
 
 export type Kind =
@@ -101,22 +101,33 @@ export const rawParsers = {
 };
 
 /**
- * The order-independent content checksum: per row, md5 over the concatenation of 'N' (NULL) or
- * 'V' + UTF-8 byte length + ':' + canonical text of each column; the first 64 bits of each md5 are
- * summed modulo 2^64 and printed as 16 hex digits (tide.archive_checksum computes the same in SQL).
+ * The order-independent content checksum (pgtide-archive/2): per row, the xor over columns i = 1..n of
+ * hash_bytes_extended(UTF-8 canonical text, seed i) — PostgreSQL's hashtextextended — or of the
+ * constant i for NULL; the row hashes are summed modulo 2^64 and printed as 16 hex digits
+ * (tide.archive_checksum computes the same in SQL, in one sequential scan).
  */
 export class ContentChecksum {
   rows = 0;
   private hi = 0;
   private lo = 0;
   private sinceNormal = 0;
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  private readonly out = new Uint32Array(2);
 
   addRow(values: (string | null)[]): void {
-    let s = "";
-    for (const v of values) s += v === null ? "N" : "V" + Buffer.byteLength(v, "utf8") + ":" + v;
-    const d = createHash("md5").update(s, "utf8").digest();
-    this.hi += d.readUInt32BE(0);
-    this.lo += d.readUInt32BE(4);
+    let rh = 0, rl = 0;
+    const out = this.out;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) { rl ^= i + 1; continue; }
+      if (v.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafe(v.length * 3 + 1024);
+      const n = this.scratch.write(v, 0, "utf8");
+      hashBytesExtended(this.scratch, n, 0, i + 1, out);
+      rh ^= out[0]!;
+      rl ^= out[1]!;
+    }
+    this.hi += rh >>> 0;
+    this.lo += rl >>> 0;
     this.rows++;
     if (++this.sinceNormal >= 1_000_000) this.normalize();
   }

@@ -52,7 +52,7 @@ export interface ArchiveResult {
 }
 
 export interface Manifest {
-  format: "pgtide-archive/1";
+  format: "pgtide-archive/2";
   pgtide_version: string;
   archive_id: number;
   database: string;
@@ -71,6 +71,8 @@ export interface Manifest {
   rows: number;
   content_checksum: string;
   checksum_algorithm: string;
+  /** server_version_num of the database that verified it (hashtextextended is stable within a major version). */
+  pg_server_version_num: number;
   compression: "ZSTD";
   uri: string;
   file_bytes: number;
@@ -100,8 +102,8 @@ interface Job {
 }
 
 export const CHECKSUM_ALGORITHM =
-  "per row md5 of concat over columns of ('N' | 'V' || octet_length(t) || ':' || t), t = canonical text; " +
-  "first 64 bits of each md5 summed modulo 2^64, 16 hex digits (see tide.archive_checksum)";
+  "per row xor over columns i of hashtextextended(t_i, i) (PostgreSQL hash_bytes_extended, little-endian), " +
+  "or i for NULL, t_i = canonical text; row hashes summed modulo 2^64, 16 hex digits (see tide.archive_checksum)";
 
 export function pgtideVersion(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -266,9 +268,10 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       const rb = await verifyObject(store, keys.data, {
         columns: job.columns, control: job.control, rows: x.rows, file_sha256: x.sha256, file_bytes: x.bytes,
         min_control: x.min, max_control: x.max, content_checksum: null }, tmpDir);
-      const db = await client.query<{ current_database: string }>("select current_database()");
+      const db = await client.query<{ current_database: string; v: number }>(
+        "select current_database(), current_setting('server_version_num')::int as v");
       manifest = {
-        format: "pgtide-archive/1",
+        format: "pgtide-archive/2",
         pgtide_version: pgtideVersion(),
         archive_id: id,
         database: db.rows[0]!.current_database,
@@ -287,6 +290,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
         rows: x.rows,
         content_checksum: rb.checksum,
         checksum_algorithm: CHECKSUM_ALGORITHM,
+        pg_server_version_num: db.rows[0]!.v,
         compression: "ZSTD",
         uri: result.uri,
         file_bytes: x.bytes,

@@ -117,7 +117,7 @@ export async function readManifestUri(uri: string, s3?: S3Options): Promise<Mani
 export async function restoreArchive(client: pg.Client, source: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const m = await readManifestUri(manifestUriFor(source), opts.s3);
-  if (m.format !== "pgtide-archive/1") throw new Error(`pgtide: ${source}: unknown manifest format ${String(m.format)}`);
+  if (m.format !== "pgtide-archive/2") throw new Error(`pgtide: ${source}: unknown manifest format ${String(m.format)} (this pgtide reads pgtide-archive/2)`);
   for (const c of m.columns) {
     if (!SAFE_TYPE.test(c.type) || c.type.includes("--")) throw new Error(`pgtide: manifest column ${c.name} has an unusable type ${c.type}`);
   }

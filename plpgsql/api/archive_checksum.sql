@@ -1,5 +1,5 @@
 -- The content checksum of a table as pgtide archives define it: row count, the sum modulo 2^64 of
--- the first 64 bits of each row's md5 (order-independent), and min/max of the control column.
+-- each row's 64-bit hash (order-independent; see _tide.archive_row_hash_sql), and min/max of the control column.
 create or replace function tide.archive_checksum(tbl regclass, control name default null)
 returns table (rows bigint, checksum text, min_control text, max_control text, min_value text, max_value text)
 language plpgsql stable
@@ -41,21 +41,19 @@ begin
       hint = 'Drop it by hand if it is not needed.';
   end if;
 
-  -- h = the row hashes; hi/lo = their first 64 bits as two unsigned 32-bit halves.
+  -- h = the row hashes (bigint); their sum is accumulated exactly and reduced modulo 2^64.
   sql := format($q$
     with h as (
       select %1$s as h%3$s
-      from (select %2$s%4$s from %5$s offset 0) s
+      from (select %2$s%4$s from %5$s) s
     ), sums as (
       select count(*) as n,
-             coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::bigint), 0)::numeric as hi,
-             coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::bigint), 0)::numeric as lo
+             ((coalesce(sum(h), 0) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616 as m
              %6$s
       from h
     )
     select n,
-           lpad(to_hex(((hi + floor(lo / 4294967296)) %% 4294967296)::bigint), 8, '0')
-             || lpad(to_hex((lo %% 4294967296)::bigint), 8, '0'),
+           lpad(to_hex(floor(m / 4294967296)::bigint), 8, '0') || lpad(to_hex((m %% 4294967296)::bigint), 8, '0'),
            %7$s
     from sums$q$,
     _tide.archive_row_hash_sql(tbl),

@@ -5,9 +5,10 @@ returns text
 language sql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
-  -- Each value becomes 'N' (NULL) or 'V' || octet length || ':' || canonical text; the row's
-  -- md5 is over their concatenation in column order, so no two rows can collide by shifting.
-  select 'md5(concat(' || string_agg(format($e$coalesce('V' || octet_length(c%1$s) || ':' || c%1$s, 'N')$e$, ordinal), ', ' order by ordinal) || '))'
+  -- Column i contributes hashtextextended(canonical text, seed i), or the constant i when NULL; the
+  -- row's hash is the xor of its columns' (a per-column seed, so moving a value to another column
+  -- changes it). COLLATE "C": hashing must not depend on a column's (possibly nondeterministic) collation.
+  select '(' || string_agg(format($e$coalesce(pg_catalog.hashtextextended(c%1$s collate "C", %1$s), %1$s)$e$, ordinal), ' # ' order by ordinal) || ')'
   from _tide.archive_columns(tbl)
 $fn$;
 comment on function _tide.archive_row_hash_sql(regclass) is

@@ -35,6 +35,25 @@ begin
                    'changing one value changes the checksum');
 end $$;
 
+create function tests.test_checksum_sees_moves_duplicates_and_nulls() returns setof text language plpgsql as $$
+declare base text;
+begin
+  create table public.arch_two (a text, b text);
+  insert into public.arch_two values ('x', 'y'), ('x', 'y');
+  base := (select checksum from tide.archive_checksum('public.arch_two'));
+  update public.arch_two set a = 'y', b = 'x';
+  return next isnt((select checksum from tide.archive_checksum('public.arch_two')), base,
+                   'moving values between columns changes the checksum');
+  update public.arch_two set a = 'x', b = 'y';
+  return next is((select checksum from tide.archive_checksum('public.arch_two')), base, 'and moving them back restores it');
+  update public.arch_two set b = null;
+  return next isnt((select checksum from tide.archive_checksum('public.arch_two')), base, 'a NULL is not a value');
+  update public.arch_two set b = '';
+  base := (select checksum from tide.archive_checksum('public.arch_two'));
+  update public.arch_two set b = null;
+  return next isnt((select checksum from tide.archive_checksum('public.arch_two')), base, 'NULL and the empty string differ');
+end $$;
+
 create function tests.test_complete_archive_refuses_a_wrong_manifest() returns setof text language plpgsql as $$
 declare a bigint; good jsonb;
 begin

@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archivePending, restoreArchive } from "../../installer/archive/index.js";
+import { hashBytesExtended } from "../../installer/archive/hash.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 import { SCHEMA, checksumOf, queuedPartition, rowsAsText } from "./archive-fixture.js";
 
@@ -132,5 +133,28 @@ describe("archive round trip", () => {
       .rejects.toMatchObject({ code: "TD010" });
     expect((await c.query("select to_regclass($1) as r", [q("p_lie")])).rows[0].r).not.toBeNull();
     await c.query("select tide.release_archive($1)", [id]);
+  });
+});
+
+describe("content checksum hash", () => {
+  it("hashBytesExtended equals the server's hashtextextended for every length 0..80, non-ASCII text and any seed", async () => {
+    const out = new Uint32Array(2);
+    const alphabet = ["a", "Z", "é", "🎉", "中", "\t", "\\", " "];
+    const cases: { s: string; seed: bigint }[] = [];
+    for (let len = 0; len <= 80; len++) {
+      let s = "";
+      for (let j = 0; j < len; j++) s += alphabet[(len * 7 + j * 3) % alphabet.length];
+      cases.push({ s, seed: BigInt([0, 1, 8, -3, 4294967296, -9223372036854775808n][len % 6]!) });
+    }
+    const r = await c.query<{ h: string }>(
+      "select hashtextextended(s collate \"C\", seed)::text as h from unnest($1::text[], $2::int8[]) with ordinality u(s, seed, o) order by o",
+      [cases.map((x) => x.s), cases.map((x) => x.seed.toString())]);
+    const mine = cases.map(({ s, seed }) => {
+      const b = Buffer.from(s, "utf8");
+      const u = BigInt.asUintN(64, seed);
+      hashBytesExtended(b, b.length, Number(u >> 32n), Number(u & 0xffffffffn), out);
+      return BigInt.asIntN(64, (BigInt(out[0]!) << 32n) | BigInt(out[1]!)).toString();
+    });
+    expect(mine).toEqual(r.rows.map((x) => x.h));
   });
 });
