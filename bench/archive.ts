@@ -1,6 +1,6 @@
 // Benchmark: export a 2-million-row audit-log partition to verified zstd Parquet with pgtide's
 // exporter, next to `COPY … TO` a file of the same partition, in the same run, and print the ratio.
-// Run: npx vite-node bench/archive.ts [rows]   (PGTIDE_BENCH_DATABASE_URL=… to use a running server)
+// Run: npm run build && node dist/bench/archive.js [rows]   (PGTIDE_BENCH_DATABASE_URL=… to use a running server)
 import { mkdtempSync, rmSync, statSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,9 @@ async function main(): Promise<void> {
     console.log(line("pgtide archive (export + read-back + complete_archive)", pgtideSecs,
       `${(r.fileBytes / 1e6).toFixed(0)} MB zstd Parquet, verified, partition dropped`));
     console.log(`\npgtide / COPY rows/s ratio: ${((copySecs / pgtideSecs) * 100).toFixed(0)}% (target ≥ 40%)`);
+    const p = r.phases;
+    console.log(`pgtide phases: export (COPY → zstd Parquet, published) ${p.export.toFixed(2)} s, ` +
+      `read-back verification ${p.verify.toFixed(2)} s, tide.complete_archive ${p.complete.toFixed(2)} s`);
     await c.query("drop schema bench_archive cascade");
   } finally {
     await c.end();

@@ -145,13 +145,22 @@ export class ContentChecksum {
   }
 }
 
+/** Compare two decimal integers as text (optional leading '-', no leading zeros) without parsing. */
+function compareDecimal(a: string, b: string): number {
+  const na = a.charCodeAt(0) === 45, nb = b.charCodeAt(0) === 45;
+  if (na !== nb) return na ? -1 : 1;
+  const sign = na ? -1 : 1;
+  if (a.length !== b.length) return a.length < b.length ? -sign : sign;
+  return a < b ? -sign : a > b ? sign : 0;
+}
+
 /** Compare canonical control values (micros, days or integers as text; ±infinity) for min/max. */
 export function compareCanonical(kind: Kind, a: string, b: string): number {
-  const rank = (s: string): bigint | number =>
-    s === "infinity" ? Infinity : s === "-infinity" ? -Infinity : BigInt(s);
   if (kind === "int16" || kind === "int32" || kind === "int64" || kind === "timestamptz" || kind === "timestamp" || kind === "date") {
-    const x = rank(a), y = rank(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+    if (a === b) return 0;
+    if (a === "infinity" || b === "-infinity") return 1;
+    if (a === "-infinity" || b === "infinity") return -1;
+    return compareDecimal(a, b);
   }
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -48,6 +48,8 @@ export interface ArchiveResult {
   rows: number;
   fileBytes: number;
   seconds: number;
+  /** Seconds spent exporting (COPY → Parquet → published), reading back, and in tide.complete_archive. */
+  phases: { export: number; verify: number; complete: number };
   error?: string;
 }
 
@@ -240,7 +242,9 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
   const started = Date.now();
   const base = job.archive_target ?? opts.target;
   const id = Number(job.archive_id);
-  const result: ArchiveResult = { archiveId: id, partition: job.partition_name, state: "failed", uri: null, manifestUri: null, rows: 0, fileBytes: 0, seconds: 0 };
+  const result: ArchiveResult = { archiveId: id, partition: job.partition_name, state: "failed", uri: null, manifestUri: null, rows: 0, fileBytes: 0, seconds: 0,
+    phases: { export: 0, verify: 0, complete: 0 } };
+  const lap = (() => { let t = performance.now(); return () => { const n = performance.now(); const d = (n - t) / 1000; t = n; return d; }; })();
   try {
     if (!base) throw new Error(`pgtide: no archive target for ${job.parent}: set tide.config.archive_target or pass --target`);
     const store = await openStore(base, opts.s3);
@@ -262,12 +266,14 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
       const x = await exportTable(client, job, store, keys.data, opts, progress);
+      result.phases.export = lap();
       // Read the published object back: its sha256, row count and min/max must be what was
       // written; the content checksum recomputed from it goes into the manifest, and
       // tide.complete_archive compares that with the table itself before dropping anything.
       const rb = await verifyObject(store, keys.data, {
         columns: job.columns, control: job.control, rows: x.rows, file_sha256: x.sha256, file_bytes: x.bytes,
         min_control: x.min, max_control: x.max, content_checksum: null }, tmpDir);
+      result.phases.verify = lap();
       const db = await client.query<{ current_database: string; v: number }>(
         "select current_database(), current_setting('server_version_num')::int as v");
       manifest = {
@@ -304,6 +310,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     }
     const done = await client.query<{ state: "dropped" | "verified" }>(
       "select tide.complete_archive($1, $2::jsonb, $3) as state", [id, JSON.stringify(manifest), !opts.keepPartition]);
+    result.phases.complete = lap();
     result.state = done.rows[0]!.state;
     result.rows = manifest.rows;
     result.fileBytes = manifest.file_bytes;
