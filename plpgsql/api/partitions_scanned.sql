@@ -1,7 +1,7 @@
 -- Proof of routing and pruning from psql: the partitions a query would read, from its plan. The
 -- query is only planned (EXPLAIN without ANALYZE never runs it), and only a single SELECT is accepted.
 
-create or replace function tide.partitions_scanned(query text)
+create or replace function tide.partitions_scanned(query text, path text default pg_catalog.current_setting('search_path'))
 returns table (partition regclass, parent regclass, node text, subplans_removed integer)
 language plpgsql
 set search_path = pg_catalog, pg_temp
@@ -37,7 +37,7 @@ begin
       hint = 'Pass the SELECT part alone.';
   end if;
 
-  plan := _tide.obs_explain(query);
+  plan := _tide.obs_explain(query, path);
 
   return query
     with recursive nodes as (
@@ -57,5 +57,5 @@ begin
 end
 $fn$;
 
-comment on function tide.partitions_scanned(text) is
-  'The tables and partitions a single SELECT (or WITH … SELECT) would read, from EXPLAIN (VERBOSE, FORMAT JSON) — after plan-time pruning and the run-time pruning done at executor start (subplans_removed counts what the enclosing Append dropped then). Pruning that depends on values produced while the query runs cannot be known without running it. The query is never executed: it is planned in a read-only transaction state, and anything but one SELECT is refused. Takes ACCESS SHARE on every table the query names, as planning does.';
+comment on function tide.partitions_scanned(text, text) is
+  'The tables and partitions a single SELECT (or WITH … SELECT) would read, from EXPLAIN (VERBOSE, FORMAT JSON) — after plan-time pruning and the run-time pruning done at executor start (subplans_removed counts what the enclosing Append dropped then). Pruning that depends on values produced while the query runs cannot be known without running it. The query is never executed: it is planned in a read-only transaction state, and anything but one SELECT is refused. Names in the query resolve through PATH, by default the caller''s search_path. Takes ACCESS SHARE on every table the query names, as planning does.';
