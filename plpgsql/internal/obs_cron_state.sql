@@ -7,6 +7,7 @@ create or replace function _tide.obs_cron_state(
   out last_status text, out last_start timestamptz, out last_end timestamptz, out last_message text,
   out last_failed_at timestamptz, out last_failed_message text)
 language plpgsql stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
@@ -38,4 +39,4 @@ end
 $fn$;
 
 comment on function _tide.obs_cron_state() is
-  'pgtide''s pg_cron job as seen from this database: whether pg_cron is loaded and its schema visible here, the job, its schedule and its latest finished run. Reads cron.job and cron.job_run_details only; never fails when they are absent.';
+  'pgtide''s pg_cron job as seen from this database: whether pg_cron is loaded and its schema visible here, the job, its schedule and its latest finished run. Reads cron.job and cron.job_run_details only; never fails when they are absent. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

@@ -4,6 +4,7 @@
 create or replace function _tide.obs_default_rows(default_partition regclass, cap bigint default 10000)
 returns bigint
 language plpgsql stable
+security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '200ms'
 as $fn$
@@ -19,4 +20,4 @@ end
 $fn$;
 
 comment on function _tide.obs_default_rows(regclass, bigint) is
-  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition.';
+  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

@@ -4,6 +4,7 @@
 create or replace function _tide.obs_health(as_of timestamptz default now())
 returns table (parent text, "check" text, severity text, detail text, hint text)
 language sql stable
+security definer
 set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
 set intervalstyle = 'postgres'
@@ -170,4 +171,4 @@ as $fn$
 $fn$;
 
 comment on function _tide.obs_health(timestamptz) is
-  'Every problem pgtide sees as of AS_OF: parent, check, severity (warning/critical), detail, hint. Backs tide.health.';
+  'Every problem pgtide sees as of AS_OF: parent, check, severity (warning/critical), detail, hint. Backs tide.health. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

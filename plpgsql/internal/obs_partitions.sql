@@ -29,6 +29,7 @@ returns table (
   idx_scans         bigint
 )
 language sql stable
+security definer
 set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
 set timezone = 'UTC'
@@ -137,4 +138,4 @@ as $fn$
 $fn$;
 
 comment on function _tide.obs_partitions() is
-  'Every partition of every managed table, plus the ones pgtide detached and keeps, with bounds, catalog size estimates and statistics. Reads the catalog and statistics only; opens and locks no partition. Backs tide.partitions.';
+  'Every partition of every managed table, plus the ones pgtide detached and keeps, with bounds, catalog size estimates and statistics. Reads the catalog and statistics only; opens and locks no partition. Backs tide.partitions. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

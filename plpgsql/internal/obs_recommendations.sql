@@ -4,6 +4,7 @@
 create or replace function _tide.obs_recommendations(as_of timestamptz default now())
 returns table (parent text, recommendation text, detail text, action text, evidence jsonb)
 language sql stable
+security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
   with m as (
@@ -91,4 +92,4 @@ as $fn$
 $fn$;
 
 comment on function _tide.obs_recommendations(timestamptz) is
-  'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep — each with the numbers behind it. Backs tide.recommendations.';
+  'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep — each with the numbers behind it. Backs tide.recommendations. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

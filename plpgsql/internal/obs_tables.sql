@@ -40,6 +40,7 @@ returns table (
   next_action_due      timestamptz
 )
 language sql stable
+security definer
 set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
 set intervalstyle = 'postgres'
@@ -167,4 +168,4 @@ as $fn$
 $fn$;
 
 comment on function _tide.obs_tables(timestamptz) is
-  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition.';
+  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
