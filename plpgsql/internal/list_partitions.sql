@@ -29,8 +29,9 @@ as $fn$
                                                                'MINVALUE'), 'MAXVALUE') end as upper_bound
             from (select i.inhrelid::regclass as partition, e.expr = 'DEFAULT' as is_default, e.expr
                     from pg_inherits i
-                    join pg_class c on c.oid = i.inhrelid and c.relispartition
-                   cross join lateral (select pg_get_expr(c.relpartbound, 0) as expr offset 0) e
+                   -- one index probe per partition (a join would be planned as a scan of all of pg_class)
+                   cross join lateral (select pg_get_expr(c.relpartbound, 0) as expr
+                                         from pg_class c where c.oid = i.inhrelid and c.relispartition offset 0) e
                    where i.inhparent = mt.parent
                   offset 0) b
            where b.is_default or b.expr like 'FOR VALUES FROM (%') p

@@ -85,9 +85,10 @@ CREATE FUNCTION _tide.archive_row_hash_sql(tbl regclass) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  -- Each value becomes 'N' (NULL) or 'V' || octet length || ':' || canonical text; the row's
-  -- md5 is over their concatenation in column order, so no two rows can collide by shifting.
-  select 'md5(concat(' || string_agg(format($e$coalesce('V' || octet_length(c%1$s) || ':' || c%1$s, 'N')$e$, ordinal), ', ' order by ordinal) || '))'
+  -- Column i contributes hashtextextended(canonical text, seed i), or the constant i when NULL; the
+  -- row's hash is the xor of its columns' (a per-column seed, so moving a value to another column
+  -- changes it). COLLATE "C": hashing must not depend on a column's (possibly nondeterministic) collation.
+  select '(' || string_agg(format($e$coalesce(pg_catalog.hashtextextended(c%1$s collate "C", %1$s), %1$s)$e$, ordinal), ' # ' order by ordinal) || ')'
   from _tide.archive_columns(tbl)
 $_$;
 COMMENT ON FUNCTION _tide.archive_row_hash_sql(tbl regclass) IS 'pgtide: the SQL expression that hashes one row of TBL (columns c1..cN holding canonical text) for the archive checksum';
@@ -1427,8 +1428,9 @@ CREATE FUNCTION _tide.list_partitions(mt _tide.managed_tables) RETURNS TABLE(par
                                                                'MINVALUE'), 'MAXVALUE') end as upper_bound
             from (select i.inhrelid::regclass as partition, e.expr = 'DEFAULT' as is_default, e.expr
                     from pg_inherits i
-                    join pg_class c on c.oid = i.inhrelid and c.relispartition
-                   cross join lateral (select pg_get_expr(c.relpartbound, 0) as expr offset 0) e
+                   -- one index probe per partition (a join would be planned as a scan of all of pg_class)
+                   cross join lateral (select pg_get_expr(c.relpartbound, 0) as expr
+                                         from pg_class c where c.oid = i.inhrelid and c.relispartition offset 0) e
                    where i.inhparent = mt.parent
                   offset 0) b
            where b.is_default or b.expr like 'FOR VALUES FROM (%') p
@@ -1701,7 +1703,7 @@ CREATE FUNCTION _tide.obs_cron_period(schedule text) RETURNS interval
 $_$;
 COMMENT ON FUNCTION _tide.obs_cron_period(schedule text) IS 'Approximate interval between runs of a cron schedule (exact for */N minutes, hourly, daily; 1 day otherwise). Used by tide.health.';
 CREATE FUNCTION _tide.obs_cron_state(OUT cron_loaded boolean, OUT cron_database text, OUT cron_visible boolean, OUT job_name text, OUT jobid bigint, OUT schedule text, OUT active boolean, OUT last_status text, OUT last_start timestamp with time zone, OUT last_end timestamp with time zone, OUT last_message text, OUT last_failed_at timestamp with time zone, OUT last_failed_message text) RETURNS record
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 begin
@@ -1731,9 +1733,9 @@ begin
   end if;
 end
 $_$;
-COMMENT ON FUNCTION _tide.obs_cron_state(OUT cron_loaded boolean, OUT cron_database text, OUT cron_visible boolean, OUT job_name text, OUT jobid bigint, OUT schedule text, OUT active boolean, OUT last_status text, OUT last_start timestamp with time zone, OUT last_end timestamp with time zone, OUT last_message text, OUT last_failed_at timestamp with time zone, OUT last_failed_message text) IS 'pgtide''s pg_cron job as seen from this database: whether pg_cron is loaded and its schema visible here, the job, its schedule and its latest finished run. Reads cron.job and cron.job_run_details only; never fails when they are absent.';
+COMMENT ON FUNCTION _tide.obs_cron_state(OUT cron_loaded boolean, OUT cron_database text, OUT cron_visible boolean, OUT job_name text, OUT jobid bigint, OUT schedule text, OUT active boolean, OUT last_status text, OUT last_start timestamp with time zone, OUT last_end timestamp with time zone, OUT last_message text, OUT last_failed_at timestamp with time zone, OUT last_failed_message text) IS 'pgtide''s pg_cron job as seen from this database: whether pg_cron is loaded and its schema visible here, the job, its schedule and its latest finished run. Reads cron.job and cron.job_run_details only; never fails when they are absent. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
 CREATE FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint DEFAULT 10000) RETURNS bigint
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '200ms'
     AS $_$
@@ -1747,8 +1749,8 @@ exception when lock_not_available then
   return null;  -- the caller falls back to the estimate
 end
 $_$;
-COMMENT ON FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint) IS 'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition.';
-CREATE FUNCTION _tide.obs_explain(query text) RETURNS jsonb
+COMMENT ON FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint) IS 'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
+CREATE FUNCTION _tide.obs_explain(query text, path text DEFAULT 'pg_catalog, pg_temp'::text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET transaction_read_only TO 'on'
@@ -1756,13 +1758,15 @@ CREATE FUNCTION _tide.obs_explain(query text) RETURNS jsonb
 declare
   plan json;
 begin
+  -- the caller's search_path, for this call only (the SET clause restores ours on exit)
+  perform set_config('search_path', path, true);
   execute 'explain (verbose, costs off, format json) ' || query into plan;
   return plan::jsonb;
 end
 $$;
-COMMENT ON FUNCTION _tide.obs_explain(query text) IS 'EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) of QUERY without running it, with transaction_read_only on for the call. Internal to tide.partitions_scanned, which checks QUERY first.';
+COMMENT ON FUNCTION _tide.obs_explain(query text, path text) IS 'EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) of QUERY without running it, with transaction_read_only on and search_path = PATH for the call. Internal to tide.partitions_scanned, which checks QUERY first.';
 CREATE FUNCTION _tide.obs_health(as_of timestamp with time zone DEFAULT now()) RETURNS TABLE(parent text, "check" text, severity text, detail text, hint text)
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "DateStyle" TO 'ISO, YMD'
     SET "IntervalStyle" TO 'postgres'
@@ -1916,9 +1920,9 @@ CREATE FUNCTION _tide.obs_health(as_of timestamp with time zone DEFAULT now()) R
   -- archive queue: jobs waiting too long, failed jobs (defined with the archive queue)
   select a.parent, a."check", a.severity, a.detail, a.hint from _tide.archive_problems(as_of) a
 $_$;
-COMMENT ON FUNCTION _tide.obs_health(as_of timestamp with time zone) IS 'Every problem pgtide sees as of AS_OF: parent, check, severity (warning/critical), detail, hint. Backs tide.health.';
+COMMENT ON FUNCTION _tide.obs_health(as_of timestamp with time zone) IS 'Every problem pgtide sees as of AS_OF: parent, check, severity (warning/critical), detail, hint. Backs tide.health. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
 CREATE FUNCTION _tide.obs_partitions() RETURNS TABLE(parent regclass, partition regclass, partition_schema name, partition_name name, lower_bound text, upper_bound text, time_range tstzrange, int_range int8range, is_default boolean, detached boolean, detach_pending boolean, row_estimate bigint, table_bytes bigint, toast_bytes bigint, index_bytes bigint, total_bytes bigint, dead_tuples bigint, last_vacuum timestamp with time zone, last_autovacuum timestamp with time zone, last_analyze timestamp with time zone, last_autoanalyze timestamp with time zone, seq_scans bigint, idx_scans bigint)
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "DateStyle" TO 'ISO, YMD'
     SET "TimeZone" TO 'UTC'
@@ -2025,9 +2029,9 @@ CREATE FUNCTION _tide.obs_partitions() RETURNS TABLE(parent regclass, partition 
        where tc.oid = t.reltoastrelid and t.reltoastrelid <> 0
     ) tst on true
 $_$;
-COMMENT ON FUNCTION _tide.obs_partitions() IS 'Every partition of every managed table, plus the ones pgtide detached and keeps, with bounds, catalog size estimates and statistics. Reads the catalog and statistics only; opens and locks no partition. Backs tide.partitions.';
+COMMENT ON FUNCTION _tide.obs_partitions() IS 'Every partition of every managed table, plus the ones pgtide detached and keeps, with bounds, catalog size estimates and statistics. Reads the catalog and statistics only; opens and locks no partition. Backs tide.partitions. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
 CREATE FUNCTION _tide.obs_recommendations(as_of timestamp with time zone DEFAULT now()) RETURNS TABLE(parent text, recommendation text, detail text, action text, evidence jsonb)
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with m as (
@@ -2109,7 +2113,7 @@ CREATE FUNCTION _tide.obs_recommendations(as_of timestamp with time zone DEFAULT
            group by c.qname, c.parent) u
    where u.n >= 2 and u.bytes > 0 and u.k_read >= 1
 $$;
-COMMENT ON FUNCTION _tide.obs_recommendations(as_of timestamp with time zone) IS 'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep — each with the numbers behind it. Backs tide.recommendations.';
+COMMENT ON FUNCTION _tide.obs_recommendations(as_of timestamp with time zone) IS 'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep — each with the numbers behind it. Backs tide.recommendations. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
 CREATE FUNCTION _tide.obs_strip_sql(query text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -2193,7 +2197,7 @@ end
 $_$;
 COMMENT ON FUNCTION _tide.obs_strip_sql(query text) IS 'QUERY with comments removed and literals, dollar-quoted strings and quoted identifiers replaced by placeholders (a lexical skeleton for statement checks). Raises syntax_error on an unterminated one.';
 CREATE FUNCTION _tide.obs_tables(as_of timestamp with time zone DEFAULT now()) RETURNS TABLE(parent regclass, parent_schema name, parent_name name, table_state text, control name, control_type regtype, every text, premake integer, keep text, on_expire text, time_zone text, default_partition boolean, enabled boolean, partitions integer, detached_partitions integer, oldest_bound text, newest_bound text, current_partition regclass, covered_until text, partitions_ahead integer, default_rows bigint, default_rows_exact boolean, total_bytes bigint, bytes_per_interval bigint, rows_per_interval bigint, expired_partitions integer, oldest_expired_upper text, last_run_at timestamp with time zone, last_outcome text, last_message text, last_success_at timestamp with time zone, failures_in_a_row integer, next_action text, next_action_due timestamp with time zone)
-    LANGUAGE sql STABLE
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "DateStyle" TO 'ISO, YMD'
     SET "IntervalStyle" TO 'postgres'
@@ -2319,7 +2323,7 @@ CREATE FUNCTION _tide.obs_tables(as_of timestamp with time zone DEFAULT now()) R
     left join dflt d on d.parent = mt.parent
    order by (mt.r).parent_schema, (mt.r).parent_name
 $$;
-COMMENT ON FUNCTION _tide.obs_tables(as_of timestamp with time zone) IS 'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition.';
+COMMENT ON FUNCTION _tide.obs_tables(as_of timestamp with time zone) IS 'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
 CREATE FUNCTION _tide.parse_control_value(value text, control_type regtype, what text, every_interval interval DEFAULT NULL::interval, every_int bigint DEFAULT NULL::bigint) RETURNS TABLE(as_interval interval, as_int bigint)
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -3257,21 +3261,19 @@ begin
       detail = 'A table without columns cannot be checksummed.',
       hint = 'Drop it by hand if it is not needed.';
   end if;
-  -- h = the row hashes; hi/lo = their first 64 bits as two unsigned 32-bit halves.
+  -- h = the row hashes (bigint); their sum is accumulated exactly and reduced modulo 2^64.
   sql := format($q$
     with h as (
       select %1$s as h%3$s
-      from (select %2$s%4$s from %5$s offset 0) s
+      from (select %2$s%4$s from %5$s) s
     ), sums as (
       select count(*) as n,
-             coalesce(sum(('x' || substr(h, 1, 8))::bit(32)::bigint), 0)::numeric as hi,
-             coalesce(sum(('x' || substr(h, 9, 8))::bit(32)::bigint), 0)::numeric as lo
+             ((coalesce(sum(h), 0) %% 18446744073709551616) + 18446744073709551616) %% 18446744073709551616 as m
              %6$s
       from h
     )
     select n,
-           lpad(to_hex(((hi + floor(lo / 4294967296)) %% 4294967296)::bigint), 8, '0')
-             || lpad(to_hex((lo %% 4294967296)::bigint), 8, '0'),
+           lpad(to_hex(floor(m / 4294967296)::bigint), 8, '0') || lpad(to_hex((m %% 4294967296)::bigint), 8, '0'),
            %7$s
     from sums$q$,
     _tide.archive_row_hash_sql(tbl),
@@ -3747,7 +3749,7 @@ begin
 end
 $_$;
 COMMENT ON FUNCTION tide.mark_archive_exported(archive_id bigint, target_uri text, file_bytes bigint, file_sha256 text) IS 'pgtide: record that archive job ARCHIVE_ID has its Parquet object and manifest at TARGET_URI (state exported)';
-CREATE FUNCTION tide.partitions_scanned(query text) RETURNS TABLE(partition regclass, parent regclass, node text, subplans_removed integer)
+CREATE FUNCTION tide.partitions_scanned(query text, path text DEFAULT current_setting('search_path'::text)) RETURNS TABLE(partition regclass, parent regclass, node text, subplans_removed integer)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -3781,7 +3783,7 @@ begin
       detail = 'The WITH clause holds INSERT, UPDATE, DELETE, MERGE or TRUNCATE.',
       hint = 'Pass the SELECT part alone.';
   end if;
-  plan := _tide.obs_explain(query);
+  plan := _tide.obs_explain(query, path);
   return query
     with recursive nodes as (
       select plan -> 0 -> 'Plan' as n, null::integer as removed
@@ -3799,7 +3801,7 @@ begin
      order by c.oid;
 end
 $_$;
-COMMENT ON FUNCTION tide.partitions_scanned(query text) IS 'The tables and partitions a single SELECT (or WITH … SELECT) would read, from EXPLAIN (VERBOSE, FORMAT JSON) — after plan-time pruning and the run-time pruning done at executor start (subplans_removed counts what the enclosing Append dropped then). Pruning that depends on values produced while the query runs cannot be known without running it. The query is never executed: it is planned in a read-only transaction state, and anything but one SELECT is refused. Takes ACCESS SHARE on every table the query names, as planning does.';
+COMMENT ON FUNCTION tide.partitions_scanned(query text, path text) IS 'The tables and partitions a single SELECT (or WITH … SELECT) would read, from EXPLAIN (VERBOSE, FORMAT JSON) — after plan-time pruning and the run-time pruning done at executor start (subplans_removed counts what the enclosing Append dropped then). Pruning that depends on values produced while the query runs cannot be known without running it. The query is never executed: it is planned in a read-only transaction state, and anything but one SELECT is refused. Names in the query resolve through PATH, by default the caller''s search_path. Takes ACCESS SHARE on every table the query names, as planning does.';
 CREATE FUNCTION tide.release_archive(archive_id bigint) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
@@ -4573,9 +4575,9 @@ GRANT ALL ON FUNCTION _tide.obs_cron_state(OUT cron_loaded boolean, OUT cron_dat
 REVOKE ALL ON FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint) TO tide_admin;
 GRANT ALL ON FUNCTION _tide.obs_default_rows(default_partition regclass, cap bigint) TO tide_monitor;
-REVOKE ALL ON FUNCTION _tide.obs_explain(query text) FROM PUBLIC;
-GRANT ALL ON FUNCTION _tide.obs_explain(query text) TO tide_admin;
-GRANT ALL ON FUNCTION _tide.obs_explain(query text) TO tide_monitor;
+REVOKE ALL ON FUNCTION _tide.obs_explain(query text, path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION _tide.obs_explain(query text, path text) TO tide_admin;
+GRANT ALL ON FUNCTION _tide.obs_explain(query text, path text) TO tide_monitor;
 REVOKE ALL ON FUNCTION _tide.obs_health(as_of timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION _tide.obs_health(as_of timestamp with time zone) TO tide_admin;
 GRANT ALL ON FUNCTION _tide.obs_health(as_of timestamp with time zone) TO tide_monitor;
@@ -4660,8 +4662,8 @@ REVOKE ALL ON FUNCTION tide.manage(parent regclass, control name, every text, pr
 GRANT ALL ON FUNCTION tide.manage(parent regclass, control name, every text, premake integer, keep text, on_expire text, start_at text, time_zone text, default_partition boolean) TO tide_admin;
 REVOKE ALL ON FUNCTION tide.mark_archive_exported(archive_id bigint, target_uri text, file_bytes bigint, file_sha256 text) FROM PUBLIC;
 GRANT ALL ON FUNCTION tide.mark_archive_exported(archive_id bigint, target_uri text, file_bytes bigint, file_sha256 text) TO tide_admin;
-REVOKE ALL ON FUNCTION tide.partitions_scanned(query text) FROM PUBLIC;
-GRANT ALL ON FUNCTION tide.partitions_scanned(query text) TO tide_admin;
+REVOKE ALL ON FUNCTION tide.partitions_scanned(query text, path text) FROM PUBLIC;
+GRANT ALL ON FUNCTION tide.partitions_scanned(query text, path text) TO tide_admin;
 REVOKE ALL ON FUNCTION tide.release_archive(archive_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION tide.release_archive(archive_id bigint) TO tide_admin;
 REVOKE ALL ON PROCEDURE tide.run_maintenance(IN parent regclass, IN as_of timestamp with time zone) FROM PUBLIC;
