@@ -82,9 +82,9 @@ export function fromParquet(kind: Kind, v: unknown): string | null {
     case "timestamptz":
     case "timestamp": {
       const b = BigInt(v as bigint);
-      return b === INT64_MAX ? "infinity" : b === INT64_MIN ? "-infinity" : b.toString();
+      return b === INT64_MAX ? "infinity" : b === INT64_MIN || b === -INT64_MAX ? "-infinity" : b.toString();
     }
-    case "date": return v === INT32_MAX ? "infinity" : v === INT32_MIN ? "-infinity" : String(v);
+    case "date": return v === INT32_MAX ? "infinity" : v === INT32_MIN || v === -INT32_MAX ? "-infinity" : String(v);
     case "bytea": return Buffer.from(v as Uint8Array).toString("hex");
     default: return typeof v === "string" ? v : decoder.decode(v as Uint8Array);
   }
@@ -126,6 +126,11 @@ export class ContentChecksum {
       rh ^= out[0]!;
       rl ^= out[1]!;
     }
+    this.addRowHash(rh, rl);
+  }
+
+  /** Add one row whose hash (upper, lower 32 bits) the caller computed. */
+  addRowHash(rh: number, rl: number): void {
     this.hi += rh >>> 0;
     this.lo += rl >>> 0;
     this.rows++;

@@ -1,16 +1,18 @@
 // `pgtide archive`: claims jobs from the archive queue, streams each detached partition out with
 // COPY, writes zstd Parquet to a temporary key, publishes it, reads it back, writes the manifest,
 // and only then asks the database (tide.complete_archive) to re-verify and drop the partition.
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, promises as fsp, readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import pgCopy from "pg-copy-streams";
-import { compareCanonical, toParquet, type ArchiveColumn } from "./canonical.js";
-import { openParquet, readBackFile } from "./parquet.js";
+import { compareCanonical, ContentChecksum, type ArchiveColumn, type Kind } from "./canonical.js";
+import { canonicalRows, fileDigest, streamDigest, writeParquet } from "./duck.js";
+import { hashBytesExtended } from "./hash.js";
 import { Progress } from "./progress.js";
-import { archiveKeys, openStore, type ObjectStore, type S3Options } from "./store.js";
+import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
 
 export interface ArchiveOptions {
   /** Target base URI (`file:///dir` or `s3://bucket/prefix`) for tables whose tide.config has no archive_target. */
@@ -131,96 +133,186 @@ async function stallPoint(name: string): Promise<void> {
   await new Promise(() => undefined);
 }
 
-function unescapeCopy(f: string): string {
-  if (f.indexOf("\\") < 0) return f;
-  return f.replace(/\\(.)/g, (_m, c: string) =>
-    c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : c === "b" ? "\b" : c === "f" ? "\f" : c === "v" ? "\v" : c);
-}
+/** Compute the pgtide-archive/2 checksum, row count and control min/max from COPY … (FORMAT csv, FORCE_QUOTE *) bytes. */
+class CsvStreamHasher {
+  readonly sum = new ContentChecksum();
+  min: string | null = null;
+  max: string | null = null;
+  private rest: Buffer = Buffer.alloc(0);
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  private readonly out = new Uint32Array(2);
+  constructor(private readonly n: number, private readonly ci: number, private readonly controlKind: Kind) {}
 
-/** Stream the partition through COPY and write it as Parquet into the sink. Bounded by one row group. */
-async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress) {
-  const cols = job.columns;
-  const kinds = cols.map((c) => c.kind);
-  const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
-  const sink = await store.openSink(key);
-  try {
-    const pq = await openParquet(sink, cols, {
-      "pgtide.archive_id": String(job.archive_id),
-      "pgtide.partition": job.partition_name,
-      "pgtide.columns": JSON.stringify(cols),
-    }, opts.compressionLevel ?? 3);
-    const groupSize = opts.rowGroupSize ?? 65536;
-    let min: string | null = null, max: string | null = null;
-    let batch: unknown[][] = cols.map(() => []);
-    let inBatch = 0, rows = 0, bytesIn = 0, stalled = false;
-    const fields: (string | null)[] = new Array(cols.length);
-    const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout`));
-    let rest = Buffer.alloc(0);
-    const flushBatch = async () => {
-      await pq.writeGroup(batch);
-      batch = cols.map(() => []);
-      inBatch = 0;
-      if (!stalled) { stalled = true; await stallPoint("upload"); }
-    };
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytesIn += chunk.length;
-      const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-      const end = buf.lastIndexOf(10);
-      if (end < 0) { rest = buf; continue; }
-      rest = buf.subarray(end + 1);
-      const text = buf.toString("utf8", 0, end);
-      let pos = 0;
-      while (pos <= text.length) {
-        let nl = text.indexOf("\n", pos);
-        if (nl < 0) nl = text.length;
-        let p = pos;
-        for (let i = 0; i < cols.length; i++) {
-          let tab = i === cols.length - 1 ? nl : text.indexOf("\t", p);
-          if (tab < 0 || tab > nl) tab = nl;
-          const raw = text.slice(p, tab);
-          const v = raw === "\\N" ? null : unescapeCopy(raw);
-          fields[i] = v;
-          batch[i]!.push(toParquet(kinds[i]!, v));
-          p = tab + 1;
-        }
-        if (ci >= 0) {
-          const v = fields[ci];
-          if (v != null) {
-            if (min === null || compareCanonical(kinds[ci]!, v, min) < 0) min = v;
-            if (max === null || compareCanonical(kinds[ci]!, v, max) > 0) max = v;
+  /** Consume a chunk; rows split across chunks wait for the next one. */
+  push(chunk: Buffer): void {
+    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const len = buf.length, n = this.n, out = this.out;
+    let pos = 0;
+    rows: while (pos < len) {
+      let p = pos, rh = 0, rl = 0;
+      for (let i = 0; i < n; i++) {
+        if (p >= len) break rows;
+        let next: number;
+        if (buf[p] === 34) {
+          // "…" with "" for a quote; a closing quote is always followed by ',' or '\n'.
+          let q = p + 1, doubled = false;
+          for (;;) {
+            q = buf.indexOf(34, q);
+            if (q < 0 || q + 1 >= len) break rows;
+            if (buf[q + 1] === 34) { doubled = true; q += 2; continue; }
+            break;
           }
+          let src: Uint8Array = buf, off = p + 1, l = q - p - 1;
+          if (doubled) {
+            if (this.scratch.length < l) this.scratch = Buffer.allocUnsafe(l + 1024);
+            let w = 0;
+            for (let r = off; r < q; r++) { this.scratch[w++] = buf[r]!; if (buf[r] === 34) r++; }
+            src = this.scratch; off = 0; l = w;
+          }
+          hashBytesExtended(src, l, 0, i + 1, out, off);
+          rh ^= out[0]!;
+          rl ^= out[1]!;
+          if (i === this.ci) this.control(Buffer.from(src.subarray(off, off + l)).toString("utf8"));
+          next = q + 1;
+        } else {
+          rl ^= i + 1; // NULL
+          next = p;
         }
-        rows++;
-        if (++inBatch >= groupSize) {
-          await flushBatch();
-          progress.update(rows, bytesIn);
-        }
-        pos = nl + 1;
+        if (next >= len) break rows;
+        if (buf[next] !== (i === n - 1 ? 10 : 44)) throw new Error(`pgtide: unexpected byte ${buf[next]} in the COPY CSV stream at row ${this.sum.rows + 1}, column ${i + 1}`);
+        p = next + 1;
       }
+      this.sum.addRowHash(rh, rl);
+      pos = p;
     }
-    if (rest.length) throw new Error("pgtide: COPY stream ended inside a row");
-    if (inBatch > 0 || rows === 0) await flushBatch();
-    const file = await pq.finish();
-    progress.update(rows, bytesIn);
-    await sink.commit();
-    return { rows, min, max, ...file };
-  } catch (e) {
-    await sink.abort().catch(() => undefined);
-    throw e;
+    this.rest = pos < len ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
+  }
+
+  private control(v: string): void {
+    if (this.min === null || compareCanonical(this.controlKind, v, this.min) < 0) this.min = v;
+    if (this.max === null || compareCanonical(this.controlKind, v, this.max) > 0) this.max = v;
+  }
+
+  finish(): void {
+    if (this.rest.length) throw new Error("pgtide: COPY stream ended inside a row");
   }
 }
 
-/** Read an archived object back and compare it with the manifest; throws on any difference. */
+async function rmQuiet(path: string): Promise<void> {
+  await fsp.rm(path, { recursive: true, force: true }).catch(() => undefined);
+}
+
+/**
+ * Stream the partition out with COPY into a local CSV (hashing every canonical value on the way:
+ * checksum A), convert that CSV to zstd Parquet with DuckDB, and publish the Parquet file under the
+ * final key (through `.partial`). DuckDB's digest of the CSV's texts is computed while uploading.
+ * Memory is bounded (DuckDB's memory_limit, one COPY chunk in JS); local disk holds the CSV and the
+ * Parquet file of one partition until the job ends.
+ */
+async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string) {
+  const cols = job.columns;
+  const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
+  const csvPath = join(work, "stream.csv");
+  const pqPath = join(work, "data.parquet");
+  const hasher = new CsvStreamHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
+  let bytesIn = 0;
+  const csv = createWriteStream(csvPath);
+  const csvFailed = new Promise<never>((_res, rej) => csv.once("error", rej));
+  csvFailed.catch(() => undefined);
+  const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (format csv, force_quote *)`));
+  let lastReport = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytesIn += chunk.length;
+    if (!csv.write(chunk)) await Promise.race([new Promise<void>((res) => csv.once("drain", () => res())), csvFailed]);
+    hasher.push(chunk);
+    if (hasher.sum.rows - lastReport >= 65536) { lastReport = hasher.sum.rows; progress.update(hasher.sum.rows, bytesIn); }
+  }
+  hasher.finish();
+  await Promise.race([new Promise<void>((res, rej) => csv.end((e?: Error | null) => (e ? rej(e) : res()))), csvFailed]);
+  progress.update(hasher.sum.rows, bytesIn);
+
+  await writeParquet(csvPath, pqPath, cols, {
+    rowGroupSize: opts.rowGroupSize ?? 122880,
+    compressionLevel: opts.compressionLevel ?? 3,
+    tmpDir: work,
+    kv: { "pgtide.archive_id": String(job.archive_id), "pgtide.partition": job.partition_name },
+  });
+
+  const upload = async () => {
+    const sink = await store.openSink(key);
+    try {
+      const sha = createHash("sha256");
+      let bytes = 0, first = true;
+      for await (const chunk of createReadStream(pqPath, { highWaterMark: 8 << 20 })) {
+        const b = chunk as Buffer;
+        sha.update(b);
+        bytes += b.length;
+        await sink.write(b);
+        if (first) { first = false; await stallPoint("upload"); }
+      }
+      await sink.commit();
+      return { sha256: sha.digest("hex"), bytes };
+    } catch (e) {
+      await sink.abort().catch(() => undefined);
+      throw e;
+    }
+  };
+  // The stream-side digest (DuckDB over the CSV) overlaps with the upload.
+  const [file, streamSide] = await Promise.all([upload(), streamDigest(csvPath, cols, work)]);
+  if (streamSide.rows !== hasher.sum.rows) {
+    throw new Error(`pgtide: DuckDB read ${streamSide.rows} rows from the COPY stream of ${job.partition_name}, the exporter counted ${hasher.sum.rows}`);
+  }
+  await rmQuiet(csvPath);
+  return { rows: hasher.sum.rows, min: hasher.min, max: hasher.max, checksum: hasher.sum.digest(), streamDigest: streamSide.digest, ...file };
+}
+
+/**
+ * Just after publishing: read the object back and prove it holds exactly the stream — sha256 and
+ * size as uploaded, and DuckDB's digest of the canonical texts re-derived from every value of the
+ * file equal to its digest of the stream's texts; rows and control min/max as counted on the stream.
+ */
+async function verifyExported(store: ObjectStore, key: string, x: { sha256: string; bytes: number; rows: number; min: string | null; max: string | null; streamDigest: string },
+  columns: ArchiveColumn[], control: string | null, tmpDir: string): Promise<void> {
+  const local = await store.localCopy(key, tmpDir);
+  try {
+    if (local.sha256 !== x.sha256 || local.bytes !== x.bytes) {
+      throw new Error(`pgtide: ${store.uri(key)} is corrupt: sha256 ${local.sha256} (${local.bytes} bytes), uploaded ${x.sha256} (${x.bytes} bytes)`);
+    }
+    const f = await fileDigest(local.path, columns, control, tmpDir);
+    if (f.rows !== x.rows || f.digest !== x.streamDigest || f.minControl !== x.min || f.maxControl !== x.max) {
+      throw new Error(`pgtide: ${store.uri(key)} read back as ${f.rows} rows, digest ${f.digest}, control ${f.minControl}..${f.maxControl}; ` +
+        `the stream had ${x.rows} rows, digest ${x.streamDigest}, control ${x.min}..${x.max}`);
+    }
+  } finally {
+    await local.cleanup();
+  }
+}
+
+/** Read an archived object back and compare it with the manifest (full pgtide-archive/2 checksum); throws on any difference. */
 export async function verifyObject(store: ObjectStore, key: string,
-  m: Pick<Manifest, "columns" | "control" | "rows" | "file_sha256" | "file_bytes" | "min_control" | "max_control"> & { content_checksum: string | null },
+  m: Pick<Manifest, "columns" | "control" | "rows" | "file_sha256" | "file_bytes" | "min_control" | "max_control" | "content_checksum">,
   tmpDir: string) {
   const local = await store.localCopy(key, tmpDir);
   try {
     if (local.sha256 !== m.file_sha256 || local.bytes !== m.file_bytes) {
       throw new Error(`pgtide: ${store.uri(key)} is corrupt: sha256 ${local.sha256} (${local.bytes} bytes), manifest says ${m.file_sha256} (${m.file_bytes} bytes)`);
     }
-    const rb = await readBackFile(local.path, m.columns, m.control);
-    if (rb.rows !== m.rows || (m.content_checksum !== null && rb.checksum !== m.content_checksum) || rb.minControl !== m.min_control || rb.maxControl !== m.max_control) {
+    const sum = new ContentChecksum();
+    const ci = m.control ? m.columns.findIndex((c) => c.name === m.control) : -1;
+    const ck = ci >= 0 ? m.columns[ci]!.kind : "text";
+    let min: string | null = null, max: string | null = null;
+    await canonicalRows(local.path, m.columns, tmpDir, (rows) => {
+      for (const row of rows) {
+        sum.addRow(row);
+        const v = ci >= 0 ? row[ci] : null;
+        if (v != null) {
+          if (min === null || compareCanonical(ck, v, min) < 0) min = v;
+          if (max === null || compareCanonical(ck, v, max) > 0) max = v;
+        }
+      }
+    });
+    const rb = { rows: sum.rows, checksum: sum.digest(), minControl: min, maxControl: max };
+    if (rb.rows !== m.rows || rb.checksum !== m.content_checksum || rb.minControl !== m.min_control || rb.maxControl !== m.max_control) {
       throw new Error(`pgtide: ${store.uri(key)} read back as ${rb.rows} rows, checksum ${rb.checksum}, control ${rb.minControl}..${rb.maxControl}; ` +
         `expected ${m.rows} rows, checksum ${m.content_checksum}, control ${m.min_control}..${m.max_control}`);
     }
@@ -265,17 +357,24 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     if (!manifest) {
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
-      const x = await exportTable(client, job, store, keys.data, opts, progress);
-      result.phases.export = lap();
-      // Read the published object back: its sha256, row count and min/max must be what was
-      // written; the content checksum recomputed from it goes into the manifest, and
-      // tide.complete_archive compares that with the table itself before dropping anything.
-      const rb = await verifyObject(store, keys.data, {
-        columns: job.columns, control: job.control, rows: x.rows, file_sha256: x.sha256, file_bytes: x.bytes,
-        min_control: x.min, max_control: x.max, content_checksum: null }, tmpDir);
-      result.phases.verify = lap();
       const db = await client.query<{ current_database: string; v: number }>(
         "select current_database(), current_setting('server_version_num')::int as v");
+      // One staging folder per database and job: a re-run after a kill starts by clearing it.
+      const work = join(tmpDir, `pgtide-archive-${keySegment(db.rows[0]!.current_database)}-${id}`);
+      await rmQuiet(work);
+      await fsp.mkdir(work, { recursive: true });
+      let x;
+      try {
+        x = await exportTable(client, job, store, keys.data, opts, progress, work);
+        result.phases.export = lap();
+        // Read the published object back and prove it equals the stream (sha256, rows, min/max,
+        // DuckDB digest of every value's canonical text); the checksum computed on the stream goes
+        // into the manifest, and tide.complete_archive compares it with the table itself.
+        await verifyExported(store, keys.data, x, job.columns, job.control, work);
+        result.phases.verify = lap();
+      } finally {
+        await rmQuiet(work);
+      }
       manifest = {
         format: "pgtide-archive/2",
         pgtide_version: pgtideVersion(),
@@ -294,7 +393,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
         max_control: x.max,
         columns: job.columns,
         rows: x.rows,
-        content_checksum: rb.checksum,
+        content_checksum: x.checksum,
         checksum_algorithm: CHECKSUM_ALGORITHM,
         pg_server_version_num: db.rows[0]!.v,
         compression: "ZSTD",

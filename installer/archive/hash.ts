@@ -7,8 +7,8 @@ function rot(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** Upper and lower 32 bits (unsigned) of hash_bytes_extended(bytes[0..len), seed), seed given as two uint32 halves. */
-export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array): void {
+/** Upper and lower 32 bits (unsigned) of hash_bytes_extended(bytes[off..off+len), seed), seed given as two uint32 halves. */
+export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array, off = 0): void {
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a, c = a;
   if (seedHi !== 0 || seedLo !== 0) {
@@ -22,7 +22,7 @@ export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, se
     b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
     c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
   }
-  let p = 0;
+  let p = off;
   let n = len;
   while (n >= 12) {
     a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;

@@ -51,7 +51,7 @@ function civil(days: number): string {
 
 function timestampText(micros: bigint, tz: boolean): string {
   if (micros === INT64_MAX) return "infinity";
-  if (micros === INT64_MIN) return "-infinity";
+  if (micros === INT64_MIN || micros === -INT64_MAX) return "-infinity";
   const day = 86_400_000_000n;
   let days = micros / day;
   let rem = micros % day;
@@ -86,7 +86,7 @@ export function copyField(kind: Kind, v: unknown): string {
     case "date": {
       const d = v as number;
       if (d === 2147483647) return "infinity";
-      if (d === -2147483648) return "-infinity";
+      if (d === -2147483648 || d === -2147483647) return "-infinity";
       const [date, era] = civil(d).split("|");
       return era ? `${date} BC` : date!;
     }
