@@ -8,9 +8,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import pgCopy from "pg-copy-streams";
-import { compareCanonical, ContentChecksum, type ArchiveColumn, type Kind } from "./canonical.js";
+import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
 import { canonicalRows, fileDigest, streamDigest, writeParquet } from "./duck.js";
-import { hashBytesExtended } from "./hash.js";
+import { startHasher } from "./csv-hash.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
 
@@ -133,71 +133,6 @@ async function stallPoint(name: string): Promise<void> {
   await new Promise(() => undefined);
 }
 
-/** Compute the pgtide-archive/2 checksum, row count and control min/max from COPY … (FORMAT csv, FORCE_QUOTE *) bytes. */
-class CsvStreamHasher {
-  readonly sum = new ContentChecksum();
-  min: string | null = null;
-  max: string | null = null;
-  private rest: Buffer = Buffer.alloc(0);
-  private scratch = Buffer.allocUnsafe(1 << 16);
-  private readonly out = new Uint32Array(2);
-  constructor(private readonly n: number, private readonly ci: number, private readonly controlKind: Kind) {}
-
-  /** Consume a chunk; rows split across chunks wait for the next one. */
-  push(chunk: Buffer): void {
-    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
-    const len = buf.length, n = this.n, out = this.out;
-    let pos = 0;
-    rows: while (pos < len) {
-      let p = pos, rh = 0, rl = 0;
-      for (let i = 0; i < n; i++) {
-        if (p >= len) break rows;
-        let next: number;
-        if (buf[p] === 34) {
-          // "…" with "" for a quote; a closing quote is always followed by ',' or '\n'.
-          let q = p + 1, doubled = false;
-          for (;;) {
-            q = buf.indexOf(34, q);
-            if (q < 0 || q + 1 >= len) break rows;
-            if (buf[q + 1] === 34) { doubled = true; q += 2; continue; }
-            break;
-          }
-          let src: Uint8Array = buf, off = p + 1, l = q - p - 1;
-          if (doubled) {
-            if (this.scratch.length < l) this.scratch = Buffer.allocUnsafe(l + 1024);
-            let w = 0;
-            for (let r = off; r < q; r++) { this.scratch[w++] = buf[r]!; if (buf[r] === 34) r++; }
-            src = this.scratch; off = 0; l = w;
-          }
-          hashBytesExtended(src, l, 0, i + 1, out, off);
-          rh ^= out[0]!;
-          rl ^= out[1]!;
-          if (i === this.ci) this.control(Buffer.from(src.subarray(off, off + l)).toString("utf8"));
-          next = q + 1;
-        } else {
-          rl ^= i + 1; // NULL
-          next = p;
-        }
-        if (next >= len) break rows;
-        if (buf[next] !== (i === n - 1 ? 10 : 44)) throw new Error(`pgtide: unexpected byte ${buf[next]} in the COPY CSV stream at row ${this.sum.rows + 1}, column ${i + 1}`);
-        p = next + 1;
-      }
-      this.sum.addRowHash(rh, rl);
-      pos = p;
-    }
-    this.rest = pos < len ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
-  }
-
-  private control(v: string): void {
-    if (this.min === null || compareCanonical(this.controlKind, v, this.min) < 0) this.min = v;
-    if (this.max === null || compareCanonical(this.controlKind, v, this.max) > 0) this.max = v;
-  }
-
-  finish(): void {
-    if (this.rest.length) throw new Error("pgtide: COPY stream ended inside a row");
-  }
-}
-
 async function rmQuiet(path: string): Promise<void> {
   await fsp.rm(path, { recursive: true, force: true }).catch(() => undefined);
 }
@@ -214,22 +149,33 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
   const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
   const csvPath = join(work, "stream.csv");
   const pqPath = join(work, "data.parquet");
-  const hasher = new CsvStreamHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
+  const hasher = startHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
   let bytesIn = 0;
   const csv = createWriteStream(csvPath);
   const csvFailed = new Promise<never>((_res, rej) => csv.once("error", rej));
   csvFailed.catch(() => undefined);
   const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (format csv, force_quote *)`));
+  if (process.env.PGTIDE_ARCHIVE_TIMING) process.stderr.write(`timing copy-start ${performance.now().toFixed(0)}\n`);
   let lastReport = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    bytesIn += chunk.length;
-    if (!csv.write(chunk)) await Promise.race([new Promise<void>((res) => csv.once("drain", () => res())), csvFailed]);
-    hasher.push(chunk);
-    if (hasher.sum.rows - lastReport >= 65536) { lastReport = hasher.sum.rows; progress.update(hasher.sum.rows, bytesIn); }
+  let sums;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytesIn += chunk.length;
+      const ok = csv.write(chunk);
+      await hasher.push(chunk);
+      if (!ok) await Promise.race([new Promise<void>((res) => csv.once("drain", () => res())), csvFailed]);
+      if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
+    }
+    sums = await hasher.finish();
+  } catch (e) {
+    hasher.abort();
+    csv.destroy();
+    throw e;
   }
-  hasher.finish();
+  const T = (l: string) => { if (process.env.PGTIDE_ARCHIVE_TIMING) process.stderr.write(`timing ${l} ${performance.now().toFixed(0)}\n`); };
+  T("copy-done");
   await Promise.race([new Promise<void>((res, rej) => csv.end((e?: Error | null) => (e ? rej(e) : res()))), csvFailed]);
-  progress.update(hasher.sum.rows, bytesIn);
+  progress.update(sums.rows, bytesIn);
 
   await writeParquet(csvPath, pqPath, cols, {
     rowGroupSize: opts.rowGroupSize ?? 122880,
@@ -238,6 +184,7 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
     kv: { "pgtide.archive_id": String(job.archive_id), "pgtide.partition": job.partition_name },
   });
 
+  T("parquet-done");
   const upload = async () => {
     const sink = await store.openSink(key);
     try {
@@ -259,11 +206,12 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
   };
   // The stream-side digest (DuckDB over the CSV) overlaps with the upload.
   const [file, streamSide] = await Promise.all([upload(), streamDigest(csvPath, cols, work)]);
-  if (streamSide.rows !== hasher.sum.rows) {
-    throw new Error(`pgtide: DuckDB read ${streamSide.rows} rows from the COPY stream of ${job.partition_name}, the exporter counted ${hasher.sum.rows}`);
+  T("upload+digest-done");
+  if (streamSide.rows !== sums.rows) {
+    throw new Error(`pgtide: DuckDB read ${streamSide.rows} rows from the COPY stream of ${job.partition_name}, the exporter counted ${sums.rows}`);
   }
   await rmQuiet(csvPath);
-  return { rows: hasher.sum.rows, min: hasher.min, max: hasher.max, checksum: hasher.sum.digest(), streamDigest: streamSide.digest, ...file };
+  return { rows: sums.rows, min: sums.min, max: sums.max, checksum: sums.checksum, streamDigest: streamSide.digest, ...file };
 }
 
 /**
