@@ -1,29 +1,32 @@
 // Parquet through DuckDB's Node API (@duckdb/node-api; the engine, its Parquet writer/reader and ZSTD
 // are statically linked into the binary that ships in the npm package, nothing is downloaded:
 // extension auto-install and auto-load are switched off). Three jobs:
-//  - writeParquet: the canonical CSV of a partition (as COPY … (FORMAT csv, FORCE_QUOTE *) sent it)
-//    → typed zstd Parquet;
-//  - streamDigest / fileDigest: the same digest computed over the CSV's canonical texts and over the
+//  - Staging: the canonical CSV of a partition (as COPY … (FORMAT csv, FORCE_QUOTE *) sends it),
+//    parsed once into a temporary table, → typed zstd Parquet;
+//  - Staging.digest / fileDigest: the same digest computed over the CSV's canonical texts and over the
 //    canonical texts re-derived from every value of the Parquet file, so equal digests prove the
 //    file decodes back to exactly the text that came out of the database;
 //  - canonicalRows: the canonical text of every value of a Parquet file, chunk by chunk, for a full
 //    pgtide-archive/2 content checksum when there is no stream to compare with (resume, restore).
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { join } from "node:path";
 import type { ArchiveColumn, Kind } from "./canonical.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
 
-/** The process's DuckDB (in memory, bounded: spills to `tmpDir` beyond memory_limit). */
+/**
+ * The process's DuckDB: in memory and bounded (memory_limit; beyond it DuckDB spills to a folder
+ * under the first job's tmpDir, `pgtide-duckdb-<pid>`, which it removes when the process ends).
+ */
 async function connect(tmpDir: string): Promise<DuckDBConnection> {
   instance ??= DuckDBInstance.create(":memory:", {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
     memory_limit: process.env.PGTIDE_DUCKDB_MEMORY ?? "1GB",
     preserve_insertion_order: "false",
+    temp_directory: join(tmpDir, `pgtide-duckdb-${process.pid}`),
   });
-  const c = await (await instance).connect();
-  await c.run(`set temp_directory = ${lit(tmpDir)}`);
-  return c;
+  return (await instance).connect();
 }
 
 export function lit(s: string): string {
@@ -79,34 +82,43 @@ function csvScan(path: string, n: number): string {
 
 export interface WriteOptions { rowGroupSize: number; compressionLevel: number; kv: Record<string, string>; tmpDir: string }
 
-/** Canonical CSV → zstd Parquet with the documented types. */
-export async function writeParquet(csvPath: string, parquetPath: string, columns: ArchiveColumn[], o: WriteOptions): Promise<void> {
-  const c = await connect(o.tmpDir);
-  try {
-    const select = columns.map((col, i) => `${typedExpr(col.kind, `c${i + 1}`)} AS ${ident(col.name)}`).join(", ");
-    const kv = Object.entries(o.kv).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(", ");
-    await c.run(`COPY (SELECT ${select} FROM ${csvScan(csvPath, columns.length)}) TO ${lit(parquetPath)} ` +
-      `(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${o.compressionLevel}, ROW_GROUP_SIZE ${o.rowGroupSize}` +
-      `${kv ? `, KV_METADATA {${kv}}` : ""})`);
-  } finally {
-    c.closeSync();
-  }
-}
-
 export interface Digest { rows: number; digest: string }
 
 const rowHash = (exprs: string[]) => `CAST(hash(${exprs.join(", ")}) AS HUGEINT)`;
 
-/** Rows and the order-independent sum of DuckDB's hash over each row's canonical texts, from the CSV. */
-export async function streamDigest(csvPath: string, columns: ArchiveColumn[], tmpDir: string): Promise<Digest> {
-  const c = await connect(tmpDir);
-  try {
-    const r = await c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(${rowHash(columns.map((_, i) => `c${i + 1}`))}), 0)::VARCHAR AS d ` +
-      `FROM ${csvScan(csvPath, columns.length)}`);
+/**
+ * One partition's stream, held by DuckDB: `load` parses the canonical CSV (a FIFO fed while COPY
+ * runs, or a file) once into a temporary table of texts (DuckDB keeps it within memory_limit and
+ * spills the rest to tmpDir), `digest` sums DuckDB's hash of each row's texts, `writeParquet`
+ * converts it to typed zstd Parquet. `close` drops everything.
+ */
+export class Staging {
+  private constructor(private readonly c: DuckDBConnection, private readonly columns: ArchiveColumn[]) {}
+
+  static async open(columns: ArchiveColumn[], tmpDir: string): Promise<Staging> {
+    return new Staging(await connect(tmpDir), columns);
+  }
+
+  async load(csvPath: string): Promise<void> {
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE pgtide_stream AS SELECT * FROM ${csvScan(csvPath, this.columns.length)}`);
+  }
+
+  async digest(): Promise<Digest> {
+    const r = await this.c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(${rowHash(this.columns.map((_, i) => `c${i + 1}`))}), 0)::VARCHAR AS d FROM pgtide_stream`);
     const row = r.getRowObjects()[0]!;
     return { rows: Number(row.n), digest: String(row.d) };
-  } finally {
-    c.closeSync();
+  }
+
+  async writeParquet(parquetPath: string, o: Omit<WriteOptions, "tmpDir">): Promise<void> {
+    const select = this.columns.map((col, i) => `${typedExpr(col.kind, `c${i + 1}`)} AS ${ident(col.name)}`).join(", ");
+    const kv = Object.entries(o.kv).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(", ");
+    await this.c.run(`COPY (SELECT ${select} FROM pgtide_stream) TO ${lit(parquetPath)} ` +
+      `(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${o.compressionLevel}, ROW_GROUP_SIZE ${o.rowGroupSize}` +
+      `${kv ? `, KV_METADATA {${kv}}` : ""})`);
+  }
+
+  close(): void {
+    void this.c.run("DROP TABLE IF EXISTS pgtide_stream").catch(() => undefined).finally(() => this.c.closeSync());
   }
 }
 
@@ -124,7 +136,7 @@ function checkColumns(names: string[], columns: ArchiveColumn[]): void {
 
 export interface FileDigest extends Digest { minControl: string | null; maxControl: string | null }
 
-/** The same digest as streamDigest, re-derived from every value of the Parquet file, plus min/max of the control column. */
+/** The same digest as Staging.digest, re-derived from every value of the Parquet file, plus min/max of the control column. */
 export async function fileDigest(path: string, columns: ArchiveColumn[], control: string | null, tmpDir: string): Promise<FileDigest> {
   const c = await connect(tmpDir);
   try {

@@ -2,14 +2,17 @@
 // COPY, writes zstd Parquet to a temporary key, publishes it, reads it back, writes the manifest,
 // and only then asks the database (tide.complete_archive) to re-verify and drop the partition.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, promises as fsp, readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { constants as fsConstants, createReadStream, createWriteStream, open as fsOpen, promises as fsp, readFileSync } from "node:fs";
+import { Socket } from "node:net";
+import type { Writable } from "node:stream";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import pgCopy from "pg-copy-streams";
 import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
-import { canonicalRows, fileDigest, streamDigest, writeParquet } from "./duck.js";
+import { canonicalRows, fileDigest, Staging } from "./duck.js";
 import { startHasher } from "./csv-hash.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
@@ -138,79 +141,109 @@ async function rmQuiet(path: string): Promise<void> {
 }
 
 /**
- * Stream the partition out with COPY into a local CSV (hashing every canonical value on the way:
- * checksum A), convert that CSV to zstd Parquet with DuckDB, and publish the Parquet file under the
- * final key (through `.partial`). DuckDB's digest of the CSV's texts is computed while uploading.
- * Memory is bounded (DuckDB's memory_limit, one COPY chunk in JS); local disk holds the CSV and the
- * Parquet file of one partition until the job ends.
+ * A writer into `path`: a FIFO that DuckDB is reading (opened once DuckDB has opened its end; a
+ * non-blocking pipe, so a DuckDB that stops reading surfaces as EPIPE instead of a hung thread).
+ */
+async function openFifoWriter(path: string, reader: Promise<void>): Promise<Writable> {
+  let readerFailed: unknown = null;
+  reader.catch((e) => { readerFailed = e ?? new Error("DuckDB stopped reading"); });
+  for (;;) {
+    try {
+      const fd = await new Promise<number>((res, rej) => fsOpen(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK, (e, f) => (e ? rej(e) : res(f))));
+      return new Socket({ fd, readable: false, writable: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
+    }
+    if (readerFailed) throw readerFailed;
+    await new Promise((res) => setTimeout(res, 2));
+  }
+}
+
+/**
+ * Stream the partition out with COPY. Each chunk goes (1) to DuckDB through a FIFO (a local file
+ * where FIFOs are unavailable), which parses it once into a temporary table, and (2) to the
+ * hasher, which computes the pgtide-archive/2 checksum, rows and control min/max (checksum A).
+ * Then DuckDB digests the table's texts (the stream side of the read-back proof) and writes the
+ * zstd Parquet file, which is published under the final key through `.partial`.
+ * Memory is bounded (DuckDB's memory_limit, in-flight chunks of the hasher); local disk holds the
+ * Parquet file of one partition (and DuckDB's spill beyond memory_limit) until the job ends.
  */
 async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string) {
   const cols = job.columns;
   const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
   const csvPath = join(work, "stream.csv");
   const pqPath = join(work, "data.parquet");
-  const hasher = startHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
-  let bytesIn = 0;
-  const csv = createWriteStream(csvPath);
-  const csvFailed = new Promise<never>((_res, rej) => csv.once("error", rej));
-  csvFailed.catch(() => undefined);
-  const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (format csv, force_quote *)`));
-  if (process.env.PGTIDE_ARCHIVE_TIMING) process.stderr.write(`timing copy-start ${performance.now().toFixed(0)}\n`);
-  let lastReport = 0;
-  let sums;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytesIn += chunk.length;
-      const ok = csv.write(chunk);
-      await hasher.push(chunk);
-      if (!ok) await Promise.race([new Promise<void>((res) => csv.once("drain", () => res())), csvFailed]);
-      if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
-    }
-    sums = await hasher.finish();
-  } catch (e) {
-    hasher.abort();
-    csv.destroy();
-    throw e;
-  }
   const T = (l: string) => { if (process.env.PGTIDE_ARCHIVE_TIMING) process.stderr.write(`timing ${l} ${performance.now().toFixed(0)}\n`); };
-  T("copy-done");
-  await Promise.race([new Promise<void>((res, rej) => csv.end((e?: Error | null) => (e ? rej(e) : res()))), csvFailed]);
-  progress.update(sums.rows, bytesIn);
-
-  await writeParquet(csvPath, pqPath, cols, {
-    rowGroupSize: opts.rowGroupSize ?? 122880,
-    compressionLevel: opts.compressionLevel ?? 3,
-    tmpDir: work,
-    kv: { "pgtide.archive_id": String(job.archive_id), "pgtide.partition": job.partition_name },
-  });
-
-  T("parquet-done");
-  const upload = async () => {
-    const sink = await store.openSink(key);
+  const staging = await Staging.open(cols, work);
+  let streamSide, sums;
+  try {
+    let fifo = process.env.PGTIDE_ARCHIVE_FIFO !== "0";
+    if (fifo) fifo = await new Promise<boolean>((res) => execFile("mkfifo", ["-m", "600", csvPath], (e) => res(!e)));
+    let loading: Promise<void> | null = fifo ? staging.load(csvPath) : null;
+    loading?.catch(() => undefined);
+    const out = fifo ? await openFifoWriter(csvPath, loading!) : createWriteStream(csvPath);
+    const outFailed = new Promise<never>((_res, rej) => out.once("error", rej));
+    outFailed.catch(() => undefined);
+    const hasher = startHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
+    T("copy-start");
+    let bytesIn = 0, lastReport = 0;
     try {
-      const sha = createHash("sha256");
-      let bytes = 0, first = true;
-      for await (const chunk of createReadStream(pqPath, { highWaterMark: 8 << 20 })) {
-        const b = chunk as Buffer;
-        sha.update(b);
-        bytes += b.length;
-        await sink.write(b);
-        if (first) { first = false; await stallPoint("upload"); }
+      const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (format csv, force_quote *)`));
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        bytesIn += chunk.length;
+        const ok = out.write(chunk);
+        await hasher.push(chunk);
+        if (!ok) await Promise.race([new Promise<void>((res) => out.once("drain", () => res())), outFailed]);
+        if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
       }
-      await sink.commit();
-      return { sha256: sha.digest("hex"), bytes };
+      await Promise.race([new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res()))), outFailed]);
+      sums = await hasher.finish();
     } catch (e) {
-      await sink.abort().catch(() => undefined);
+      hasher.abort();
+      out.destroy();
+      await loading?.catch(() => undefined);
       throw e;
     }
-  };
-  // The stream-side digest (DuckDB over the CSV) overlaps with the upload.
-  const [file, streamSide] = await Promise.all([upload(), streamDigest(csvPath, cols, work)]);
-  T("upload+digest-done");
-  if (streamSide.rows !== sums.rows) {
-    throw new Error(`pgtide: DuckDB read ${streamSide.rows} rows from the COPY stream of ${job.partition_name}, the exporter counted ${sums.rows}`);
+    T("copy-done");
+    progress.update(sums.rows, bytesIn);
+    loading ??= staging.load(csvPath);
+    await loading;
+    await rmQuiet(csvPath);
+    T("loaded");
+    streamSide = await staging.digest();
+    if (streamSide.rows !== sums.rows) {
+      throw new Error(`pgtide: DuckDB read ${streamSide.rows} rows from the COPY stream of ${job.partition_name}, the exporter counted ${sums.rows}`);
+    }
+    await staging.writeParquet(pqPath, {
+      rowGroupSize: opts.rowGroupSize ?? 122880,
+      compressionLevel: opts.compressionLevel ?? 3,
+      kv: { "pgtide.archive_id": String(job.archive_id), "pgtide.partition": job.partition_name },
+    });
+  } finally {
+    staging.close();
   }
-  await rmQuiet(csvPath);
+  T("parquet-done");
+
+  const sink = await store.openSink(key);
+  let file;
+  try {
+    const sha = createHash("sha256");
+    let bytes = 0, first = true;
+    for await (const chunk of createReadStream(pqPath, { highWaterMark: 8 << 20 })) {
+      const b = chunk as Buffer;
+      sha.update(b);
+      bytes += b.length;
+      await sink.write(b);
+      if (first) { first = false; await stallPoint("upload"); }
+    }
+    await sink.commit();
+    file = { sha256: sha.digest("hex"), bytes };
+  } catch (e) {
+    await sink.abort().catch(() => undefined);
+    throw e;
+  }
+  await rmQuiet(pqPath);
+  T("published");
   return { rows: sums.rows, min: sums.min, max: sums.max, checksum: sums.checksum, streamDigest: streamSide.digest, ...file };
 }
 
