@@ -63,6 +63,11 @@ function parse(argv: string[]): Parsed {
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
 const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : s + "\n");
 
+/** The URL this invocation connects to, when one was given (needed to reach pg_cron's database). */
+export function targetUrl(values: Parsed["values"]): string | undefined {
+  return (values["database-url"] as string | undefined) ?? process.env.DATABASE_URL;
+}
+
 export async function withClient<T>(values: Parsed["values"], fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = await connect({ databaseUrl: values["database-url"] as string | undefined });
   try {
@@ -98,11 +103,12 @@ async function main(argv: string[]): Promise<number> {
       });
     case "uninstall":
       return withClient(values, async (c) => {
-        const r = await uninstall(c, { log: json ? undefined : (l) => out(`  ${l}`) });
+        const r = await uninstall(c, { log: json ? undefined : (l) => out(`  ${l}`), targetUrl: targetUrl(values) });
         if (json) out(JSON.stringify(r, null, 2));
         else {
           out(`pgtide removed.${r.unscheduled ? " Its pg_cron job was unscheduled." : ""}`);
           if (r.keptTables.length) out(`These tables stay, with every partition and row: ${r.keptTables.join(", ")}`);
+          for (const n of r.notes) out(`  note: ${n}`);
         }
         return 0;
       });
@@ -154,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default: {
       const extra = extraCommands[command];
-      if (extra) return extra.run(args, { out, err, withClient });
+      if (extra) return extra.run(args, { out, err, withClient, targetUrl });
       err(`pgtide: unknown command '${command}'\n`);
       err(USAGE);
       return 64;

@@ -13,11 +13,13 @@ import { install } from "./install.js";
 import { convertTable, splitLegacy } from "./convert.js";
 import { archivePending, restoreArchive } from "./archive/index.js";
 import { Progress } from "./progress.js";
+import { scheduleFromCronDatabase, unscheduleFromCronDatabase } from "./schedule.js";
 
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   withClient: <T>(values: Parsed["values"], fn: (c: pg.Client) => Promise<T>) => Promise<T>;
+  targetUrl: (values: Parsed["values"]) => string | undefined;
 }
 
 export interface Command {
@@ -66,12 +68,16 @@ export const commands: Record<string, Command> = {
     },
   },
   schedule: {
-    summary: "schedule CALL tide.run_maintenance() with pg_cron (default every 10 minutes, GMT)",
+    summary: "schedule CALL tide.run_maintenance() with pg_cron (default every 10 minutes, GMT), from pg_cron's database when it is another",
     async run(args, io) {
       const cron = args.rest[0] ?? "*/10 * * * *";
       return io.withClient(args.values, async (c) => {
-        const r = await c.query(`select tide.schedule($1) as job`, [cron]);
-        io.out(`scheduled: ${JSON.stringify(r.rows[0]?.job)} (${cron}, GMT)`);
+        const r = await scheduleFromCronDatabase(c, { cron, targetUrl: io.targetUrl(args.values) });
+        io.out(
+          args.values.json
+            ? JSON.stringify(r, null, 2)
+            : `scheduled pg_cron job ${r.jobName} (jobid ${r.jobid}, ${cron}, GMT) in database ${r.cronDatabase}, running maintenance in ${r.targetDatabase}`,
+        );
         return 0;
       });
     },
@@ -80,8 +86,8 @@ export const commands: Record<string, Command> = {
     summary: "remove pgtide's pg_cron job",
     async run(args, io) {
       return io.withClient(args.values, async (c) => {
-        const r = await c.query(`select tide.unschedule() as removed`);
-        io.out(`unscheduled: ${JSON.stringify(r.rows[0]?.removed)}`);
+        const removed = await unscheduleFromCronDatabase(c, { targetUrl: io.targetUrl(args.values) });
+        io.out(removed ? "pgtide's pg_cron job removed" : "there was no pgtide pg_cron job for this database");
         return 0;
       });
     },

@@ -7,6 +7,7 @@ import { runner } from "node-pg-migrate";
 import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
 import { codeFiles, migrations, productVersion, projectRoot, sourceSha256 } from "./sources.js";
+import { unscheduleFromCronDatabase } from "./schedule.js";
 
 export const MIGRATIONS_TABLE = "pgmigrations";
 export const MIGRATIONS_SCHEMA = "_tide";
@@ -231,13 +232,17 @@ export interface UninstallResult {
   droppedSchemas: string[];
   unscheduled: boolean;
   keptTables: string[];
+  notes: string[];
 }
 
 /**
  * Remove schemas tide and _tide and our pg_cron job. Managed tables, their partitions and
  * rows stay: they belong to the user, and nothing of theirs depends on our schemas.
  */
-export async function uninstall(client: pg.ClientBase, opts: { waitSeconds?: number; log?: Log } = {}): Promise<UninstallResult> {
+export async function uninstall(
+  client: pg.ClientBase,
+  opts: { waitSeconds?: number; log?: Log; /** this database's URL, to reach pg_cron's database */ targetUrl?: string } = {},
+): Promise<UninstallResult> {
   const log = opts.log ?? noop;
   await client.query(`select set_config('application_name', 'pgtide', false)`);
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
@@ -250,22 +255,18 @@ export async function uninstall(client: pg.ClientBase, opts: { waitSeconds?: num
       kept.push(...r.rows.map((x) => x.parent));
     }
     let unscheduled = false;
-    const cron = await client.query<{ ok: boolean }>(
-      `select exists (select from pg_catalog.pg_namespace where nspname = 'cron') and to_regclass('_tide.settings') is not null as ok`,
-    );
-    if (cron.rows[0]?.ok) {
-      const job = await client.query<{ value: string }>(`select value from _tide.settings where name = 'cron_job_name'`);
-      const name = job.rows[0]?.value;
-      if (name) {
-        const r = await client.query<{ n: string }>(
-          `select count(*) as n from cron.job where jobname = $1 and database = current_database()`,
-          [name],
+    const notes: string[] = [];
+    const named = await client.query<{ ok: boolean }>(`select to_regprocedure('_tide.cron_job_name(name)') is not null as ok`);
+    if (named.rows[0]?.ok) {
+      try {
+        unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl });
+        if (unscheduled) log("pg_cron job removed");
+      } catch (err) {
+        const job = await client.query<{ name: string }>(`select _tide.cron_job_name() as name`);
+        notes.push(
+          `could not remove the pg_cron job ${job.rows[0]?.name} (${(err as Error).message}); in pg_cron's database run: ` +
+            `select cron.unschedule(jobid) from cron.job where jobname = '${job.rows[0]?.name}'`,
         );
-        if (Number(r.rows[0]?.n) > 0) {
-          await client.query(`select cron.unschedule(jobid) from cron.job where jobname = $1 and database = current_database()`, [name]);
-          unscheduled = true;
-          log(`pg_cron job ${name} removed`);
-        }
       }
     }
     // Partitions of user tables never depend on our schemas: only our own objects go.
@@ -280,6 +281,6 @@ export async function uninstall(client: pg.ClientBase, opts: { waitSeconds?: num
       throw err;
     }
     log(`schemas tide and _tide dropped; ${kept.length} managed table(s) kept as they are`);
-    return { droppedSchemas: ["tide", "_tide"], unscheduled, keptTables: kept };
+    return { droppedSchemas: ["tide", "_tide"], unscheduled, keptTables: kept, notes };
   });
 }

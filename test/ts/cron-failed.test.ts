@@ -1,0 +1,64 @@
+// The one health check that can only be seen from pg_cron's own database: the latest run of
+// pgtide's job failed. pgtide is installed into that database (the test cluster's
+// cron.database_name is 'postgres'), its job is made to fail, and tide.health must say so.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminUrl } from "./db.js";
+import { install, uninstall } from "../../installer/install.js";
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describe("pg_cron in its own database", () => {
+  let c: pg.Client;
+  beforeAll(async () => {
+    c = new pg.Client({ connectionString: adminUrl() });
+    await c.connect();
+    await c.query("create extension if not exists pg_cron");
+    await install(c);
+    await c.query(`create table cron_own_db (at timestamptz not null) partition by range (at)`);
+    await c.query(`select count(*) from tide.manage('cron_own_db', 'at', '1 day', premake => 2)`);
+  });
+  afterAll(async () => {
+    await c.query(`select tide.unschedule()`).catch(() => undefined);
+    await uninstall(c).catch(() => undefined);
+    await c.query(`drop table if exists cron_own_db`).catch(() => undefined);
+    await c.end();
+  });
+
+  it("reports cron_run_failed when the latest run of pgtide's job failed, and names the error (≤ 75 s)", async () => {
+    const job = await c.query<{ job: string }>(`select tide.schedule('* * * * *')::text as job`);
+    expect(Number(job.rows[0]!.job)).toBeGreaterThan(0);
+    // the job's command must fail: its procedure is gone for the duration of the test
+    await c.query(`alter procedure tide.run_maintenance(regclass, timestamptz) rename to run_maintenance_hidden`);
+    try {
+      const problem = await waitFor("cron_run_failed in tide.health", 75_000, async () => {
+        const r = await c.query<{ severity: string; detail: string; hint: string }>(
+          `select severity, detail, hint from tide.health where "check" = 'cron_run_failed'`,
+        );
+        return r.rows[0];
+      });
+      expect(problem.severity).toBe("critical");
+      expect(problem.detail).toMatch(/run_maintenance/);
+    } finally {
+      await c.query(`alter procedure tide.run_maintenance_hidden(regclass, timestamptz) rename to run_maintenance`);
+    }
+  });
+
+  it("uninstall removes pgtide's pg_cron job and keeps the managed table with its partitions", async () => {
+    const before = await c.query<{ n: number }>(`select count(*)::int as n from pg_inherits where inhparent = 'cron_own_db'::regclass`);
+    const r = await uninstall(c);
+    expect(r.unscheduled).toBe(true);
+    const jobs = await c.query<{ n: number }>(`select count(*)::int as n from cron.job where jobname like 'pgtide%' and database = current_database()`);
+    expect(jobs.rows[0]!.n).toBe(0);
+    const after = await c.query<{ n: number }>(`select count(*)::int as n from pg_inherits where inhparent = 'cron_own_db'::regclass`);
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+  });
+});
