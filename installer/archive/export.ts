@@ -53,7 +53,7 @@ export interface ArchiveResult {
   rows: number;
   fileBytes: number;
   seconds: number;
-  /** Seconds spent exporting (COPY → Parquet → published), reading back, and in tide.complete_archive. */
+  /** Seconds exporting (COPY → Parquet → published), reading back (while tide.complete_archive already runs), and then waiting for complete_archive. */
   phases: { export: number; verify: number; complete: number };
   error?: string;
 }
@@ -326,6 +326,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     result.uri = store.uri(keys.data);
     result.manifestUri = store.uri(keys.manifest);
     let manifest: Manifest | null = null;
+    let readBack: (() => Promise<void>) | null = null;
 
     // Resume: the object and manifest were published before a crash; verify them instead of redoing.
     if ((job.previous_state === "exported" || job.previous_state === "verified") && job.target_uri === result.uri) {
@@ -347,15 +348,11 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       let x;
       try {
         x = await exportTable(client, job, store, keys.data, opts, progress, work);
-        result.phases.export = lap();
-        // Read the published object back and prove it equals the stream (sha256, rows, min/max,
-        // DuckDB digest of every value's canonical text); the checksum computed on the stream goes
-        // into the manifest, and tide.complete_archive compares it with the table itself.
-        await verifyExported(store, keys.data, x, job.columns, job.control, work);
-        result.phases.verify = lap();
-      } finally {
+      } catch (e) {
         await rmQuiet(work);
+        throw e;
       }
+      result.phases.export = lap();
       manifest = {
         format: "pgtide-archive/2",
         pgtide_version: pgtideVersion(),
@@ -385,13 +382,45 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       };
       await store.putAtomic(keys.manifest, Buffer.from(JSON.stringify(manifest, null, 2) + "\n"));
       await client.query("select tide.mark_archive_exported($1, $2, $3, $4)", [id, result.uri, x.bytes, x.sha256]);
-      progress.done(`${(x.bytes / 1e6).toFixed(1)} MB Parquet at ${result.uri}, verified`);
       await stallPoint("exported");
+      const exported = x;
+      // Read the published object back and prove it equals the stream (sha256, rows, min/max, DuckDB
+      // digest of every value's canonical text). The stream's checksum is in the manifest, and
+      // tide.complete_archive compares it with the table itself.
+      readBack = async () => {
+        try {
+          await verifyExported(store, keys.data, exported, job.columns, job.control, work);
+        } finally {
+          await rmQuiet(work);
+        }
+        progress.done(`${(exported.bytes / 1e6).toFixed(1)} MB Parquet at ${result.uri}, verified`);
+      };
     }
-    const done = await client.query<{ state: "dropped" | "verified" }>(
-      "select tide.complete_archive($1, $2::jsonb, $3) as state", [id, JSON.stringify(manifest), !opts.keepPartition]);
+    const completeSql = "select tide.complete_archive($1, $2::jsonb, $3) as state";
+    const completeArgs = [id, JSON.stringify(manifest), !opts.keepPartition];
+    if (readBack) {
+      // The read-back and the database's re-check (tide.complete_archive, in a transaction) run at
+      // the same time; the transaction — and with it any drop — commits only when both passed.
+      await client.query("begin");
+      const completing = client.query<{ state: "dropped" | "verified" }>(completeSql, completeArgs);
+      completing.catch(() => undefined);
+      let committed = false;
+      try {
+        await readBack();
+        result.phases.verify = lap();
+        result.state = (await completing).rows[0]!.state;
+        await client.query("commit");
+        committed = true;
+      } finally {
+        if (!committed) {
+          await completing.catch(() => undefined);
+          await client.query("rollback").catch(() => undefined);
+        }
+      }
+    } else {
+      result.state = (await client.query<{ state: "dropped" | "verified" }>(completeSql, completeArgs)).rows[0]!.state;
+    }
     result.phases.complete = lap();
-    result.state = done.rows[0]!.state;
     result.rows = manifest.rows;
     result.fileBytes = manifest.file_bytes;
     log(`${job.partition_name}: ${manifest.rows} rows archived to ${result.uri} — ${result.state}`);
