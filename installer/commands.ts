@@ -29,7 +29,8 @@ export interface Command {
 
 /** Options of one subcommand, parsed from the raw argv after the command word. */
 function options<T extends Record<string, { type: "string" | "boolean"; short?: string }>>(spec: T) {
-  const argv = process.argv.slice(3);
+  // positionals[0] is the command word itself
+  const argv = process.argv.slice(2);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
