@@ -18,6 +18,7 @@ declare
   dflt     regclass;
   cols     text;
   has_rows boolean := false;
+  dflt_used boolean := false;
   moved    bigint := 0;
 begin
   -- the parent first (SHARE UPDATE EXCLUSIVE: application reads and writes go on), so no later
@@ -30,11 +31,18 @@ begin
 
   select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
   if dflt is not null then
-    -- ATTACH needs ACCESS EXCLUSIVE on the default anyway; taken first (adding the NOT VALID
-    -- exclusion CHECK), no row of the new range can reach the default between the look and the move
-    perform _tide.execute_with_retry(format(
+    -- ATTACH needs ACCESS EXCLUSIVE on the default anyway; taken first, no row can reach the
+    -- default between the look and the ATTACH (or the move)
+    perform _tide.execute_with_retry(format('lock table only %s in access exclusive mode', dflt), mt.lock_retries);
+    execute format('select exists (select from only %s)', dflt) into dflt_used;
+  end if;
+  if dflt_used then
+    -- the default holds rows: exclude the new range with a CHECK (the lock is already held), move
+    -- the rows of that range, validate, so that ATTACH skips its own scan of the default. An empty
+    -- default needs none of this: ATTACH's scan of it reads nothing.
+    execute format(
       'alter table %s add constraint tide_attach_exclusion check (not (%I >= %L::%s and %I < %L::%s)) not valid',
-      dflt, mt.control, lo, typ, mt.control, hi, typ), mt.lock_retries);
+      dflt, mt.control, lo, typ, mt.control, hi, typ);
     execute format('select exists (select from only %s where %I >= %L::%s and %I < %L::%s)',
                    dflt, mt.control, lo, typ, mt.control, hi, typ) into has_rows;
     if has_rows then
@@ -53,8 +61,8 @@ begin
   perform _tide.execute_with_retry(format('alter table %s attach partition %s for values from (%L) to (%L)',
                                           mt.parent, created, lo, hi), mt.lock_retries);
   perform _tide.execute_with_retry(format('alter table %s drop constraint tide_partition_bounds', created), mt.lock_retries);
-  if dflt is not null then
-    perform _tide.execute_with_retry(format('alter table %s drop constraint tide_attach_exclusion', dflt), mt.lock_retries);
+  if dflt_used then
+    execute format('alter table %s drop constraint tide_attach_exclusion', dflt);  -- lock held since the CHECK was added
   end if;
 
   perform _tide.log_action(run_id, mt.parent, 'create', created::text, 'ok', moved, started,

@@ -2,16 +2,20 @@
 -- (default last). Reads the catalog only, in one query: bounds are printed once (DateStyle ISO,
 -- TimeZone UTC pinned; relation 0, so no partition is locked), cut with split_part (a managed key is
 -- one integer or time column, whose literals hold no quotes or parentheses) and turned into
--- positions inline, as key_position does. Hot path: runs several times per table per maintenance run.
+-- positions inline, as key_position does. Hot path: PL/pgSQL so its plan is cached for the session (a
+-- SQL function with SET clauses is never inlined and would be parsed and planned on every call).
 
 create or replace function _tide.list_partitions(mt _tide.managed_tables)
 returns table (partition regclass, lower_pos bigint, upper_pos bigint, lower_bound text, upper_bound text, is_default boolean)
-language sql stable
+language plpgsql stable
 set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
 set timezone = 'UTC'
 set intervalstyle = 'postgres'
 as $fn$
+#variable_conflict use_column
+begin
+  return query
   select p.partition,
          case when mt.control_type in ('integer'::regtype, 'bigint'::regtype) then p.lower_bound::bigint
               when mt.control_type = 'timestamptz'::regtype then (extract(epoch from p.lower_bound::timestamptz) * 1000000)::bigint
@@ -36,6 +40,7 @@ as $fn$
                   offset 0) b
            where b.is_default or b.expr like 'FOR VALUES FROM (%') p
    order by p.is_default, 2 nulls first;
+end
 $fn$;
 
 comment on function _tide.list_partitions(_tide.managed_tables) is

@@ -16,6 +16,9 @@ declare
   now_pos   bigint;
   from_pos  bigint;
   thru_pos  bigint;
+  lo        bigint[];
+  hi        bigint[];
+  nm        text[];
   slot      record;
   made      record;
   p         record;
@@ -57,15 +60,20 @@ begin
     end if;
 
     -- create ahead: from the grid cell holding as_of (or the oldest partition, to fill gaps)
+    -- one listing of the partitions serves both the start of the walk and the walk itself
     now_pos := _tide.current_position(mt, as_of);
-    from_pos := _tide.grid_floor(mt, now_pos);
-    select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos
+    select coalesce(array_agg(l.lower_pos order by l.lower_pos nulls first), '{}'),
+           coalesce(array_agg(l.upper_pos order by l.lower_pos nulls first), '{}'),
+           coalesce(array_agg(l.partition::text order by l.lower_pos nulls first), '{}'),
+           min(coalesce(l.lower_pos, l.upper_pos))
+      into lo, hi, nm, from_pos
       from _tide.list_partitions(mt) l where not l.is_default;
     thru_pos := _tide.grid_floor(mt, now_pos);
+    from_pos := least(from_pos, thru_pos);
     for i in 0 .. mt.premake loop
       thru_pos := _tide.grid_next(mt, thru_pos);
     end loop;
-    for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, thru_pos) s loop
+    for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, nm) s loop
       begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
         partitions_created := partitions_created + 1;

@@ -1,0 +1,52 @@
+-- The walk behind _tide.missing_slots, over a listing the caller already holds (maintenance lists a
+-- table's partitions once per run and derives everything from that one listing). Partitions are sorted
+-- and never overlap; one may span several cells (legacy ones); one that starts or ends off the grid is TD002.
+
+create or replace function _tide.missing_slots_among(mt _tide.managed_tables, from_pos bigint, through_pos bigint,
+                                                     lo bigint[], hi bigint[], nm text[])
+returns table (lower_pos bigint, upper_pos bigint)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  n      integer := coalesce(cardinality(lo), 0);
+  j      integer := 1;
+  pos    bigint := from_pos;
+  nxt    bigint;
+begin
+  while pos < through_pos loop
+    -- skip the partitions wholly below pos
+    while j <= n and hi[j] is not null and hi[j] <= pos loop
+      j := j + 1;
+    end loop;
+    if j <= n and (lo[j] is null or lo[j] <= pos) then
+      if hi[j] is null then
+        return;  -- covered to MAXVALUE
+      end if;
+      -- an end where the next partition starts needs no grid check (nothing is created there)
+      if not (j < n and lo[j + 1] = hi[j]) and not _tide.is_grid_point(mt, hi[j]) then
+        raise exception using errcode = 'TD002',
+          message = format('partition %s of %s ends off the partition grid', nm[j], mt.parent),
+          detail = format('It ends at %s, which is not an edge of the %s grid.', _tide.position_bound(mt, hi[j]), mt.every),
+          hint = 'Split or re-create that partition on the grid before pgtide can continue after it.';
+      end if;
+      pos := hi[j];
+      continue;
+    end if;
+    nxt := _tide.grid_next(mt, pos);
+    if j <= n and lo[j] > pos and lo[j] < nxt then
+      raise exception using errcode = 'TD002',
+        message = format('partition %s of %s starts off the partition grid', nm[j], mt.parent),
+        detail = format('It starts at %s, inside the cell [%s, %s).', _tide.position_bound(mt, lo[j]),
+                        _tide.position_bound(mt, pos), _tide.position_bound(mt, nxt)),
+        hint = 'Re-create that partition on the grid, or choose an interval that matches the existing partitions.';
+    end if;
+    lower_pos := pos; upper_pos := nxt;
+    return next;
+    pos := nxt;
+  end loop;
+end
+$fn$;
+
+comment on function _tide.missing_slots_among(_tide.managed_tables, bigint, bigint, bigint[], bigint[], text[]) is
+  'Every uncovered grid cell in [from, through) given a table''s non-default partitions as parallel arrays (lower, upper, name) in key order; raises TD002 when a partition lies off the grid.';
