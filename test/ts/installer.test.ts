@@ -109,11 +109,11 @@ describe("install", () => {
 });
 
 describe("schema", () => {
-  it("matches the committed dump of a fresh install (test/schema/pgtide.sql; update with vitest -u)", async () => {
+  it("matches the committed dump of a fresh install (test/schema/fresh-install.pgdump; update with vitest -u)", async () => {
     const d = await emptyDb("dump");
     const c = await d.client();
     await install(c, { createCronExtension: false });
-    await expect(await dumpSchema(d.url)).toMatchFileSnapshot("../schema/pgtide.sql");
+    await expect(await dumpSchema(d.url)).toMatchFileSnapshot("../schema/fresh-install.pgdump");
   });
 });
 
