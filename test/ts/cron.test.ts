@@ -3,17 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type pg from "pg";
 import { adminQuery, freshDatabase, type TestDatabase } from "./db.js";
+import { waitFor } from "./app.js";
 import { scheduleFromCronDatabase, unscheduleFromCronDatabase } from "../../installer/schedule.js";
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 describe("pg_cron", () => {
   let db: TestDatabase;

@@ -3,6 +3,7 @@
 // maintenance transaction must not turn a later lock wait (and its backoff) into an application stall.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertLoop, sleep } from "./app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 let db: TestDatabase;
@@ -11,7 +12,6 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DAY = 86_400_000;
 const TODAY = Math.floor(Date.now() / DAY) * DAY;
 const day = (n: number, hours = 0) => new Date(TODAY + n * DAY + hours * 3_600_000).toISOString();
@@ -20,32 +20,6 @@ const dayName = (parent: string, n: number) => {
   const pad = (x: number) => String(x).padStart(2, "0");
   return `${parent}_${d.getUTCFullYear()}_${pad(d.getUTCMonth() + 1)}_${pad(d.getUTCDate())}`;
 };
-
-/** Insert one row every `everyMs` until stopped; record the slowest round trip. */
-function insertLoop(client: pg.Client, table: string, at: string, everyMs = 10) {
-  const stats = { count: 0, max: 0, errors: [] as string[] };
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        await client.query(`insert into ${table} (at, note) values ($1, 'app')`, [at]);
-        stats.count++;
-      } catch (e) {
-        stats.errors.push((e as Error).message);
-      }
-      stats.max = Math.max(stats.max, performance.now() - t0);
-      await sleep(everyMs);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-      return stats;
-    },
-  };
-}
 
 async function names(c: pg.Client, parent: string): Promise<string[]> {
   const r = await c.query<{ n: string }>(`select inhrelid::regclass::text as n from pg_inherits where inhparent = $1::regclass order by 1`, [parent]);
@@ -67,7 +41,7 @@ describe("engine review: Rule 2 across the statements of one maintenance transac
     // a reader of one old partition only: the first drop (day -6) gets its locks, the second (day -5) cannot
     await reader.query("begin");
     await reader.query(`select count(*) from ${p5}`);
-    const inserts = insertLoop(writer, "rv_expire", day(0, 10));
+    const inserts = insertLoop(writer, "rv_expire", day(0, 10), 10);
     await sleep(150);
     await admin.query(`call tide.run_maintenance('rv_expire', $1)`, [day(0, 12)]);
     const stats = await inserts.stop();

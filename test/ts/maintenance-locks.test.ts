@@ -3,6 +3,7 @@
 // maintenance backends killed at random points. The reason people choose pgtide.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertLoop, sleep } from "./app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 let db: TestDatabase;
@@ -11,44 +12,10 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DAY = 86_400_000;
 /** manage() creates ahead of the real clock, so fixtures are laid out around today (UTC). */
 const TODAY = Math.floor(Date.now() / DAY) * DAY;
 const day = (n: number, hours = 0) => new Date(TODAY + n * DAY + hours * 3_600_000).toISOString();
-
-interface InsertStats {
-  count: number;
-  max: number;
-  errors: string[];
-}
-
-/** Insert one row every `everyMs` until stopped; record the slowest round trip. */
-function insertLoop(client: pg.Client, table: string, at: string, everyMs = 20) {
-  const stats: InsertStats = { count: 0, max: 0, errors: [] };
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        await client.query(`insert into ${table} (at, note) values ($1, 'app')`, [at]);
-        stats.count++;
-      } catch (e) {
-        stats.errors.push((e as Error).message);
-      }
-      stats.max = Math.max(stats.max, performance.now() - t0);
-      await sleep(everyMs);
-    }
-  })();
-  return {
-    stats,
-    async stop() {
-      running = false;
-      await done;
-      return stats;
-    },
-  };
-}
 
 function firstDayName(parent: string): string {
   const d = new Date(TODAY);
