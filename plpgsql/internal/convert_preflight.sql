@@ -175,25 +175,7 @@ begin
       detail = 'A view or rule is bound to the table by its identity, so it would keep reading the legacy partition alone.',
       hint = 'Save the definition (pg_get_viewdef / pg_get_ruledef), drop it, convert, and create it again.';
   end loop;
-  for r in
-    select distinct d.objid::regprocedure as fn
-      from pg_depend d
-     where d.classid = 'pg_proc'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = source
-  loop
-    raise exception using errcode = '55000',
-      message = format('function %s depends on table %s', r.fn, source),
-      detail = 'A SQL-standard function body (BEGIN ATOMIC) is bound to the table by its identity.',
-      hint = 'Drop the function, convert, and create it again.';
-  end loop;
-  for r in
-    select a.attrelid::regclass as rel, a.attname
-      from pg_attribute a join pg_class c on c.oid = source
-     where a.atttypid = c.reltype and not a.attisdropped and a.attrelid <> source
-  loop
-    raise exception using errcode = '55000',
-      message = format('column %I of %s has the row type of table %s', r.attname, r.rel, source),
-      hint = 'Change that column''s type first.';
-  end loop;
+  perform _tide.refuse_identity_dependents(source, 'convert');
   for r in select pubname from pg_publication_tables where schemaname = rel.nspname and tablename = rel.relname loop
     raise exception using errcode = '55000',
       message = format('table %s is published by publication %I', source, r.pubname),

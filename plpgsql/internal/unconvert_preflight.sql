@@ -83,25 +83,7 @@ begin
       detail = 'A view or rule is bound to the partitioned table by its identity and would have to be dropped with it.',
       hint = 'Save the definition (pg_get_viewdef / pg_get_ruledef), drop it, unconvert, and create it again.';
   end loop;
-  for r in
-    select distinct d.objid::regprocedure as fn
-      from pg_depend d
-     where d.classid = 'pg_proc'::regclass and d.refclassid = 'pg_class'::regclass and d.refobjid = parent
-  loop
-    raise exception using errcode = '55000',
-      message = format('function %s depends on table %s', r.fn, parent),
-      detail = 'A SQL-standard function body (BEGIN ATOMIC) is bound to the table by its identity.',
-      hint = 'Drop the function, unconvert, and create it again.';
-  end loop;
-  for r in
-    select a.attrelid::regclass as rel, a.attname
-      from pg_attribute a join pg_class c on c.oid = parent
-     where a.atttypid = c.reltype and not a.attisdropped and a.attrelid <> parent
-  loop
-    raise exception using errcode = '55000',
-      message = format('column %I of %s has the row type of table %s', r.attname, r.rel, parent),
-      hint = 'Change that column''s type first.';
-  end loop;
+  perform _tide.refuse_identity_dependents(parent, 'unconvert');
   for r in select distinct pt.pubname from pg_publication_tables pt
             where (pt.schemaname, pt.tablename) in (select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
                                                      where c.oid = parent or c.oid in (select inhrelid from pg_inherits where inhparent = parent)) loop
