@@ -33,12 +33,12 @@ export class CsvStreamHasher {
           // "…" with "" for a quote; a closing quote is always followed by ',' or '\n'.
           let q = p + 1, doubled = false;
           for (;;) {
-            q = buf.indexOf(34, q);
-            if (q < 0 || q + 1 >= len) break rows;
+            while (q < len && buf[q] !== 34) q++;
+            if (q + 1 >= len) break rows;
             if (buf[q + 1] === 34) { doubled = true; q += 2; continue; }
             break;
           }
-          let src: Uint8Array = buf, off = p + 1, l = q - p - 1;
+          let src: Buffer = buf, off = p + 1, l = q - p - 1;
           if (doubled) {
             if (this.scratch.length < l) this.scratch = Buffer.allocUnsafe(l + 1024);
             let w = 0;
@@ -48,7 +48,7 @@ export class CsvStreamHasher {
           hashBytesExtended(src, l, 0, i + 1, out, off);
           rh ^= out[0]!;
           rl ^= out[1]!;
-          if (i === this.ci) this.control(Buffer.from(src.subarray(off, off + l)).toString("utf8"));
+          if (i === this.ci) this.control(src.toString("utf8", off, off + l));
           next = q + 1;
         } else {
           rl ^= i + 1; // NULL
