@@ -8,6 +8,11 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archivePending, restoreArchive } from "../../installer/archive/index.js";
 import { hashBytesExtended } from "../../installer/archive/hash.js";
+import { CsvStreamHasher } from "../../installer/archive/csv-hash.js";
+import { Staging, fileDigest, lit } from "../../installer/archive/duck.js";
+import type { ArchiveColumn } from "../../installer/archive/canonical.js";
+import { DuckDBInstance } from "@duckdb/node-api";
+import pgCopy from "pg-copy-streams";
 import { freshDatabase, type TestDatabase } from "./db.js";
 import { SCHEMA, checksumOf, queuedPartition, rowsAsText } from "./archive-fixture.js";
 
@@ -62,6 +67,52 @@ async function roundTrip(target: string, name: string, restoredName: string, s3?
   expect(await rowsAsText(c, q(restoredName))).toEqual(rowsBefore);
   return results[0]!;
 }
+
+describe("stream and read-back digests", () => {
+  // First in the file: its partition spans MINVALUE..MAXVALUE, before other tests attach ranges.
+  it("the stream hasher equals tide.archive_checksum, and DuckDB's digest of the file equals the stream's until one value differs", async () => {
+    const id = await queuedPartition(c, "p_digest", { awkward: true, rows: 300 });
+    const job = (await c.query<{ columns: ArchiveColumn[]; select_sql: string }>("select columns, select_sql from tide.claim_archive('test', $1)", [id])).rows[0]!;
+    await c.query("select tide.release_archive($1)", [id]);
+    const dir = tempDir();
+    const csvPath = join(dir, "s.csv");
+    const chunks: Buffer[] = [];
+    await c.query("set timezone = 'UTC'; set extra_float_digits = 3");
+    for await (const ch of c.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (format csv, force_quote *)`)) as AsyncIterable<Buffer>) chunks.push(ch);
+    const all = Buffer.concat(chunks);
+    writeFileSync(csvPath, all);
+    // Fed in awkward pieces (rows and quoted values split across chunks).
+    const h = new CsvStreamHasher(job.columns.length, 1, "timestamptz");
+    for (let i = 0; i < all.length; i += 7) h.push(all.subarray(i, i + 7));
+    h.finish();
+    expect({ rows: String(h.sum.rows), checksum: h.sum.digest() }).toEqual(await checksumOf(c, q("p_digest")));
+
+    const st = await Staging.open(job.columns, dir);
+    const pq = join(dir, "d.parquet");
+    let streamSide;
+    try {
+      await st.load(csvPath);
+      streamSide = await st.digest();
+      await st.writeParquet(pq, { rowGroupSize: 100, compressionLevel: 3, kv: {} });
+    } finally {
+      st.close();
+    }
+    const f = await fileDigest(pq, job.columns, "at", dir);
+    expect(f.rows).toBe(306);
+    expect(f.digest).toBe(streamSide.digest);
+    expect([f.minControl, f.maxControl]).toEqual([h.min, h.max]);
+
+    // A file that differs from the stream in one value (the last bit of a double) does not verify.
+    const inst = await DuckDBInstance.create(":memory:");
+    const dc = await inst.connect();
+    const bad = join(dir, "bad.parquet");
+    await dc.run(`copy (select * replace (case when id = 3 then nextafter(f8, 1) else f8 end as f8) from read_parquet(${lit(pq)})) to ${lit(bad)} (format parquet)`);
+    dc.closeSync();
+    const g = await fileDigest(bad, job.columns, "at", dir);
+    expect(g.rows).toBe(306);
+    expect(g.digest).not.toBe(streamSide.digest);
+  });
+});
 
 describe("archive round trip", () => {
   it("file:// — every type and awkward value comes back identical, and the partition is dropped only after verification", async () => {
