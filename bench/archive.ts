@@ -1,6 +1,7 @@
 // Benchmark: export a 2-million-row audit-log partition to verified zstd Parquet with pgtide's
 // exporter, next to `COPY … TO` a file of the same partition, in the same run, and print the ratio.
-// Run: npm run build && node dist/bench/archive.js [rows]   (PGTIDE_BENCH_DATABASE_URL=… to use a running server)
+// Run: npm run build && node dist/bench/archive.js [rows]   (PGTIDE_BENCH_DATABASE_URL=… to use a running server;
+// PGTIDE_ARCHIVE_TIMING=1 prints the exporter's internal timestamps)
 import { mkdtempSync, rmSync, statSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,8 +73,11 @@ async function main(): Promise<void> {
       `${(r.fileBytes / 1e6).toFixed(0)} MB zstd Parquet, verified, partition dropped`));
     console.log(`\npgtide / COPY rows/s ratio: ${((copySecs / pgtideSecs) * 100).toFixed(0)}% (target ≥ 40%)`);
     const p = r.phases;
-    console.log(`pgtide phases: export (COPY → zstd Parquet, published) ${p.export.toFixed(2)} s, ` +
-      `read-back verification ${p.verify.toFixed(2)} s, tide.complete_archive ${p.complete.toFixed(2)} s`);
+    console.log(`pgtide exporter: ${fmt(ROWS / pgtideSecs)} rows/s, ${(copyBytes / 1e6 / pgtideSecs).toFixed(1)} MB/s of COPY text, ` +
+      `${(r.fileBytes / 1e6 / pgtideSecs).toFixed(1)} MB/s of Parquet`);
+    console.log(`pgtide phases: export (COPY → DuckDB → zstd Parquet, published) ${p.export.toFixed(2)} s, ` +
+      `read-back verification ${p.verify.toFixed(2)} s (tide.complete_archive re-checks the table meanwhile), ` +
+      `then waiting for tide.complete_archive ${p.complete.toFixed(2)} s`);
     await c.query("drop schema bench_archive cascade");
   } finally {
     await c.end();

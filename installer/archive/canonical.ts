@@ -2,7 +2,6 @@
 // its canonical text — the same text _tide.archive_columns produces in SQL, so a checksum over the
 // Parquet read-back equals tide.archive_checksum over the table.
 import { hashBytesExtended } from "./hash.js";
-import type { SchemaElement } from "hyparquet";
 
 export type Kind =
   | "int16" | "int32" | "int64" | "boolean" | "float32" | "float64"
@@ -20,54 +19,9 @@ const INT64_MIN = -9223372036854775808n;
 const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
 
-/** The Parquet schema element for a column (all columns OPTIONAL: NULLs are kept). */
-export function schemaElement(c: ArchiveColumn): SchemaElement {
-  const base = { name: c.name, repetition_type: "OPTIONAL" as const };
-  switch (c.kind) {
-    case "int16": return { ...base, type: "INT32", converted_type: "INT_16", logical_type: { type: "INTEGER", bitWidth: 16, isSigned: true } };
-    case "int32": return { ...base, type: "INT32" };
-    case "int64": return { ...base, type: "INT64" };
-    case "boolean": return { ...base, type: "BOOLEAN" };
-    case "float32": return { ...base, type: "FLOAT" };
-    case "float64": return { ...base, type: "DOUBLE" };
-    case "timestamptz": return { ...base, type: "INT64", converted_type: "TIMESTAMP_MICROS", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MICROS" } };
-    case "timestamp": return { ...base, type: "INT64", logical_type: { type: "TIMESTAMP", isAdjustedToUTC: false, unit: "MICROS" } };
-    case "date": return { ...base, type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } };
-    case "bytea": return { ...base, type: "BYTE_ARRAY" };
-    // logical type only: the writer would JSON.stringify values of a converted_type JSON column,
-    // and the exact jsonb/json text must be kept byte for byte.
-    case "json": return { ...base, type: "BYTE_ARRAY", logical_type: { type: "JSON" } };
-    default: return { ...base, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: { type: "STRING" } };
-  }
-}
-
-function hexToFloat(hex: string, bytes: 4 | 8): number {
-  const b = Buffer.from(hex, "hex");
-  return bytes === 4 ? b.readFloatBE(0) : b.readDoubleBE(0);
-}
-
 const decoder = new TextDecoder();
 const f4 = Buffer.alloc(4);
 const f8 = Buffer.alloc(8);
-
-/** A Parquet value from the canonical text the database sent (NULL stays null). */
-export function toParquet(kind: Kind, s: string | null): unknown {
-  if (s === null) return null;
-  switch (kind) {
-    case "int16":
-    case "int32": return Number(s);
-    case "int64": return BigInt(s);
-    case "boolean": return s === "t";
-    case "float32": return hexToFloat(s, 4);
-    case "float64": return hexToFloat(s, 8);
-    case "timestamptz":
-    case "timestamp": return s === "infinity" ? INT64_MAX : s === "-infinity" ? INT64_MIN : BigInt(s);
-    case "date": return s === "infinity" ? INT32_MAX : s === "-infinity" ? INT32_MIN : Number(s);
-    case "bytea": return Buffer.from(s, "hex");
-    case "json": return Buffer.from(s, "utf8");
-    default: return s;
-  }
-}
 
 /** The canonical text of a value read back from Parquet (hyparquet with pgtide's parsers). */
 export function fromParquet(kind: Kind, v: unknown): string | null {

@@ -1,65 +1,13 @@
-// Parquet I/O for archives: a streaming zstd writer that pushes each finished row group into an
-// object sink, and a row-group-at-a-time reader that recomputes rows, checksum and min/max.
+// Parquet reading for restore: a row-group-at-a-time reader (hyparquet, pure JavaScript) that hands
+// rows to the loader and recomputes rows, checksum and min/max. (Writing is DuckDB's: duck.ts.)
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from "hyparquet";
-import { ByteWriter, ParquetWriter } from "hyparquet-writer";
-import type { Writer } from "hyparquet-writer/src/types.js";
-import { init as zstdInit, compress as zstdCompress, decompress as zstdDecompress } from "@bokuweb/zstd-wasm";
-import { createHash, type Hash } from "node:crypto";
-import { compareCanonical, ContentChecksum, fromParquet, rawParsers, schemaElement, type ArchiveColumn } from "./canonical.js";
-import type { ObjectSink } from "./store.js";
+import { init as zstdInit, decompress as zstdDecompress } from "@bokuweb/zstd-wasm";
+import { compareCanonical, ContentChecksum, fromParquet, rawParsers, type ArchiveColumn } from "./canonical.js";
 
 let zstdReady: Promise<void> | null = null;
 export function zstdLoaded(): Promise<void> {
   zstdReady ??= zstdInit();
   return zstdReady;
-}
-
-export interface StreamingParquet {
-  /** Append one row group (columns of equal length). Resolves when its bytes are in the sink. */
-  writeGroup(columns: unknown[][]): Promise<void>;
-  /** Write the footer and flush; returns the file's sha256 and size. */
-  finish(): Promise<{ sha256: string; bytes: number }>;
-}
-
-export async function openParquet(sink: ObjectSink, columns: ArchiveColumn[], kv: Record<string, string>, level = 3): Promise<StreamingParquet> {
-  await zstdLoaded();
-  const sha: Hash = createHash("sha256");
-  let bytes = 0;
-  const bw = new ByteWriter(1 << 20) as unknown as Writer & { index: number };
-  const drain = async () => {
-    if (bw.index === 0) return;
-    const chunk = new Uint8Array(bw.buffer.slice(0, bw.index));
-    bw.index = 0;
-    sha.update(chunk);
-    bytes += chunk.length;
-    await sink.write(chunk);
-  };
-  bw.flush = drain;
-  bw.finish = drain;
-  const schema = [{ name: "root", num_children: columns.length }, ...columns.map(schemaElement)];
-  const pw = new ParquetWriter({
-    writer: bw,
-    schema,
-    codec: "ZSTD",
-    compressors: { ZSTD: (input: Uint8Array) => zstdCompress(input, level) },
-    kvMetadata: Object.entries(kv).map(([key, value]) => ({ key, value })),
-    createdBy: "pgtide",
-  });
-  return {
-    async writeGroup(cols) {
-      const n = cols[0]?.length ?? 0;
-      if (n === 0) return;
-      await pw.write({
-        columnData: columns.map((c, i) => ({ name: c.name, data: cols[i] as unknown[] as never })),
-        rowGroupSize: n,
-      });
-    },
-    async finish() {
-      await pw.finish();
-      await drain();
-      return { sha256: sha.digest("hex"), bytes };
-    },
-  };
 }
 
 export interface ReadBack {
