@@ -7,62 +7,8 @@ returns regclass
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
-declare
-  existing  oid;
-  par       record;
-  opts      text;
-  g         record;
-  created   regclass;
 begin
-  select c.oid into existing
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
-   where n.nspname = mt.parent_schema and c.relname = partition_name;
-  if existing is not null then
-    if exists (select from pg_inherits i where i.inhrelid = existing and i.inhparent = mt.parent) then
-      raise exception using errcode = 'TD003',
-        message = format('partition name %I.%I is already used by another partition of %s', mt.parent_schema, partition_name, mt.parent),
-        detail = 'Two different ranges of this table map to the same (possibly shortened) partition name.',
-        hint = 'Rename the existing partition, or rename the parent to a shorter name.';
-    end if;
-    raise exception using errcode = '42P07',
-      message = format('relation %I.%I already exists and is not a partition of %s', mt.parent_schema, partition_name, mt.parent),
-      detail = format('pgtide needs the name %I.%I for a new partition of %s.', mt.parent_schema, partition_name, mt.parent),
-      hint = 'Rename or drop that relation, then run maintenance again.';
-  end if;
-
-  select c.relowner, c.reltablespace, c.relacl into par from pg_class c where c.oid = mt.parent;
-
-  -- storage parameters: a partitioned table has none, so copy those of the newest partition
-  select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
-    into opts
-    from (select c.reloptions
-            from pg_inherits i join pg_class c on c.oid = i.inhrelid
-           where i.inhparent = mt.parent and c.relkind = 'r' and c.reloptions is not null
-             and not coalesce((select b.is_default from _tide.partition_bounds(c.oid::regclass) b), true)
-           order by c.oid desc limit 1) t,
-         unnest(t.reloptions) o
-   where o ~ '^(fillfactor|autovacuum_|toast_tuple_target|parallel_workers|vacuum_|log_autovacuum)';
-
-  perform _tide.execute_with_retry(format(
-    'create table %I.%I (like %s including defaults including constraints including storage including comments'
-    ' including generated including statistics including compression including indexes)%s%s',
-    mt.parent_schema, partition_name, mt.parent,
-    case when opts is not null then ' with (' || opts || ')' else '' end,
-    case when par.reltablespace <> 0 then format(' tablespace %I', (select spcname from pg_tablespace where oid = par.reltablespace)) else '' end),
-    mt.lock_retries);
-  created := format('%I.%I', mt.parent_schema, partition_name)::regclass;
-
-  if par.relowner <> (select relowner from pg_class where oid = created) then
-    execute format('alter table %s owner to %I', created, pg_get_userbyid(par.relowner));
-  end if;
-  for g in select a.grantee, a.privilege_type, a.is_grantable
-             from aclexplode(par.relacl) a
-            where a.grantee <> par.relowner loop
-    execute format('grant %s on %s to %s%s', g.privilege_type, created,
-                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
-                   case when g.is_grantable then ' with grant option' else '' end);
-  end loop;
-  return created;
+  return _tide.create_bounded_table(mt, partition_name, null);
 end
 $fn$;
 
