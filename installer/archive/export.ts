@@ -328,6 +328,12 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     let manifest: Manifest | null = null;
     let readBack: (() => Promise<void>) | null = null;
 
+    const db = await client.query<{ current_database: string; v: number }>(
+      "select current_database(), current_setting('server_version_num')::int as v");
+    // One staging folder per database and job: every run of the job starts by clearing what a
+    // killed run may have left there.
+    const work = join(tmpDir, `pgtide-archive-${keySegment(db.rows[0]!.current_database)}-${id}`);
+    await rmQuiet(work);
     // Resume: the object and manifest were published before a crash; verify them instead of redoing.
     if ((job.previous_state === "exported" || job.previous_state === "verified") && job.target_uri === result.uri) {
       manifest = await readManifest(store, keys.manifest);
@@ -339,11 +345,6 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     if (!manifest) {
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
-      const db = await client.query<{ current_database: string; v: number }>(
-        "select current_database(), current_setting('server_version_num')::int as v");
-      // One staging folder per database and job: a re-run after a kill starts by clearing it.
-      const work = join(tmpDir, `pgtide-archive-${keySegment(db.rows[0]!.current_database)}-${id}`);
-      await rmQuiet(work);
       await fsp.mkdir(work, { recursive: true });
       let x;
       try {

@@ -97,4 +97,7 @@ it(`survives SIGKILL during upload and after upload before completion (${TRIALS}
   }
   // Redone exports reuse the same temporary name, so nothing is left behind.
   expect(files(".partial")).toEqual([]);
+  // Nor local staging folders of the killed runs (each job's run clears its own).
+  const staging = readdirSync(tmpdir()).filter((n) => n.startsWith(`pgtide-archive-${encodeURIComponent(db.name)}-`));
+  expect(staging).toEqual([]);
 }, 110_000);
