@@ -2,10 +2,12 @@
 
 create or replace function _tide.is_grid_point(mt _tide.managed_tables, pos bigint)
 returns boolean
-language sql immutable
+language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $fn$
-  select pos is null or _tide.grid_floor(mt, pos) = pos;
+begin
+  return pos is null or _tide.grid_floor(mt, pos) = pos;
+end
 $fn$;
 
 comment on function _tide.is_grid_point(_tide.managed_tables, bigint) is

@@ -3,11 +3,14 @@
 
 create or replace function _tide.local_position(mt _tide.managed_tables, local_time timestamp)
 returns bigint
-language sql immutable
+language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $fn$
-  select (extract(epoch from (local_time at time zone
+begin
+  -- PL/pgSQL, not SQL: called many times per table in each per-table transaction (see lock_key)
+  return (extract(epoch from (local_time at time zone
             case when mt.control_type = 'timestamptz'::regtype then mt.time_zone else 'UTC' end)) * 1000000)::bigint;
+end
 $fn$;
 
 comment on function _tide.local_position(_tide.managed_tables, timestamp) is

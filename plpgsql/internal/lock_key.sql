@@ -3,12 +3,16 @@
 
 create or replace function _tide.lock_key(name text, object oid default 0)
 returns bigint
-language sql stable parallel safe
+language plpgsql stable parallel safe
 set search_path = pg_catalog, pg_temp
 as $fn$
+begin
   -- Known names: 'install' (the installer, exclusive; maintenance takes it shared),
   -- 'maintain' (one table's maintenance, object = parent oid), 'archive' (one archive job).
-  select hashtextextended('pgtide:' || name || ':' || current_database() || ':' || object::text, 0);
+  -- PL/pgSQL, not SQL: a SQL function with a SET clause is parsed and planned again in every
+  -- transaction that calls it, and maintenance calls this one in every per-table transaction.
+  return hashtextextended('pgtide:' || lock_key.name || ':' || current_database() || ':' || lock_key.object::text, 0);
+end
 $fn$;
 
 comment on function _tide.lock_key(text, oid) is
