@@ -32,16 +32,16 @@ begin
 
   select c.relowner, c.reltablespace, c.relacl into par from pg_class c where c.oid = mt.parent;
 
-  -- storage parameters: a partitioned table has none, so copy those of the newest partition
+  -- storage parameters: a partitioned table has none, so copy those of the newest partition (the
+  -- largest oid that is not the default): one catalog probe, not a look at every partition
   select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
     into opts
-    from (select c.reloptions
-            from pg_inherits i join pg_class c on c.oid = i.inhrelid
-           where i.inhparent = mt.parent and c.relkind = 'r' and c.reloptions is not null
-             and not coalesce((select b.is_default from _tide.partition_bounds(c.oid::regclass) b), true)
-           order by c.oid desc limit 1) t,
-         unnest(t.reloptions) o
-   where o ~ '^(fillfactor|autovacuum_|toast_tuple_target|parallel_workers|vacuum_|log_autovacuum)';
+    from pg_class c, unnest(c.reloptions) o
+   where c.oid = (select max(i.inhrelid) from pg_inherits i
+                   where i.inhparent = mt.parent
+                     and i.inhrelid <> coalesce((select pt.partdefid from pg_partitioned_table pt where pt.partrelid = mt.parent), 0))
+     and c.relkind = 'r'
+     and o ~ '^(fillfactor|autovacuum_|toast_tuple_target|parallel_workers|vacuum_|log_autovacuum)';
 
   perform _tide.execute_with_retry(format(
     'create table %I.%I (like %s including defaults including constraints including storage including comments'
