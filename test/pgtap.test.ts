@@ -68,6 +68,12 @@ describe.concurrent("pgTAP", () => {
       afterAll(async () => {
         await db?.drop();
       });
+      const tooLong = fns.filter((f) => Buffer.byteLength(f) > 63);
+      if (tooLong.length > 0) {
+        it("names its test functions within 63 bytes (PostgreSQL truncates longer names)", () => {
+          expect(tooLong).toEqual([]);
+        });
+      }
       if (fns.length === 0) {
         it("defines at least one tests.test_* function", () => {
           expect(fns.length).toBeGreaterThan(0);

@@ -80,7 +80,9 @@ as $fn$
   select u.qname, 'shorter_keep',
          format('the %s oldest partition(s) of %s (%s) were never scanned since statistics were reset', u.n, u.qname, pg_size_pretty(u.bytes)),
          format('UPDATE tide.config SET keep = %L WHERE parent = %L::regclass;  -- keeps the %s partitions that are read',
-                format('%s intervals of %s', u.k_read, u.every), u.qname, u.k_read),
+                case when u.every ~ '^[0-9]+$' then (u.k_read * u.every::bigint)::text
+                     else (u.k_read * u.every::interval)::text end,
+                u.qname, u.k_read),
          jsonb_build_object('unread_partitions', u.n, 'unread_bytes', u.bytes, 'keep', u.keep)
     from (select c.qname, min(c.every) as every, min(c.keep) as keep, count(*) as n, sum(c.total_bytes) as bytes,
                  min(c.k) - 1 as k_read
