@@ -38,8 +38,8 @@ async function buildTemplate(adminUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname like 't\\_%' or datname = $1`, [TEMPLATE]);
-    const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 't\\_%' or datname = $1`, [TEMPLATE]);
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname like 'pgtide\\_t\\_%' or datname = $1`, [TEMPLATE]);
+    const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'pgtide\\_t\\_%' or datname = $1`, [TEMPLATE]);
     for (const r of stale.rows) await admin.query(`drop database if exists "${r.datname}"`);
     await admin.query(`create database ${TEMPLATE}`);
   } finally {
@@ -63,6 +63,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (process.env.PGTIDE_TEST_DATABASE_URL) {
     adminUrl = process.env.PGTIDE_TEST_DATABASE_URL;
     backend = "url";
+    // a server we did not start: leave nothing of ours behind on it
+    teardown = async () => {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      try {
+        const left = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'pgtide\\_t\\_%' or datname = $1`, [TEMPLATE]);
+        for (const r of left.rows) await admin.query(`drop database if exists "${r.datname}" with (force)`);
+      } finally {
+        await admin.end();
+      }
+    };
   } else if (process.env.PGTIDE_TEST_BACKEND === "docker" || dockerAnswers()) {
     const { startContainer } = await import("./container.js");
     const c = await startContainer();

@@ -37,7 +37,7 @@ export interface TestDatabase {
  * case it is a bare database from template0 with nothing installed.
  */
 export async function freshDatabase(opts: { empty?: boolean; prefix?: string } = {}): Promise<TestDatabase> {
-  const name = `t_${opts.prefix ?? "db"}_${randomBytes(4).toString("hex")}`;
+  const name = `pgtide_t_${opts.prefix ?? "db"}_${randomBytes(4).toString("hex")}`;
   const template = opts.empty ? "template0" : inject("template");
   // CREATE DATABASE … TEMPLATE fails while another session is connected to the template; retry.
   for (let attempt = 0; ; attempt++) {
