@@ -18,6 +18,7 @@ declare
   det      text;
   retention interval;
   first_kept bigint;
+  install_key bigint := _tide.lock_key('install');
 begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
@@ -25,7 +26,7 @@ begin
   -- Rule 8: look at the installer's lock before touching any _tide table: an install or upgrade
   -- in progress may hold them ACCESS EXCLUSIVE (migrations) until it commits. The skip is
   -- recorded only if that can be done without waiting.
-  if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
+  if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
     begin
       perform pg_catalog.set_config('lock_timeout', '50ms', true);
       insert into _tide.runs (as_of, only_parent, outcome, finished_at)
@@ -52,7 +53,7 @@ begin
    where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled;
 
   foreach t in array coalesce(tables, array[]::regclass[]) loop
-    if not pg_catalog.pg_try_advisory_xact_lock_shared(_tide.lock_key('install')) then
+    if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
       -- an install started: leave the rest to the next run
       perform _tide.log_action(rid, t, 'maintain', null, 'skipped', message => 'pgtide is being installed or upgraded');
       n_skip := n_skip + 1;

@@ -19,6 +19,12 @@ declare
   lo        bigint[];
   hi        bigint[];
   nm        text[];
+  lb        text[];
+  ub        text[];
+  has_dflt  boolean;
+  oldest_hi bigint;
+  loc       timestamp;
+  g         bigint;
   slot      record;
   made      record;
   p         record;
@@ -48,9 +54,11 @@ begin
   <<work>>
   begin
     -- the default partition first, so rows of missing ranges have somewhere to go
-    if mt.default_partition and not exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
+    select coalesce(bool_or(pt.partdefid <> 0), false) into has_dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
+    if mt.default_partition and not has_dflt then
       begin
         perform _tide.create_default_partition(mt, run_id);
+        has_dflt := true;
       exception when lock_not_available then
         get stacked diagnostics msg = message_text;
         outcome := 'lock_timeout'; message := msg;
@@ -60,25 +68,39 @@ begin
     end if;
 
     -- create ahead: from the grid cell holding as_of (or the oldest partition, to fill gaps)
-    -- one listing of the partitions serves both the start of the walk and the walk itself
+    -- one listing of the partitions serves the start of the walk, the walk, retention and the
+    -- next-due time (partitions created below are added to it)
     now_pos := _tide.current_position(mt, as_of);
-    select coalesce(array_agg(l.lower_pos order by l.lower_pos nulls first), '{}'),
-           coalesce(array_agg(l.upper_pos order by l.lower_pos nulls first), '{}'),
-           coalesce(array_agg(l.partition::text order by l.lower_pos nulls first), '{}'),
-           min(coalesce(l.lower_pos, l.upper_pos))
-      into lo, hi, nm, from_pos
-      from _tide.list_partitions(mt) l where not l.is_default;
+    -- one sort feeds all five arrays (an ORDER BY inside each aggregate would sort five times)
+    select coalesce(array_agg(l.lower_pos), '{}'), coalesce(array_agg(l.upper_pos), '{}'),
+           coalesce(array_agg(l.partition::text), '{}'), coalesce(array_agg(l.lower_bound), '{}'),
+           coalesce(array_agg(l.upper_bound), '{}'), min(coalesce(l.lower_pos, l.upper_pos))
+      into lo, hi, nm, lb, ub, from_pos
+      from (select * from _tide.list_partitions(mt) l where not l.is_default order by l.lower_pos nulls first) l;
     thru_pos := _tide.grid_floor(mt, now_pos);
     from_pos := least(from_pos, thru_pos);
-    for i in 0 .. mt.premake loop
-      thru_pos := _tide.grid_next(mt, thru_pos);
-    end loop;
+    -- premake + 1 grid steps ahead: grid_next's walk of local time, done once instead of per step
+    if mt.every_int is not null then
+      thru_pos := thru_pos + (mt.premake + 1) * mt.every_int;
+    else
+      loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
+      for i in 0 .. mt.premake loop
+        loop
+          loc := loc + mt.every_interval;
+          g := _tide.local_position(mt, loc);
+          exit when g > thru_pos;
+        end loop;
+        thru_pos := g;
+      end loop;
+    end if;
     for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, nm) s loop
       begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
-        if exists (select from pg_partitioned_table pt where pt.partrelid = mt.parent and pt.partdefid <> 0) then
+        lo := lo || slot.lower_pos; hi := hi || slot.upper_pos; nm := nm || made.partition::text;
+        lb := lb || made.lower_bound; ub := ub || made.upper_bound;
+        if has_dflt then
           mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
         end if;
       exception when lock_not_available then
@@ -98,8 +120,9 @@ begin
       cutoff := now_pos - mt.keep_int;
     end if;
     if cutoff is not null then
-      for p in select l.* from _tide.list_partitions(mt) l
-                where not l.is_default and l.upper_pos is not null and l.upper_pos <= cutoff
+      for p in select l.partition::regclass as partition, l.lower_bound, l.upper_bound
+                 from unnest(lo, hi, nm, lb, ub) as l(lower_pos, upper_pos, partition, lower_bound, upper_bound)
+                where l.upper_pos is not null and l.upper_pos <= cutoff
                 order by l.lower_pos nulls first loop
         begin
           perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);
@@ -119,8 +142,12 @@ begin
   perform set_config('lock_timeout', old_lt, true);
   if outcome = 'ok' then
     message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired);
+    -- every partition ending at or below the cutoff is gone now: the oldest left comes from the listing
+    if mt.keep_interval is not null then
+      select min(h) into oldest_hi from unnest(hi) h where cutoff is null or h > cutoff;
+    end if;
     update _tide.managed_tables m
-       set next_due_at = _tide.next_due_at(mt, as_of), due_signature = _tide.due_signature(mt)
+       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature(mt)
      where m.parent = maintain_table.parent;
   else
     update _tide.managed_tables m set next_due_at = null where m.parent = maintain_table.parent and m.next_due_at is not null;
