@@ -85,6 +85,14 @@ begin
   select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
   delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
                              and r.run_id <> rid;
+  -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
+  -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for
+  begin
+    perform pg_catalog.set_config('lock_timeout', '100ms', true);
+    perform _tide.prune_cron_history(pg_catalog.now());
+  exception when lock_not_available or insufficient_privilege then
+    raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
+  end;
   update _tide.runs r
      set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
          outcome = case when n_fail = 0 and n_skip = 0 then 'ok'

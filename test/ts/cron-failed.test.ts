@@ -43,6 +43,31 @@ describe("pg_cron in its own database", () => {
     }
   });
 
+  it("maintenance prunes its own job's old cron.job_run_details rows and no other job's", async () => {
+    const ours = await c.query<{ jobid: string }>(`select jobid from cron.job where jobname = _tide.cron_job_name()`);
+    const jobid = Number(ours.rows[0]!.jobid);
+    const other = await c.query<{ jobid: string }>(`select cron.schedule('someone-elses-job', '0 3 * * *', 'select 1') as jobid`);
+    const otherId = Number(other.rows[0]!.jobid);
+    try {
+      for (const id of [jobid, otherId]) {
+        await c.query(
+          `insert into cron.job_run_details (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
+           values ($1, nextval('cron.runid_seq'), 0, current_database(), current_user, 'x', 'succeeded', '', now() - interval '30 days', now() - interval '30 days')`,
+          [id],
+        );
+      }
+      const old = (id: number) =>
+        c.query<{ n: number }>(`select count(*)::int as n from cron.job_run_details where jobid = $1 and end_time < now() - interval '20 days'`, [id]);
+      expect((await old(jobid)).rows[0]!.n).toBe(1);
+      await c.query(`call tide.run_maintenance()`);
+      expect((await old(jobid)).rows[0]!.n).toBe(0);
+      expect((await old(otherId)).rows[0]!.n).toBe(1);
+    } finally {
+      await c.query(`select cron.unschedule('someone-elses-job')`);
+      await c.query(`delete from cron.job_run_details where jobid = $1`, [otherId]);
+    }
+  });
+
   it("uninstall removes pgtide's pg_cron job and keeps the managed table with its partitions", async () => {
     const before = await c.query<{ n: number }>(`select count(*)::int as n from pg_inherits where inhparent = 'cron_own_db'::regclass`);
     const r = await uninstall(c);
