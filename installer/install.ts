@@ -74,15 +74,24 @@ async function installedVersion(client: pg.ClientBase): Promise<{ version: strin
   return row ? { version: row.version, sha: row.source_sha256 } : null;
 }
 
-/** SQL that drops our views so that plpgsql/views/ may change their columns. */
+/**
+ * SQL that drops our views so that plpgsql/views/ may change their columns: all in one statement
+ * (so views over views need no CASCADE), and a user's own view over ours stops the install with
+ * a clear error instead of being dropped with them.
+ */
 const DROP_VIEWS_SQL = `do $drop_views$
-declare v record;
+declare views text;
 begin
-  for v in select c.oid::regclass as view from pg_catalog.pg_class c
-           where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v'
-  loop
-    execute format('drop view if exists %s cascade', v.view);
-  end loop;
+  select string_agg(c.oid::regclass::text, ', ') into views
+    from pg_catalog.pg_class c where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v';
+  if views is not null then
+    execute 'drop view ' || views;
+  end if;
+exception when dependent_objects_still_exist then
+  raise exception using errcode = '2BP01',
+    message = 'pgtide cannot replace its views: objects outside pgtide depend on them',
+    detail = sqlerrm,
+    hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again.';
 end
 $drop_views$;`;
 

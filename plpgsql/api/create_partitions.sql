@@ -13,22 +13,13 @@ declare
   from_pos  bigint;
   to_pos    bigint;
   min_lo    bigint;
-  slot      record;
+  los       bigint[];
+  his       bigint[];
+  i         integer;
   n         integer := 0;
   old_lt    text := current_setting('lock_timeout');
 begin
-  begin
-    if mt.every_int is not null then
-      thru := btrim(through)::bigint;
-    else
-      thru := _tide.local_position(mt, btrim(through)::timestamp);
-    end if;
-  exception when invalid_text_representation or invalid_datetime_format or datetime_field_overflow or numeric_value_out_of_range then
-    raise exception using errcode = '22023',
-      message = format('through %L for %s is not a value of type %s', through, parent, mt.control_type),
-      detail = case when mt.every_int is null then 'through is a wall-clock time in the table''s time zone.' end,
-      hint = case when mt.every_int is null then 'Write e.g. ''2026-01-01''.' else 'Write a whole number.' end;
-  end;
+  thru := _tide.key_value_position(mt, through, 'through');
   if thru is null then
     raise exception using errcode = '22023', message = format('through for %s must not be NULL', parent), hint = 'Pass a key value.';
   end if;
@@ -37,21 +28,24 @@ begin
   select min(coalesce(l.lower_pos, l.upper_pos)) into min_lo from _tide.list_partitions(mt) l where not l.is_default;
   from_pos := least(from_pos, min_lo);
   to_pos := greatest(to_pos, min_lo);
-  -- refuse absurd requests before creating anything (partitions that already exist do not count)
-  select count(*) into n from _tide.missing_slots(mt, from_pos, to_pos);
-  if n > 1000 then
-    raise exception using errcode = '22023',
-      message = format('through %L for %s would create %s partitions, more than 1000', through, parent, n),
-      hint = 'Create partitions in smaller steps, or choose a larger interval.';
-  end if;
+  -- the slots are computed under the table's maintenance lock, so no concurrent run fills them meanwhile
   if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
     raise exception using errcode = '55P03',
       message = format('table %s is being maintained by another session', parent),
       hint = 'Try again when that maintenance has finished.';
   end if;
+  -- refuse absurd requests before creating anything (partitions that already exist do not count)
+  select array_agg(s.lower_pos order by s.lower_pos), array_agg(s.upper_pos order by s.lower_pos) into los, his
+    from _tide.missing_slots(mt, from_pos, to_pos) s;
+  n := coalesce(array_length(los, 1), 0);
+  if n > 1000 then
+    raise exception using errcode = '22023',
+      message = format('through %L for %s would create %s partitions, more than 1000', through, parent, n),
+      hint = 'Create partitions in smaller steps, or choose a larger interval.';
+  end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
-  for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots(mt, from_pos, to_pos) s loop
-    return query select * from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos);
+  for i in 1 .. n loop
+    return query select * from _tide.create_partition(mt, los[i], his[i]);
   end loop;
   perform set_config('lock_timeout', old_lt, true);
 end

@@ -113,18 +113,7 @@ begin
   end if;
 
   if start_at is not null then
-    begin
-      if mt.every_int is not null then
-        start_pos := btrim(start_at)::bigint;
-      else
-        start_pos := _tide.local_position(mt, btrim(start_at)::timestamp);
-      end if;
-    exception when invalid_text_representation or invalid_datetime_format or datetime_field_overflow or numeric_value_out_of_range then
-      raise exception using errcode = '22023',
-        message = format('start_at %L for %s is not a value of type %s', start_at, parent, mt.control_type),
-        detail = case when mt.every_int is null then 'start_at is a wall-clock time in the table''s time zone.' end,
-        hint = case when mt.every_int is null then 'Write e.g. ''2025-08-01''.' else 'Write a whole number.' end;
-    end;
+    start_pos := _tide.key_value_position(mt, start_at, 'start_at');
   end if;
 
   -- adoption: every existing partition must sit on the grid (it may span several cells)

@@ -11,46 +11,39 @@ as $fn$
 declare
   want_lo text := format('CHECK ((%I >= %L::%s))', control, lower_bound, control_type);
   want_hi text := format('CHECK ((%I < %L::%s))', control, upper_bound, control_type);
-  attempt integer := 0;
+  old_lt text := current_setting('lock_timeout');
   ok_lo boolean;
   ok_hi boolean;
 begin
-  loop
-    begin
-      perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
-      execute format('lock table %s in access exclusive mode', source);
-      -- a previous attempt may have left them: keep them when they are the ones we want
-      select exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_lower'
-                        and pg_get_constraintdef(oid) in (want_lo, want_lo || ' NOT VALID')) into ok_lo;
-      select exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_upper'
-                        and pg_get_constraintdef(oid) in (want_hi, want_hi || ' NOT VALID')) into ok_hi;
-      if not ok_lo then
-        if exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_lower') then
-          execute format('alter table %s drop constraint tide_legacy_lower', source);
-        end if;
-        execute format('alter table %s add constraint tide_legacy_lower check (%I >= %L::%s) not valid',
-                       source, control, lower_bound, control_type);
-      end if;
-      if not ok_hi then
-        if exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_upper') then
-          execute format('alter table %s drop constraint tide_legacy_upper', source);
-        end if;
-        execute format('alter table %s add constraint tide_legacy_upper check (%I < %L::%s) not valid',
-                       source, control, upper_bound, control_type);
-      end if;
-      perform set_config('lock_timeout', '0', true);
-      return;
-    exception when lock_not_available then
-      attempt := attempt + 1;
-      if attempt > lock_retries then
-        raise exception using errcode = '55P03',
-          message = format('could not lock table %s to add the conversion CHECK within %s, %s times', source, lock_timeout, attempt),
-          detail = 'Long transactions or queries hold locks on the table.',
-          hint = 'Retry when the table is quieter (see pg_locks / pg_stat_activity); nothing was changed.';
-      end if;
-      perform pg_sleep(least(2.0, 0.02 * 2 ^ attempt) * (0.5 + random()));
-    end;
-  end loop;
+  perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
+  begin
+    perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', source), lock_retries);
+  exception when lock_not_available then
+    raise exception using errcode = '55P03',
+      message = format('could not lock table %s to add the conversion CHECK within %s, %s times', source, lock_timeout, lock_retries + 1),
+      detail = 'Long transactions or queries hold locks on the table.',
+      hint = 'Retry when the table is quieter (see pg_locks / pg_stat_activity); nothing was changed.';
+  end;
+  -- a previous attempt may have left them: keep them when they are the ones we want
+  select exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_lower'
+                    and pg_get_constraintdef(oid) in (want_lo, want_lo || ' NOT VALID')) into ok_lo;
+  select exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_upper'
+                    and pg_get_constraintdef(oid) in (want_hi, want_hi || ' NOT VALID')) into ok_hi;
+  if not ok_lo then
+    if exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_lower') then
+      execute format('alter table %s drop constraint tide_legacy_lower', source);
+    end if;
+    execute format('alter table %s add constraint tide_legacy_lower check (%I >= %L::%s) not valid',
+                   source, control, lower_bound, control_type);
+  end if;
+  if not ok_hi then
+    if exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_upper') then
+      execute format('alter table %s drop constraint tide_legacy_upper', source);
+    end if;
+    execute format('alter table %s add constraint tide_legacy_upper check (%I < %L::%s) not valid',
+                   source, control, upper_bound, control_type);
+  end if;
+  perform set_config('lock_timeout', old_lt, true);
 end
 $fn$;
 

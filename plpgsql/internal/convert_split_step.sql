@@ -24,6 +24,7 @@ declare
   n        bigint;
   nxt      record;
   lt       text := (extract(epoch from mt.lock_timeout) * 1000)::bigint::text;
+  old_lt   text := current_setting('lock_timeout');
 begin
   select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;
   if not found or lg.state = 'split' then
@@ -55,6 +56,7 @@ begin
     perform _tide.execute_with_retry(format('alter table %s rename to %I', lg.legacy, sname), mt.lock_retries);
     perform _tide.execute_with_retry(format('alter table %s drop constraint if exists tide_legacy_lower, '
       'drop constraint if exists tide_legacy_upper, drop constraint if exists tide_legacy_next', lg.legacy), mt.lock_retries);
+    perform set_config('lock_timeout', old_lt, true);
     execute format('select count(*) from %s', lg.legacy) into n;
     update _tide.legacy l set state = 'split', split_finished_at = clock_timestamp(), legacy_name = sname
      where l.parent = convert_split_step.parent;
@@ -87,7 +89,7 @@ begin
       execute format('alter table %s attach partition %s for values from (%L) to (%L)', parent, slice, lo, b_txt);
       execute format('alter table %s drop constraint if exists tide_legacy_slice', slice);
     end if;
-    perform set_config('lock_timeout', '0', true);
+    perform set_config('lock_timeout', old_lt, true);
     return query select format('legacy partition now starts at %s%s', b_txt,
                                case when slice is not null then format('; attached %s', slice) else '' end),
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
@@ -131,7 +133,7 @@ begin
     perform set_config('lock_timeout', lt, true);
     perform _tide.execute_with_retry(format('alter table %s add constraint tide_legacy_next check (%I >= %L) not valid',
                                             lg.legacy, mt.control, b_txt), mt.lock_retries);
-    perform set_config('lock_timeout', '0', true);
+    perform set_config('lock_timeout', old_lt, true);
     return query select format('interval %s .. %s emptied; CHECK added', lo, b_txt), 0::bigint,
                         greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
     return;

@@ -1,7 +1,7 @@
 -- Step 3 of tide.convert, the only step that blocks the application: in one transaction, rename
 -- the table, create the partitioned table in its place with its shape, attach the old table as
 -- the legacy partition (proven by the validated CHECKs, so nothing is read), adopt its indexes,
--- and register with pgtide. Retried under lock_timeout; each failed attempt rolls back whole.
+-- and register with pgtide. The lock is taken under lock_timeout and retried; the swap then runs once.
 
 create or replace function _tide.convert_swap(plan jsonb, lock_timeout interval default '100 milliseconds',
                                               lock_retries integer default 10)
@@ -13,32 +13,27 @@ set intervalstyle = 'postgres'
 as $fn$
 declare
   source    regclass := (plan->>'source')::regclass;
-  attempt   integer := 0;
+  attempts  integer;
+  old_lt    text := current_setting('lock_timeout');
   t0        timestamptz;
   result    jsonb;
 begin
-  loop
-    begin
-      perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
-      t0 := clock_timestamp();
-      execute format('lock table %s in access exclusive mode', source);
-      result := _tide.convert_swap_locked(plan);
-      perform set_config('lock_timeout', '0', true);
-      return result || jsonb_build_object('attempts', attempt + 1,
-        'swap_ms', round((extract(epoch from clock_timestamp() - t0) * 1000)::numeric, 1));
-    exception when lock_not_available then
-      attempt := attempt + 1;
-      if attempt > lock_retries then
-        raise exception using errcode = '55P03',
-          message = format('could not lock table %s for the conversion swap within %s, %s times', source, lock_timeout, attempt),
-          detail = 'Long transactions or queries hold locks on the table. The validated CHECKs stay, so a retry starts at the swap.',
-          hint = 'Run tide.convert again when the table is quieter (see pg_locks / pg_stat_activity).';
-      end if;
-      perform pg_sleep(least(2.0, 0.02 * 2 ^ attempt) * (0.5 + random()));
-    end;
-  end loop;
+  perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
+  begin
+    attempts := _tide.execute_with_retry(format('lock table %s in access exclusive mode', source), lock_retries);
+  exception when lock_not_available then
+    raise exception using errcode = '55P03',
+      message = format('could not lock table %s for the conversion swap within %s, %s times', source, lock_timeout, lock_retries + 1),
+      detail = 'Long transactions or queries hold locks on the table. The validated CHECKs stay, so a retry starts at the swap.',
+      hint = 'Run tide.convert again when the table is quieter (see pg_locks / pg_stat_activity).';
+  end;
+  t0 := clock_timestamp();
+  result := _tide.convert_swap_locked(plan);
+  perform set_config('lock_timeout', old_lt, true);
+  return result || jsonb_build_object('attempts', attempts,
+    'swap_ms', round((extract(epoch from clock_timestamp() - t0) * 1000)::numeric, 1));
 end
 $fn$;
 
 comment on function _tide.convert_swap(jsonb, interval, integer) is
-  'tide.convert step 3: the swap (see _tide.convert_swap_locked) under lock_timeout, retried with jittered backoff; each attempt is all-or-nothing. Holds ACCESS EXCLUSIVE on the source for milliseconds.';
+  'tide.convert step 3: the swap (see _tide.convert_swap_locked) with ACCESS EXCLUSIVE on the source taken under lock_timeout and retried with jittered backoff (_tide.execute_with_retry); held for milliseconds.';

@@ -39,7 +39,7 @@ begin
       hint = 'Run tide.convert, which adds and validates them before the swap.';
   end if;
 
-  select c.relowner::regrole as owner, c.relacl, obj_description(c.oid, 'pg_class') as comment,
+  select obj_description(c.oid, 'pg_class') as comment,
          c.relreplident, c.reloptions, c.reltablespace
     into src from pg_class c where c.oid = source;
 
@@ -74,25 +74,11 @@ begin
                  case when src.reltablespace <> 0 then format(' tablespace %I', (select spcname from pg_tablespace where oid = src.reltablespace)) else '' end);
   parent := format('%I.%I', nsp, relname)::regclass;
   execute format('alter table %s drop constraint tide_legacy_lower, drop constraint tide_legacy_upper', parent);
-  if src.owner::oid <> (select relowner from pg_class where oid = parent) then
-    execute format('alter table %s owner to %I', parent, src.owner);
-  end if;
   if src.comment is not null then
     execute format('comment on table %s is %L', parent, src.comment);
   end if;
-  -- privileges, table and column level
-  for r in select (aclexplode(src.relacl)).* loop
-    continue when r.grantee = src.owner::oid;
-    execute format('grant %s on table %s to %s%s', r.privilege_type, parent,
-                   case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end,
-                   case when r.is_grantable then ' with grant option' else '' end);
-  end loop;
-  for r in select a.attname, (aclexplode(a.attacl)).* from pg_attribute a
-            where a.attrelid = source and a.attacl is not null and not a.attisdropped loop
-    execute format('grant %s (%I) on table %s to %s%s', r.privilege_type, r.attname, parent,
-                   case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end,
-                   case when r.is_grantable then ' with grant option' else '' end);
-  end loop;
+  -- owner and privileges, table and column level
+  perform _tide.copy_grants(source, parent, true);
   -- statistics targets
   for r in select a.attname, a.attstattarget from pg_attribute a
             where a.attrelid = source and a.attnum > 0 and not a.attisdropped and a.attstattarget >= 0 loop

@@ -11,7 +11,6 @@ declare
   existing  oid;
   par       record;
   opts      text;
-  g         record;
   created   regclass;
 begin
   select c.oid into existing
@@ -30,7 +29,7 @@ begin
       hint = 'Rename or drop that relation, then run maintenance again.';
   end if;
 
-  select c.relowner, c.reltablespace, c.relacl into par from pg_class c where c.oid = mt.parent;
+  select c.reltablespace into par from pg_class c where c.oid = mt.parent;
 
   -- storage parameters: a partitioned table has none, so copy those of the newest partition (the
   -- largest oid that is not the default): one catalog probe, not a look at every partition
@@ -53,16 +52,7 @@ begin
     mt.lock_retries);
   created := format('%I.%I', mt.parent_schema, partition_name)::regclass;
 
-  if par.relowner <> (select relowner from pg_class where oid = created) then
-    execute format('alter table %s owner to %I', created, pg_get_userbyid(par.relowner));
-  end if;
-  for g in select a.grantee, a.privilege_type, a.is_grantable
-             from aclexplode(par.relacl) a
-            where a.grantee <> par.relowner loop
-    execute format('grant %s on %s to %s%s', g.privilege_type, created,
-                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
-                   case when g.is_grantable then ' with grant option' else '' end);
-  end loop;
+  perform _tide.copy_grants(mt.parent, created, false);
   return created;
 end
 $fn$;

@@ -1,8 +1,9 @@
 -- Rule 2: one lock-taking statement, run under the lock_timeout the caller set, retried with
--- jittered exponential backoff; after the last retry the 55P03 goes to the caller.
+-- jittered exponential backoff; after the last retry the 55P03 goes to the caller. Returns how
+-- many attempts it took, for callers that report it.
 
 create or replace function _tide.execute_with_retry(statement text, retries integer)
-returns void
+returns integer
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -12,7 +13,7 @@ begin
   loop
     begin
       execute statement;
-      return;
+      return attempt + 1;
     exception when lock_not_available then
       if attempt >= retries then
         raise;
@@ -26,4 +27,4 @@ end
 $fn$;
 
 comment on function _tide.execute_with_retry(text, integer) is
-  'Runs one lock-taking statement, retrying on lock_not_available (55P03) with jittered backoff up to RETRIES times.';
+  'Runs one lock-taking statement, retrying on lock_not_available (55P03) with jittered backoff up to RETRIES times; returns the number of attempts.';

@@ -1,8 +1,8 @@
 -- After a successful maintenance at AS_OF, the earliest instant at which the table will need
 -- work again: when AS_OF enters the next grid cell (one more partition ahead) or when the oldest
 -- partition's whole range falls out of KEEP. NULL (always look) for integer keys.
--- The three-argument form takes the oldest partition's upper position from a listing the caller
--- already holds (maintain_table), so the partitions are not listed again.
+-- The oldest partition's upper position comes from the listing the caller already holds
+-- (maintain_table), so the partitions are not listed again.
 create or replace function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz, oldest_upper bigint)
 returns timestamptz
 language plpgsql stable
@@ -26,21 +26,3 @@ $fn$;
 
 comment on function _tide.next_due_at(_tide.managed_tables, timestamptz, bigint) is
   'The earliest as_of after AS_OF at which a managed table needs maintenance again (next grid cell, or the expiry of the partition ending at OLDEST_UPPER); NULL for integer keys.';
-
-create or replace function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz)
-returns timestamptz
-language plpgsql stable
-set search_path = pg_catalog, pg_temp
-as $fn$
-declare
-  oldest_hi  bigint;
-begin
-  if mt.keep_interval is not null then
-    select min(l.upper_pos) into oldest_hi from _tide.list_partitions(mt) l where not l.is_default;
-  end if;
-  return _tide.next_due_at(mt, as_of, oldest_hi);
-end
-$fn$;
-
-comment on function _tide.next_due_at(_tide.managed_tables, timestamptz) is
-  'The earliest as_of after AS_OF at which a managed table needs maintenance again (next grid cell or next expiry); NULL for integer keys.';

@@ -1,6 +1,6 @@
 -- Runs one of tide.unconvert's swaps under ACCESS EXCLUSIVE on the partitioned table and all its
--- partitions, taken under the table's lock_timeout and retried with jittered backoff; each
--- attempt is all-or-nothing, so writers wait at most one lock_timeout per attempt.
+-- partitions, taken under the table's lock_timeout and retried with jittered backoff
+-- (_tide.execute_with_retry), so writers wait at most one lock_timeout per attempt.
 
 create or replace function _tide.unconvert_locked(parent regclass, mode text, batch_rows integer default 1)
 returns jsonb
@@ -9,7 +9,8 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
   mt       _tide.managed_tables := _tide.load_managed_table(parent);
-  attempt  integer := 0;
+  attempts integer;
+  old_lt   text := current_setting('lock_timeout');
   t0       timestamptz;
   result   jsonb;
 begin
@@ -17,29 +18,24 @@ begin
     raise exception using errcode = '22023', message = format('unknown unconvert mode %L for table %s', mode, parent),
       hint = 'Use ''detach'' or ''finish''.';
   end if;
-  loop
-    begin
-      perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint::text, true);
-      t0 := clock_timestamp();
-      execute format('lock table %s in access exclusive mode', parent);  -- recurses to the partitions
-      result := case mode when 'detach' then _tide.unconvert_detach_locked(parent, batch_rows)
-                          else _tide.unconvert_finish_locked(parent) end;
-      perform set_config('lock_timeout', '0', true);
-      return result || jsonb_build_object('attempts', attempt + 1,
-        'lock_ms', round((extract(epoch from clock_timestamp() - t0) * 1000)::numeric, 1));
-    exception when lock_not_available then
-      attempt := attempt + 1;
-      if attempt > mt.lock_retries then
-        raise exception using errcode = '55P03',
-          message = format('could not lock table %s for the unconvert swap within %s, %s times', parent, mt.lock_timeout, attempt),
-          detail = 'Long transactions or queries hold locks on the table or its partitions. Nothing was swapped; copied rows are kept.',
-          hint = 'CALL tide.unconvert again when the table is quieter (see pg_locks / pg_stat_activity), or raise tide.config.lock_timeout.';
-      end if;
-      perform pg_sleep(least(1.0, 0.02 * 2 ^ attempt) * (0.5 + random()));
-    end;
-  end loop;
+  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint::text, true);
+  begin
+    -- recurses to the partitions
+    attempts := _tide.execute_with_retry(format('lock table %s in access exclusive mode', parent), mt.lock_retries);
+  exception when lock_not_available then
+    raise exception using errcode = '55P03',
+      message = format('could not lock table %s for the unconvert swap within %s, %s times', parent, mt.lock_timeout, mt.lock_retries + 1),
+      detail = 'Long transactions or queries hold locks on the table or its partitions. Nothing was swapped; copied rows are kept.',
+      hint = 'CALL tide.unconvert again when the table is quieter (see pg_locks / pg_stat_activity), or raise tide.config.lock_timeout.';
+  end;
+  t0 := clock_timestamp();
+  result := case mode when 'detach' then _tide.unconvert_detach_locked(parent, batch_rows)
+                      else _tide.unconvert_finish_locked(parent) end;
+  perform set_config('lock_timeout', old_lt, true);
+  return result || jsonb_build_object('attempts', attempts,
+    'lock_ms', round((extract(epoch from clock_timestamp() - t0) * 1000)::numeric, 1));
 end
 $fn$;
 
 comment on function _tide.unconvert_locked(regclass, text, integer) is
-  'tide.unconvert''s swap (MODE detach: _tide.unconvert_detach_locked; finish: _tide.unconvert_finish_locked) under ACCESS EXCLUSIVE on PARENT and its partitions, lock_timeout and lock_retries from tide.config, jittered backoff; each attempt is all-or-nothing.';
+  'tide.unconvert''s swap (MODE detach: _tide.unconvert_detach_locked; finish: _tide.unconvert_finish_locked) under ACCESS EXCLUSIVE on PARENT and its partitions, lock_timeout and lock_retries from tide.config, jittered backoff (_tide.execute_with_retry).';

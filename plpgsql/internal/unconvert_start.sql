@@ -15,6 +15,7 @@ declare
   target  regclass;
   r       record;
   n       bigint;
+  old_lt  text := current_setting('lock_timeout');
 begin
   select * into u from _tide.unconverts x where x.parent = unconvert_start.parent;
   if found then
@@ -54,7 +55,7 @@ begin
       detail = 'Long transactions or queries hold locks on the table. Nothing was changed.',
       hint = 'CALL tide.unconvert again when the table is quieter (see pg_locks / pg_stat_activity), or raise tide.config.lock_timeout.';
   end;
-  perform set_config('lock_timeout', '0', true);
+  perform set_config('lock_timeout', old_lt, true);
 
   execute format('select count(*) from %s', parent) into n;
   insert into _tide.unconverts (parent, parent_oid, parent_name, target, key_columns, was_enabled, rows_total)

@@ -20,7 +20,7 @@ declare
   renamed   integer := 0;
   seqs      jsonb := '{}';
 begin
-  select c.relowner::regrole as owner, c.relacl, obj_description(c.oid, 'pg_class') as comment,
+  select obj_description(c.oid, 'pg_class') as comment,
          c.relreplident, n.nspname, c.relname
     into src from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = parent;
   nsp := src.nspname; relname := src.relname;
@@ -31,31 +31,17 @@ begin
     execute format('alter table %s drop constraint %I', target, r.conname);
   end loop;
 
-  -- owner, then privileges exactly as the parent's (table and column level)
-  if src.owner::oid <> (select relowner from pg_class where oid = target) then
-    execute format('alter table %s owner to %I', target, src.owner);
-  end if;
+  -- privileges exactly as the parent's: what the plain table had goes, then the parent's owner and grants
   select c.relowner, c.relacl into tgt from pg_class c where c.oid = target;
   for r in select distinct (aclexplode(tgt.relacl)).grantee loop
     continue when r.grantee = tgt.relowner;
-    execute format('revoke all on table %s from %s', target, case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end);
+    execute format('revoke all on table %s from %s', target, case when r.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(r.grantee)) end);
   end loop;
   for r in select a.attname, x.grantee from pg_attribute a cross join lateral (select distinct (aclexplode(a.attacl)).grantee) x
             where a.attrelid = target and a.attacl is not null and not a.attisdropped loop
-    execute format('revoke all (%I) on table %s from %s', r.attname, target, case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end);
+    execute format('revoke all (%I) on table %s from %s', r.attname, target, case when r.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(r.grantee)) end);
   end loop;
-  for r in select (aclexplode(src.relacl)).* loop
-    continue when r.grantee = src.owner::oid;
-    execute format('grant %s on table %s to %s%s', r.privilege_type, target,
-                   case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end,
-                   case when r.is_grantable then ' with grant option' else '' end);
-  end loop;
-  for r in select a.attname, (aclexplode(a.attacl)).* from pg_attribute a
-            where a.attrelid = parent and a.attacl is not null and not a.attisdropped loop
-    execute format('grant %s (%I) on table %s to %s%s', r.privilege_type, r.attname, target,
-                   case when r.grantee = 0 then 'public' else quote_ident(r.grantee::regrole::text) end,
-                   case when r.is_grantable then ' with grant option' else '' end);
-  end loop;
+  perform _tide.copy_grants(parent, target, true);
 
   -- comments, defaults and statistics targets, column by column (matched by name)
   execute format('comment on table %s is %L', target, src.comment);

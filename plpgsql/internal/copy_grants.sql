@@ -1,0 +1,36 @@
+-- A table built to stand in for another (a new partition, the partitioned table convert creates,
+-- the plain table unconvert leaves) gets that table's owner and privileges: one place for it.
+create or replace function _tide.copy_grants(source regclass, target regclass, with_columns boolean)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  src  record;
+  g    record;
+begin
+  select c.relowner, c.relacl into src from pg_class c where c.oid = source;
+  if src.relowner <> (select c.relowner from pg_class c where c.oid = target) then
+    execute format('alter table %s owner to %I', target, pg_get_userbyid(src.relowner));
+  end if;
+  for g in select a.grantee, a.privilege_type, a.is_grantable
+             from aclexplode(src.relacl) a
+            where a.grantee <> src.relowner loop
+    execute format('grant %s on table %s to %s%s', g.privilege_type, target,
+                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
+                   case when g.is_grantable then ' with grant option' else '' end);
+  end loop;
+  if with_columns then
+    for g in select a.attname, x.grantee, x.privilege_type, x.is_grantable
+               from pg_attribute a cross join lateral aclexplode(a.attacl) x
+              where a.attrelid = source and a.attacl is not null and not a.attisdropped loop
+      execute format('grant %s (%I) on table %s to %s%s', g.privilege_type, g.attname, target,
+                     case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
+                     case when g.is_grantable then ' with grant option' else '' end);
+    end loop;
+  end if;
+end
+$fn$;
+
+comment on function _tide.copy_grants(regclass, regclass, boolean) is
+  'Gives TARGET the owner and table privileges of SOURCE (and, WITH_COLUMNS, its column privileges, matched by column name). Takes the locks ALTER OWNER and GRANT take on TARGET.';
