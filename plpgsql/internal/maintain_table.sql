@@ -23,13 +23,10 @@ declare
   ub        text[];
   has_dflt  boolean;
   oldest_hi bigint;
-  loc       timestamp;
-  g         bigint;
   slot      record;
   made      record;
   p         record;
   cutoff    bigint;
-  i         integer;
   st        text;
   msg       text;
 begin
@@ -77,22 +74,8 @@ begin
            coalesce(array_agg(l.upper_bound), '{}'), min(coalesce(l.lower_pos, l.upper_pos))
       into lo, hi, nm, lb, ub, from_pos
       from (select * from _tide.list_partitions(mt) l where not l.is_default order by l.lower_pos nulls first) l;
-    thru_pos := _tide.grid_floor(mt, now_pos);
-    from_pos := least(from_pos, thru_pos);
-    -- premake + 1 grid steps ahead: grid_next's walk of local time, done once instead of per step
-    if mt.every_int is not null then
-      thru_pos := thru_pos + (mt.premake + 1) * mt.every_int;
-    else
-      loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
-      for i in 0 .. mt.premake loop
-        loop
-          loc := loc + mt.every_interval;
-          g := _tide.local_position(mt, loc);
-          exit when g > thru_pos;
-        end loop;
-        thru_pos := g;
-      end loop;
-    end if;
+    thru_pos := _tide.premake_horizon(mt, now_pos);
+    from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
     for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, nm) s loop
       begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);

@@ -1,0 +1,32 @@
+-- Where the premade window ends: premake + 1 grid cells past the cell holding NOW_POS. Walks local
+-- time once (grid_next per step would re-derive the cell each time). Maintenance creates every
+-- missing cell below this position; the default-partition fence covers the cells it is about to add.
+
+create or replace function _tide.premake_horizon(mt _tide.managed_tables, now_pos bigint)
+returns bigint
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  thru_pos bigint := _tide.grid_floor(mt, now_pos);
+  loc      timestamp;
+  g        bigint;
+begin
+  if mt.every_int is not null then
+    return thru_pos + (mt.premake + 1) * mt.every_int;
+  end if;
+  loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
+  for i in 0 .. mt.premake loop
+    loop
+      loc := loc + mt.every_interval;
+      g := _tide.local_position(mt, loc);
+      exit when g > thru_pos;
+    end loop;
+    thru_pos := g;
+  end loop;
+  return thru_pos;
+end
+$fn$;
+
+comment on function _tide.premake_horizon(_tide.managed_tables, bigint) is
+  'End (exclusive, as an axis position) of the premade window of a managed table whose current position is NOW_POS: premake + 1 grid cells past the current cell.';
