@@ -282,6 +282,17 @@ export async function uninstall(
     await client.query("begin");
     try {
       await client.query(`select set_config('lock_timeout', '5s', true)`);
+      // the default partitions' fences are CHECKs of ours on user tables: they go first
+      const fences = await client.query<{ ok: boolean }>(`select to_regprocedure('_tide.drop_fences(regclass)') is not null as ok`);
+      if (fences.rows[0]?.ok) {
+        await client.query("savepoint fences");
+        try {
+          await client.query(`select _tide.drop_fences(parent) from _tide.managed_tables`);
+        } catch (err) {
+          await client.query("rollback to savepoint fences");
+          notes.push(`a default partition's tide_fence_* CHECK could not be dropped (${(err as Error).message}); drop it with ALTER TABLE … DROP CONSTRAINT`);
+        }
+      }
       await client.query(`drop schema if exists tide cascade`);
       await client.query(`drop schema if exists _tide cascade`);
       await client.query("commit");

@@ -17,6 +17,8 @@ declare
   msg      text;
   det      text;
   retention interval;
+  fence    name;
+  fenced   text;
   first_kept bigint;
   install_key bigint := _tide.lock_key('install');
 begin
@@ -59,6 +61,33 @@ begin
       n_skip := n_skip + 1;
       commit;
       continue;
+    end if;
+    -- a non-empty default partition first gets a fence over the cells about to be created, added
+    -- and validated in transactions of their own, so the ATTACHes below scan nothing (fence_default)
+    fence := null;
+    begin
+      if pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) then
+        fence := _tide.fence_default(_tide.load_managed_table(t), as_of);
+      end if;
+    exception when others then
+      -- maintain_table below meets the same condition and records it; creation still works unfenced
+      get stacked diagnostics st = returned_sqlstate, msg = message_text;
+      perform _tide.log_action(rid, t, 'fence', null, case when st = '55P03' then 'lock_timeout' else 'error' end,
+                               sqlstate => st, message => msg);
+    end;
+    if fence is not null then
+      commit;
+      begin
+        fenced := _tide.validate_fence(_tide.load_managed_table(t), fence);
+        perform _tide.log_action(rid, t, 'fence', fence, case when fenced = 'validated' then 'ok' else 'skipped' end,
+                                 message => case when fenced <> 'validated'
+                                                 then 'the default partition holds rows of the fenced range; they are moved on creation' end);
+      exception when others then
+        get stacked diagnostics st = returned_sqlstate, msg = message_text;
+        perform _tide.log_action(rid, t, 'fence', fence, case when st = '55P03' then 'lock_timeout' else 'error' end,
+                                 sqlstate => st, message => msg);
+      end;
+      commit;
     end if;
     begin
       if not pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) then

@@ -5,12 +5,26 @@ returns void
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
+declare
+  mt     _tide.managed_tables;
+  old_lt text := current_setting('lock_timeout');
 begin
-  perform _tide.load_managed_table(parent);  -- TD001 when not managed
+  mt := _tide.load_managed_table(parent);  -- TD001 when not managed
+  -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
+  -- past the table's lock_timeout; otherwise say how to drop it
+  begin
+    perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+    perform _tide.drop_fences(parent);
+    perform set_config('lock_timeout', old_lt, true);
+  exception when lock_not_available then
+    perform set_config('lock_timeout', old_lt, true);
+    raise notice 'pgtide: the default partition of % is busy; its tide_fence_* CHECK constraint stays', parent
+      using hint = 'Drop it later with ALTER TABLE <default partition> DROP CONSTRAINT <tide_fence_…>; until then the default refuses rows of the range in its name.';
+  end;
   delete from _tide.managed_tables m where m.parent = unmanage.parent;
   perform _tide.log_action(null, parent, 'unmanage', null, 'ok');
 end
 $fn$;
 
 comment on function tide.unmanage(regclass) is
-  'Stops pgtide managing a table; partitions and rows stay. Takes no lock on the table.';
+  'Stops pgtide managing a table; partitions and rows stay. Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy); takes no other lock.';

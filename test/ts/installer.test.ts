@@ -158,13 +158,23 @@ describe("uninstall", () => {
     const before = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
                                     from public."Events ünïcode" group by 1 order by 1`);
     expect(before.rows.length).toBeGreaterThan(1);
+    // a fence on the default (a CHECK of ours on the user's table) must go with pgtide
+    await c.query(`insert into public."Events ünïcode" (at, body) values ('2020-01-01', 'in the default')`);
+    await c.query(`update tide.config set premake = 4 where parent = 'public."Events ünïcode"'::regclass`);
+    const fence = await c.query(`select _tide.fence_default(_tide.load_managed_table('public."Events ünïcode"'::regclass), now()) as f`);
+    expect(fence.rows[0].f).toMatch(/^tide_fence_/);
+    const fenced = `select count(*)::int as n from pg_constraint where conname like 'tide_fence%'`;
+    expect((await c.query(fenced)).rows[0].n).toBe(1);
+    const withDefault = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
+                                         from public."Events ünïcode" group by 1 order by 1`);
     const r = await uninstall(c);
+    expect((await c.query(fenced)).rows[0].n).toBe(0);
     expect(r.keptTables).toEqual(['"Events ünïcode"']);
     const schemas = await c.query(`select nspname from pg_namespace where nspname in ('tide', '_tide')`);
     expect(schemas.rows).toEqual([]);
     const after = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
                                    from public."Events ünïcode" group by 1 order by 1`);
-    expect(after.rows).toEqual(before.rows);
+    expect(after.rows).toEqual(withDefault.rows);
     // and the user's table still takes writes into its partitions
     await c.query(`insert into public."Events ünïcode" (at, body) values ('2026-01-15', 'after uninstall')`);
   });

@@ -110,6 +110,42 @@ describe("maintenance never stalls the application", () => {
     expect(names).not.toContain(firstDayName("app_expiring"));
   });
 
+  it("fences a default partition holding rows before creating ahead: every ATTACH skips the default's scan, inserts keep flowing", async () => {
+    const admin = await db.client();
+    const writer = await db.client();
+    await admin.query(`create table app_fenced (id bigint generated always as identity, at timestamptz not null, note text) partition by range (at)`);
+    await admin.query(`select tide.manage('app_fenced', 'at', '1 day', premake => 2, start_at => '${day(0)}')`);
+    await admin.query(`call tide.run_maintenance('app_fenced', $1)`, [day(0, 12)]);
+    // 200,000 old rows in the default: an unfenced ATTACH would read them all under ACCESS EXCLUSIVE
+    await admin.query(`insert into app_fenced (at, note) select '2020-01-01'::timestamptz + g * interval '1 minute', 'old' from generate_series(1, 200000) g`);
+    await admin.query(`update tide.config set premake = 5 where parent = 'app_fenced'::regclass`);
+    const before = (await partitionsOf(admin, "app_fenced")).length;
+
+    const implied: string[] = [];
+    admin.on("notice", (n) => {
+      if (/updated partition constraint for default partition .* is implied by existing constraints/.test(n.message ?? "")) implied.push(n.message!);
+    });
+    await admin.query("set client_min_messages = debug1");
+    const inserts = insertLoop(writer, "app_fenced", "2020-06-01T00:00:00Z");  // rows that land in the default
+    await sleep(200);
+    const since = new Date();
+    await admin.query(`call tide.run_maintenance('app_fenced', $1)`, [day(0, 12)]);
+    await admin.query("reset client_min_messages");
+    await sleep(200);
+    const stats = await inserts.stop();
+
+    expect((await partitionsOf(admin, "app_fenced")).length - before).toBe(3);
+    const log = await logFor(admin, "app_fenced", since);
+    expect(log.filter((l) => l.outcome !== "ok")).toEqual([]);
+    expect(log.filter((l) => l.action === "fence")).toHaveLength(1);
+    expect(implied).toHaveLength(3);  // one per ATTACH: PostgreSQL proved the default holds no row of the new range
+    const fences = await admin.query(`select conname, convalidated from pg_constraint where conrelid = 'app_fenced_default'::regclass and conname like 'tide_fence%'`);
+    expect(fences.rows).toEqual([expect.objectContaining({ convalidated: true })]);
+    expect(stats.errors).toEqual([]);
+    expect(stats.max).toBeLessThan(100 + 50);
+    expect(Number((await admin.query(`select count(*) as n from app_fenced where note = 'old'`)).rows[0].n)).toBe(200000);
+  });
+
   it("serialises two runs at once: one skips what the other is doing and nothing is created twice", async () => {
     const admin = await db.client();
     const tables = Array.from({ length: 12 }, (_, i) => `app_pair_${i}`);

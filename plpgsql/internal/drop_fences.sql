@@ -1,0 +1,25 @@
+-- A table pgtide stops managing keeps no CHECK of ours: the default-partition fences go with it
+-- (unmanage, uninstall). A moment of ACCESS EXCLUSIVE on the default, under the caller's lock_timeout.
+
+create or replace function _tide.drop_fences(parent regclass)
+returns integer
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  dflt  regclass;
+  drops text;
+  n     integer;
+begin
+  select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = drop_fences.parent;
+  select string_agg(format('drop constraint %I', k.conname), ', '), count(*) into drops, n
+    from pg_constraint k where k.conrelid = dflt and k.conname ~ '^tide_fence_';
+  if n > 0 then
+    execute format('alter table %s %s', dflt, drops);
+  end if;
+  return n;
+end
+$fn$;
+
+comment on function _tide.drop_fences(regclass) is
+  'Drops the tide_fence_* CHECK constraints maintenance left on the default partition of PARENT; returns how many. Brief ACCESS EXCLUSIVE on the default under the caller''s lock_timeout.';

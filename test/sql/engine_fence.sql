@@ -1,0 +1,117 @@
+-- The default-partition fence (Rule 1 with a default): with rows in the default, the cells about to
+-- be created are excluded by a validated CHECK before ATTACH, so ATTACH scans nothing.
+
+-- Fixture: daily partitions, premake 2, 500 old rows in the default (older than every partition).
+create or replace function tests.fence_fixture(t text) returns void language plpgsql as $$
+begin
+  execute format('create table %I (id bigint not null, at timestamptz not null, note text) partition by range (at)', t);
+  perform tide.manage(t::regclass, 'at', '1 day', premake => 2, start_at => '2030-03-01');
+  perform _tide.maintain_table(t::regclass, '2030-03-01 12:00+00');
+  execute format('insert into %I select g, ''2020-01-01''::timestamptz + g * interval ''1 hour'', ''old'' from generate_series(1, 500) g', t);
+end $$;
+
+create or replace function tests.default_scans(t text) returns bigint language sql as $$
+  select coalesce((select s.seq_scan from pg_stat_xact_user_tables s where s.relid = (t || '_default')::regclass), 0)
+$$;
+
+create or replace function tests.test_fence_attach_scans_nothing() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+  s0    bigint;
+begin
+  perform tests.fence_fixture('fa');
+  mt := _tide.load_managed_table('fa');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  return next is(fence::text, format('tide_fence_%s_%s', _tide.key_value_position(mt, '2030-03-04 00:00', 'x'),
+                                     _tide.key_value_position(mt, '2030-03-05 00:00', 'x')),
+                 'the fence covers the one cell about to be created, named by its positions');
+  return next is((select convalidated from pg_constraint where conrelid = 'fa_default'::regclass and conname = fence), false,
+                 'it is added NOT VALID');
+  return next is(_tide.validate_fence(mt, fence), 'validated', 'and validates against a default holding only other rows');
+  s0 := tests.default_scans('fa');
+  perform _tide.maintain_table('fa', '2030-03-02 12:00+00');
+  return next is((select count(*)::int from pg_inherits where inhparent = 'fa'::regclass and inhrelid = 'fa_2030_03_04'::regclass), 1,
+                 'maintenance created the fenced cell');
+  return next is(tests.default_scans('fa') - s0, 0::bigint, 'and its ATTACH did not scan the default partition');
+  return next is((select count(*)::int from only fa_default), 500, 'the default keeps its rows');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fa_default'::regclass and conname = fence and convalidated), 1,
+                 'the validated fence stays on the default after the run');
+end $$;
+
+create or replace function tests.test_fence_unfenced_attach_scans_default() returns setof text language plpgsql as $$
+declare
+  s0 bigint;
+begin
+  -- the control for the test above: without the fence, ATTACH reads the default
+  perform tests.fence_fixture('fu');
+  s0 := tests.default_scans('fu');
+  perform _tide.maintain_table('fu', '2030-03-02 12:00+00');
+  return next cmp_ok(tests.default_scans('fu') - s0, '>', 0::bigint, 'an unfenced ATTACH scans the non-empty default');
+end $$;
+
+create or replace function tests.test_fence_refuses_rows_of_the_fenced_range() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  perform tests.fence_fixture('fr');
+  mt := _tide.load_managed_table('fr');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  return next throws_ok($q$insert into fr values (1, '2030-03-04 06:00+00', 'early')$q$, '23514', null,
+                        'while fenced, a row of the cell about to be created is refused by the default');
+  return next lives_ok($q$insert into fr values (2, '2030-03-02 18:00+00', 'now')$q$, 'a row of the current cell still lands');
+  return next lives_ok($q$insert into fr values (3, '2030-03-09 00:00+00', 'far')$q$, 'a row past the fenced window still lands in the default');
+end $$;
+
+create or replace function tests.test_fence_default_rows_of_range_are_moved() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  perform tests.fence_fixture('fm');
+  insert into fm values (9, '2030-03-04 06:00+00', 'early');  -- lands in the default: no partition yet
+  mt := _tide.load_managed_table('fm');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  return next is(_tide.validate_fence(mt, fence), 'dropped', 'a default holding rows of the range fails validation and the fence is dropped');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fm_default'::regclass and conname like 'tide_fence%'), 0,
+                 'no fence is left behind');
+  perform _tide.maintain_table('fm', '2030-03-02 12:00+00');
+  return next is((select count(*)::int from only fm_2030_03_04 where note = 'early'), 1, 'creation moved the row into its partition as usual');
+  return next is((select count(*)::int from fm), 501, 'no row lost');
+end $$;
+
+create or replace function tests.test_fence_not_needed_cases() returns setof text language plpgsql as $$
+declare
+  mt _tide.managed_tables;
+begin
+  create table fe (id bigint not null, at timestamptz not null) partition by range (at);
+  perform tide.manage('fe', 'at', '1 day', premake => 2, start_at => '2030-03-01');
+  perform _tide.maintain_table('fe', '2030-03-01 12:00+00');
+  mt := _tide.load_managed_table('fe');
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'an empty default needs no fence (ATTACH scans nothing)');
+  perform tests.fence_fixture('fn');
+  mt := _tide.load_managed_table('fn');
+  return next is(_tide.fence_default(mt, '2030-03-01 12:00+00'), null, 'nothing about to be created: no fence');
+  return next is(_tide.validate_fence(mt, _tide.fence_default(mt, '2030-03-02 12:00+00')), 'validated', 'a fence for the next cell');
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'a validated fence already covering the window is reused');
+  perform _tide.maintain_table('fn', '2030-03-02 12:00+00');
+  return next alike(_tide.fence_default(mt, '2030-03-03 12:00+00')::text, 'tide_fence_%', 'the next day gets a new fence');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fn_default'::regclass and conname like 'tide_fence%'), 1,
+                 'which replaced the earlier one in the same statement');
+end $$;
+
+create or replace function tests.test_fence_goes_with_unmanage() returns setof text language plpgsql as $$
+declare
+  mt _tide.managed_tables;
+begin
+  perform tests.fence_fixture('fg');
+  mt := _tide.load_managed_table('fg');
+  perform _tide.validate_fence(mt, _tide.fence_default(mt, '2030-03-02 12:00+00'));
+  perform set_config('lock_timeout', '7s', true);
+  perform tide.unmanage('fg');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fg_default'::regclass and conname like 'tide_fence%'), 0,
+                 'unmanage drops the fence from the default partition');
+  return next is(current_setting('lock_timeout'), '7s', 'and leaves the caller''s lock_timeout as it was');
+  return next lives_ok($q$insert into fg values (1, '2030-03-04 06:00+00', 'early')$q$, 'rows of the once-fenced range land again');
+end $$;
