@@ -44,15 +44,15 @@ begin
   insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
   commit;
 
-  select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) into tables
-    from _tide.managed_tables m
-   where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled
-     -- a table with nothing due since its last successful run, and no change to its partitions or
-     -- settings since, is skipped here in one query (the common case when pg_cron fires)
-     and (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m));
-  select pg_catalog.count(*)::integer - coalesce(pg_catalog.array_length(tables, 1), 0) into n_ok
-    from _tide.managed_tables m
-   where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled;
+  -- a table with nothing due since its last successful run, and no change to its partitions or
+  -- settings since, is skipped here in one query (the common case when pg_cron fires) and counted ok
+  select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) filter (where m.due),
+         pg_catalog.count(*) filter (where not m.due)
+    into tables, n_ok
+    from (select m.parent, m.parent_schema, m.parent_name,
+                 (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m)) as due
+            from _tide.managed_tables m
+           where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled) m;
 
   foreach t in array coalesce(tables, array[]::regclass[]) loop
     if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
@@ -115,13 +115,17 @@ begin
   delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
                              and r.run_id <> rid;
   -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
-  -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for
-  begin
-    perform pg_catalog.set_config('lock_timeout', '100ms', true);
-    perform _tide.prune_cron_history(pg_catalog.now());
-  exception when lock_not_available or insufficient_privilege then
-    raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
-  end;
+  -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for.
+  -- That table has no index to find old rows by, so the delete reads all of it: done in runs that
+  -- had work, and in every 60th run (hourly when pg_cron fires every minute), not in every idle one.
+  if tables is not null or rid % 60 = 0 then
+    begin
+      perform pg_catalog.set_config('lock_timeout', '100ms', true);
+      perform _tide.prune_cron_history(pg_catalog.now());
+    exception when lock_not_available or insufficient_privilege then
+      raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
+    end;
+  end if;
   update _tide.runs r
      set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
          outcome = case when n_fail = 0 and n_skip = 0 then 'ok'
