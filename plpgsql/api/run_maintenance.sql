@@ -52,7 +52,8 @@ begin
     from (select m.parent, m.parent_schema, m.parent_name,
                  (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m)) as due
             from _tide.managed_tables m
-           where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled) m;
+           where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled
+          offset 0) m;  -- not pulled up: each FILTER would evaluate due_signature again
 
   foreach t in array coalesce(tables, array[]::regclass[]) loop
     if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
