@@ -14,6 +14,17 @@ export interface ArchiveColumn {
   kind: Kind;
 }
 
+/**
+ * Canonical text of timestamptz / timestamp: PostgreSQL's stored int64 — microseconds since
+ * 2000-01-01 00:00:00 (UTC, or nominal), `infinity` and `-infinity` as the int64 extremes — as 16
+ * lowercase hex digits of its two's complement (`encode(timestamptz_send(v), 'hex')`). Parquet
+ * holds microseconds since 1970, so the two differ by PG_EPOCH_OFFSET_US.
+ */
+export const PG_EPOCH_OFFSET_US = 946684800000000;
+const PG_EPOCH_OFFSET = BigInt(PG_EPOCH_OFFSET_US);
+export const PG_INFINITY = "7fffffffffffffff";
+export const PG_MINUS_INFINITY = "8000000000000000";
+
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 const INT32_MAX = 2147483647;
@@ -36,7 +47,8 @@ export function fromParquet(kind: Kind, v: unknown): string | null {
     case "timestamptz":
     case "timestamp": {
       const b = BigInt(v as bigint);
-      return b === INT64_MAX ? "infinity" : b === INT64_MIN || b === -INT64_MAX ? "-infinity" : b.toString();
+      return b === INT64_MAX ? PG_INFINITY : b === INT64_MIN || b === -INT64_MAX ? PG_MINUS_INFINITY
+        : BigInt.asUintN(64, b - PG_EPOCH_OFFSET).toString(16).padStart(16, "0");
     }
     case "date": return v === INT32_MAX ? "infinity" : v === INT32_MIN || v === -INT32_MAX ? "-infinity" : String(v);
     case "bytea": return Buffer.from(v as Uint8Array).toString("hex");
@@ -55,7 +67,7 @@ export const rawParsers = {
 };
 
 /**
- * The order-independent content checksum (pgtide-archive/2): per row, the xor over columns i = 1..n of
+ * The order-independent content checksum (pgtide-archive/3): per row, the xor over columns i = 1..n of
  * hash_bytes_extended(UTF-8 canonical text, seed i) — PostgreSQL's hashtextextended — or of the
  * constant i for NULL; the row hashes are summed modulo 2^64 and printed as 16 hex digits
  * (tide.archive_checksum computes the same in SQL, in one sequential scan).
@@ -113,9 +125,15 @@ function compareDecimal(a: string, b: string): number {
   return a < b ? -sign : a > b ? sign : 0;
 }
 
-/** Compare canonical control values (micros, days or integers as text; ±infinity) for min/max. */
+/** Compare canonical control values (timestamps as int64 hex; days or integers as decimal text; ±infinity) for min/max. */
 export function compareCanonical(kind: Kind, a: string, b: string): number {
-  if (kind === "int16" || kind === "int32" || kind === "int64" || kind === "timestamptz" || kind === "timestamp" || kind === "date") {
+  if (kind === "timestamptz" || kind === "timestamp") {
+    // Fixed-width two's complement: negative (first digit 8..f) below non-negative, else as text.
+    const na = a.charCodeAt(0) >= 56, nb = b.charCodeAt(0) >= 56;
+    if (na !== nb) return na ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (kind === "int16" || kind === "int32" || kind === "int64" || kind === "date") {
     if (a === b) return 0;
     if (a === "infinity" || b === "-infinity") return 1;
     if (a === "-infinity" || b === "infinity") return -1;

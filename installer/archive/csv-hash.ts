@@ -1,6 +1,6 @@
-// The stream side of archive verification: the pgtide-archive/2 content checksum, row count and
-// min/max of the control column, computed from the bytes of `COPY … (FORMAT csv, FORCE_QUOTE *)`
-// as they arrive (hashing straight from the bytes, no string decoding). When running compiled
+// The stream side of archive verification: the pgtide-archive/3 content checksum, row count and
+// min/max of the control column, computed from the bytes of the exporter's COPY (CSV, every value
+// quoted, see COPY_CSV) as they arrive (hashing straight from the bytes, no string decoding). When running compiled
 // (dist/), the hashing runs in a worker thread so the main thread keeps draining the COPY socket
 // and the server never waits for it; chunks in flight are bounded (backpressure).
 import { existsSync } from "node:fs";
@@ -9,7 +9,22 @@ import { Worker } from "node:worker_threads";
 import { compareCanonical, ContentChecksum, type Kind } from "./canonical.js";
 import { hashBytesExtended } from "./hash.js";
 
-/** Compute the pgtide-archive/2 checksum, row count and control min/max from COPY … (FORMAT csv, FORCE_QUOTE *) bytes. */
+/**
+ * The quote byte of the exporter's CSV: SOH (0x01), which canonical text practically never contains
+ * (jsonb and json escape control characters, numbers and timestamps have none), so values such as
+ * JSON, full of double quotes, travel without doubling; a value that does contain it is still
+ * correct, the byte is doubled as CSV doubles any quote. Used by the COPY, DuckDB's reader and
+ * the stream hasher alike.
+ */
+export const CSV_QUOTE = 0x01;
+
+/**
+ * The COPY options of the exporter's stream: CSV, every non-NULL value quoted (so NULL, an unquoted
+ * empty field, and the empty string, a quoted one, stay apart), quote and escape CSV_QUOTE.
+ */
+export const COPY_CSV = "format csv, force_quote *, quote e'\\x01', escape e'\\x01'";
+
+/** Compute the pgtide-archive/3 checksum, row count and control min/max from the bytes of COPY … (COPY_CSV). */
 export class CsvStreamHasher {
   readonly sum = new ContentChecksum();
   min: string | null = null;
@@ -29,20 +44,20 @@ export class CsvStreamHasher {
       for (let i = 0; i < n; i++) {
         if (p >= len) break rows;
         let next: number;
-        if (buf[p] === 34) {
-          // "…" with "" for a quote; a closing quote is always followed by ',' or '\n'.
+        if (buf[p] === CSV_QUOTE) {
+          // Q…Q with QQ for a Q inside; a closing quote is always followed by ',' or '\n'.
           let q = p + 1, doubled = false;
           for (;;) {
-            while (q < len && buf[q] !== 34) q++;
+            while (q < len && buf[q] !== CSV_QUOTE) q++;
             if (q + 1 >= len) break rows;
-            if (buf[q + 1] === 34) { doubled = true; q += 2; continue; }
+            if (buf[q + 1] === CSV_QUOTE) { doubled = true; q += 2; continue; }
             break;
           }
           let src: Buffer = buf, off = p + 1, l = q - p - 1;
           if (doubled) {
             if (this.scratch.length < l) this.scratch = Buffer.allocUnsafe(l + 1024);
             let w = 0;
-            for (let r = off; r < q; r++) { this.scratch[w++] = buf[r]!; if (buf[r] === 34) r++; }
+            for (let r = off; r < q; r++) { this.scratch[w++] = buf[r]!; if (buf[r] === CSV_QUOTE) r++; }
             src = this.scratch; off = 0; l = w;
           }
           hashBytesExtended(src, l, 0, i + 1, out, off);
@@ -87,6 +102,7 @@ export interface Hasher {
 }
 
 const IN_FLIGHT = 32 << 20;
+const BATCH = 1 << 20;
 
 function inline(n: number, ci: number, kind: Kind): Hasher {
   const h = new CsvStreamHasher(n, ci, kind);
@@ -115,14 +131,27 @@ export function startHasher(n: number, ci: number, kind: Kind): Hasher {
     if (m.result) { done?.(m.result); void w.terminate(); }
   });
   w.on("error", (e) => { failure = e; wake?.(); fail?.(e); });
+  let batch = new Uint8Array(BATCH), fill = 0;
+  const post = () => {
+    const full = batch.subarray(0, fill);
+    inFlight += fill;
+    w.postMessage(full, [batch.buffer]);
+    batch = new Uint8Array(BATCH);
+    fill = 0;
+  };
   return {
     get rows() { return rows; },
     async push(chunk) {
       if (failure) throw failure;
-      const copy = new Uint8Array(chunk.length);
-      copy.set(chunk);
-      inFlight += copy.length;
-      w.postMessage(copy, [copy.buffer]);
+      // Chunks are copied into batches of BATCH bytes: one message (and one transfer) per batch,
+      // not per socket read.
+      for (let off = 0; off < chunk.length;) {
+        const n = Math.min(chunk.length - off, BATCH - fill);
+        batch.set(chunk.subarray(off, off + n), fill);
+        fill += n;
+        off += n;
+        if (fill === BATCH) post();
+      }
       if (inFlight >= IN_FLIGHT) await new Promise<void>((res) => { wake = res; });
       if (failure) throw failure;
     },
@@ -131,6 +160,7 @@ export function startHasher(n: number, ci: number, kind: Kind): Hasher {
         if (failure) { rej(failure); return; }
         done = res;
         fail = rej;
+        if (fill > 0) post();
         w.postMessage("end");
       });
     },

@@ -1,16 +1,17 @@
 // Parquet through DuckDB's Node API (@duckdb/node-api; the engine, its Parquet writer/reader and ZSTD
 // are statically linked into the binary that ships in the npm package, nothing is downloaded:
 // extension auto-install and auto-load are switched off). Three jobs:
-//  - Staging: the canonical CSV of a partition (as COPY … (FORMAT csv, FORCE_QUOTE *) sends it),
+//  - Staging: the canonical CSV of a partition (as the exporter's COPY … (COPY_CSV) sends it),
 //    parsed once into a temporary table, → typed zstd Parquet;
 //  - Staging.digest / fileDigest: the same digest computed over the CSV's canonical texts and over the
 //    canonical texts re-derived from every value of the Parquet file, so equal digests prove the
 //    file decodes back to exactly the text that came out of the database;
 //  - canonicalRows: the canonical text of every value of a Parquet file, chunk by chunk, for a full
-//    pgtide-archive/2 content checksum when there is no stream to compare with (resume, restore).
+//    pgtide-archive/3 content checksum when there is no stream to compare with (resume, restore).
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
-import type { ArchiveColumn, Kind } from "./canonical.js";
+import { PG_EPOCH_OFFSET_US, PG_INFINITY, PG_MINUS_INFINITY, type ArchiveColumn, type Kind } from "./canonical.js";
+import { CSV_QUOTE } from "./csv-hash.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -47,8 +48,13 @@ function typedExpr(kind: Kind, x: string): string {
     // IEEE bits, reinterpreted (not parsed): -0, NaN payloads and the last bit survive.
     case "float32": return `CAST(CAST(CAST(('0x' || ${x}) AS UINTEGER) AS BIT) AS FLOAT)`;
     case "float64": return `CAST(CAST(CAST(('0x' || ${x}) AS UBIGINT) AS BIT) AS DOUBLE)`;
-    case "timestamptz": return `CASE ${x} WHEN 'infinity' THEN 'infinity'::TIMESTAMPTZ WHEN '-infinity' THEN '-infinity'::TIMESTAMPTZ ELSE make_timestamptz(CAST(${x} AS BIGINT)) END`;
-    case "timestamp": return `CASE ${x} WHEN 'infinity' THEN 'infinity'::TIMESTAMP WHEN '-infinity' THEN '-infinity'::TIMESTAMP ELSE make_timestamp(CAST(${x} AS BIGINT)) END`;
+    // The server's int64 (micros since 2000-01-01) as two's-complement hex, reinterpreted, moved to
+    // DuckDB's epoch (1970); PostgreSQL's infinities (the int64 extremes) become DuckDB's.
+    case "timestamptz": case "timestamp": {
+      const t = kind === "timestamptz" ? "TIMESTAMPTZ" : "TIMESTAMP";
+      return `CASE ${x} WHEN '${PG_INFINITY}' THEN 'infinity'::${t} WHEN '${PG_MINUS_INFINITY}' THEN '-infinity'::${t} ` +
+        `ELSE make_${t.toLowerCase()}(CAST(CAST(CAST(('0x' || ${x}) AS UBIGINT) AS BIT) AS BIGINT) + ${PG_EPOCH_OFFSET_US}) END`;
+    }
     case "date": return `CASE ${x} WHEN 'infinity' THEN 'infinity'::DATE WHEN '-infinity' THEN '-infinity'::DATE ELSE DATE '1970-01-01' + CAST(${x} AS INTEGER) END`;
     case "bytea": return `from_hex(${x})`;
     case "json": return `CAST(${x} AS JSON)`;
@@ -63,8 +69,11 @@ function canonicalExpr(kind: Kind, v: string): string {
     case "boolean": return `CASE WHEN ${v} THEN 't' WHEN NOT ${v} THEN 'f' END`;
     case "float32": return `printf('%08x', CAST(CAST(${v} AS BIT) AS UINTEGER))`;
     case "float64": return `printf('%016x', CAST(CAST(${v} AS BIT) AS UBIGINT))`;
-    case "timestamptz": case "timestamp":
-      return `CASE WHEN isinf(${v}) THEN CAST(${v} AS VARCHAR) ELSE CAST(epoch_us(${v}) AS VARCHAR) END`;
+    case "timestamptz": case "timestamp": {
+      const t = kind === "timestamptz" ? "TIMESTAMPTZ" : "TIMESTAMP";
+      return `CASE WHEN ${v} = 'infinity'::${t} THEN '${PG_INFINITY}' WHEN ${v} = '-infinity'::${t} THEN '${PG_MINUS_INFINITY}' ` +
+        `ELSE printf('%016x', CAST(CAST(epoch_us(${v}) - ${PG_EPOCH_OFFSET_US} AS BIT) AS UBIGINT)) END`;
+    }
     case "date":
       return `CASE WHEN isinf(${v}) THEN CAST(${v} AS VARCHAR) ELSE CAST(${v} - DATE '1970-01-01' AS VARCHAR) END`;
     case "bytea": return `lower(hex(${v}))`;
@@ -75,8 +84,10 @@ function canonicalExpr(kind: Kind, v: string): string {
 function csvScan(path: string, n: number): string {
   const cols = Array.from({ length: n }, (_, i) => `'c${i + 1}': 'VARCHAR'`).join(", ");
   // FORCE_QUOTE * on the PostgreSQL side: every non-NULL value is quoted, so an unquoted empty field
-  // is NULL and a quoted one the empty string (allow_quoted_nulls = false).
-  return `read_csv(${lit(path)}, columns = {${cols}}, header = false, delim = ',', quote = '"', escape = '"', ` +
+  // is NULL and a quoted one the empty string (allow_quoted_nulls = false). Quote and escape are
+  // CSV_QUOTE (the byte itself in the literal).
+  const qt = lit(String.fromCharCode(CSV_QUOTE));
+  return `read_csv(${lit(path)}, columns = {${cols}}, header = false, delim = ',', quote = ${qt}, escape = ${qt}, ` +
     `new_line = '\\n', nullstr = '', allow_quoted_nulls = false, auto_detect = false, strict_mode = true, parallel = true)`;
 }
 

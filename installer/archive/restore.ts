@@ -6,7 +6,7 @@ import pgCopy from "pg-copy-streams";
 import { tmpdir } from "node:os";
 import type { Kind } from "./canonical.js";
 import type { Manifest } from "./export.js";
-import { pinSession, verifyObject } from "./export.js";
+import { MANIFEST_FORMAT, pinSession, verifyObject } from "./export.js";
 import { readBackFile } from "./parquet.js";
 import { openStore, splitUri, type S3Options } from "./store.js";
 
@@ -117,7 +117,7 @@ export async function readManifestUri(uri: string, s3?: S3Options): Promise<Mani
 export async function restoreArchive(client: pg.Client, source: string, opts: RestoreOptions = {}): Promise<RestoreResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const m = await readManifestUri(manifestUriFor(source), opts.s3);
-  if (m.format !== "pgtide-archive/2") throw new Error(`pgtide: ${source}: unknown manifest format ${String(m.format)} (this pgtide reads pgtide-archive/2)`);
+  if (m.format !== MANIFEST_FORMAT) throw new Error(`pgtide: ${source}: unknown manifest format ${String(m.format)} (this pgtide reads ${MANIFEST_FORMAT})`);
   for (const c of m.columns) {
     if (!SAFE_TYPE.test(c.type) || c.type.includes("--")) throw new Error(`pgtide: manifest column ${c.name} has an unusable type ${c.type}`);
   }

@@ -9,10 +9,10 @@ export const COLUMNS = `
   tsn timestamp, d date, n numeric, n2 numeric(40,20), t text, vc varchar(12), ch char(5), j jsonb, js json,
   u uuid, by bytea, arr integer[], tarr text[], iv interval, ip inet`;
 
-/** Awkward rows: NULLs, extreme and infinite timestamps, microseconds, emoji, big numerics, nested jsonb. */
+/** Awkward rows: NULLs, extreme and infinite timestamps, microseconds, emoji, big numerics, nested jsonb, the stream's quote byte. */
 export const AWKWARD_ROWS = `
   (1, '4713-11-24 00:00:00+00 BC', -32768, -2147483648, true, '-0', '5e-324', '4713-01-01 00:00:00 BC', '4713-01-01 BC',
-   '123456789012345678901234567890.123456789012345678901234567890', '-0.00000000000000000001', e'tab\\there\\nnew\\\\line', 'ünï 🎉', 'ab',
+   '123456789012345678901234567890.123456789012345678901234567890', '-0.00000000000000000001', e'tab\\there\\nnew\\\\line \\x01soh\\x01\\x01 "q" \\x01', 'ünï 🎉', 'ab',
    '{"a": [1, {"b": null, "c": "🎉"}], "d": {"e": {"f": 1.0e40}}}', '{ "kept" :  "as written" }',
    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff5c0a', '{1,NULL,3}', '{"a,b","c\\"d",NULL}', '1 year 2 mons -3 days 04:05:06.789', '2001:db8::1/64'),
   (2, '294246-12-31 23:59:59.999999+00', 32767, 2147483647, false, 'NaN', 'Infinity', '294246-12-31 23:59:59.999999', '5874897-12-31',
