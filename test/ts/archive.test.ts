@@ -187,6 +187,107 @@ describe("archive round trip", () => {
   });
 });
 
+/**
+ * A second connection for the exporter's early content check that runs `beforeCheck` (on a connection
+ * of its own) just before the check's transaction begins — that is, after the COPY stream ended — and
+ * `beforeComplete` just before tide.complete_archive is sent on it — after the object was published.
+ */
+function hookedConnect(hooks: { beforeCheck?: () => Promise<void>; beforeComplete?: () => void }, seen: string[]) {
+  return async (): Promise<pg.Client> => {
+    const second = await db.client();
+    const query = second.query.bind(second) as (text: unknown, values?: unknown) => Promise<unknown>;
+    const hooked = async (text: unknown, values?: unknown): Promise<unknown> => {
+      if (typeof text === "string") {
+        seen.push(text.split("(")[0]!.trim());
+        if (text.startsWith("begin") && hooks.beforeCheck) await hooks.beforeCheck();
+        if (text.includes("tide.complete_archive") && hooks.beforeComplete) hooks.beforeComplete();
+      }
+      return query(text, values);
+    };
+    (second as unknown as { query: typeof hooked }).query = hooked;
+    return second;
+  };
+}
+
+describe("early content check", () => {
+  it("runs tide.check_archive_content on a second connection and completes in its transaction", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_early", { rows: 1500, lower: "2017-01-01 00:00:00+00", upper: "2017-02-01 00:00:00+00" });
+    const seen: string[] = [];
+    const [r] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet, connect: hookedConnect({}, seen) });
+    expect(r!.state).toBe("dropped");
+    expect(seen).toEqual(["begin isolation level read committed", "select tide.check_archive_content", "select tide.complete_archive", "commit"]);
+    expect((await c.query("select to_regclass($1) as r", [q("p_early")])).rows[0].r).toBeNull();
+  });
+
+  it("a partition changed after the COPY is caught by the early check: job failed, no manifest, nothing dropped", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_changed", { rows: 1500, lower: "2016-01-01 00:00:00+00", upper: "2016-02-01 00:00:00+00" });
+    const writer = await db.client();
+    const seen: string[] = [];
+    const [r] = await archivePending(c, {
+      target: pathToFileURL(dir).href, archiveId: id, log: quiet,
+      connect: hookedConnect({ beforeCheck: async () => { await writer.query(`update ${q("p_changed")} set t = 'changed after the COPY' where id = 3`); } }, seen),
+    });
+    expect(r!.state).toBe("failed");
+    expect(r!.error).toMatch(/does not match the table/);
+    expect(seen).not.toContain("select tide.complete_archive");
+    expect((await c.query("select to_regclass($1) as r", [q("p_changed")])).rows[0].r).not.toBeNull();
+    expect(findFiles(dir, ".manifest.json")).toEqual([]);
+    expect((await c.query("select state from tide.archives where archive_id = $1", [id])).rows[0].state).toBe("failed");
+    // Without the early check (one connection, complete_archive scans), a re-run archives the changed table.
+    const [again] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet, connect: false });
+    expect(again!.state).toBe("dropped");
+  });
+
+  it("a sha256 mismatch on read-back rolls back the completed check's transaction: nothing dropped", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_late_flip", { rows: 1500, lower: "2015-01-01 00:00:00+00", upper: "2015-02-01 00:00:00+00" });
+    const before = await checksumOf(c, q("p_late_flip"));
+    const seen: string[] = [];
+    // Published and recorded, complete_archive about to run: corrupt the object before it is read back.
+    const flip = () => {
+      const file = findFiles(dir, ".parquet")[0]!;
+      const bytes = readFileSync(file);
+      bytes[Math.floor(bytes.length / 3)] ^= 0x10;
+      writeFileSync(file, bytes);
+    };
+    const [r] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet, connect: hookedConnect({ beforeComplete: flip }, seen) });
+    expect(r!.state).toBe("failed");
+    expect(r!.error).toMatch(/corrupt/);
+    expect(seen).toContain("select tide.complete_archive");
+    expect(seen).not.toContain("commit");
+    expect((await c.query("select to_regclass($1) as r", [q("p_late_flip")])).rows[0].r).not.toBeNull();
+    expect(await checksumOf(c, q("p_late_flip"))).toEqual(before);
+    expect((await c.query("select state from tide.archives where archive_id = $1", [id])).rows[0].state).toBe("failed");
+  });
+
+  it("the check's transaction keeps writers out, lets readers in and does not hold the job's row", async () => {
+    const id = await queuedPartition(c, "p_locks", { rows: 200, lower: "2014-01-01 00:00:00+00", upper: "2014-02-01 00:00:00+00" });
+    await c.query("select * from tide.claim_archive('test', $1)", [id]);
+    const sums = (await c.query("select * from tide.archive_checksum($1::regclass, 'at')", [q("p_locks")])).rows[0];
+    const checker = await db.client();
+    const other = await db.client();
+    try {
+      await checker.query("begin");
+      await checker.query("select tide.check_archive_content($1, $2::jsonb)",
+        [id, JSON.stringify({ rows: Number(sums.rows), content_checksum: sums.checksum, min_control: sums.min_control, max_control: sums.max_control })]);
+      await other.query("set lock_timeout = '200ms'");
+      await expect(other.query(`insert into ${q("p_locks")} (id, at) values (0, '2014-01-02')`)).rejects.toMatchObject({ code: "55P03" });
+      expect((await other.query(`select count(*)::int as n from ${q("p_locks")}`)).rows[0].n).toBe(200);
+      await other.query("select tide.mark_archive_exported($1, 'file:///x/p_locks.parquet', 10, $2)", [id, "e".repeat(64)]);
+      const state = await checker.query("select tide.complete_archive($1, $2::jsonb) as s",
+        [id, JSON.stringify({ rows: Number(sums.rows), content_checksum: sums.checksum, file_sha256: "e".repeat(64) })]);
+      expect(state.rows[0].s).toBe("dropped");
+      await checker.query("commit");
+    } finally {
+      await checker.query("rollback").catch(() => undefined);
+      await c.query("select tide.release_archive($1)", [id]);
+    }
+    expect((await c.query("select to_regclass($1) as r", [q("p_locks")])).rows[0].r).toBeNull();
+  });
+});
+
 describe("content checksum hash", () => {
   it("hashBytesExtended equals the server's hashtextextended for every length 0..80, non-ASCII text and any seed", async () => {
     const out = new Uint32Array(2);
