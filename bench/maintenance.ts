@@ -1,7 +1,10 @@
 // bench/maintenance: pgtide's run_maintenance against pg_partman's, same cluster, same table
 // shapes, measured side by side in one run. Prints wall times and ratios for 1, 10, 100 and 500
 // managed tables (nothing due / one partition due per table), and the longest insert stall
-// while a long reader holds the parent open.
+// while a long reader holds the parent open. A third family of tables of the same shape measures
+// the floor any implementation of Rule 1 pays when work is due: the three DDL statements (CREATE
+// TABLE LIKE with the bounds CHECK, ATTACH, DROP CONSTRAINT) and a COMMIT per table, nothing else;
+// pg_partman's time over that floor is the best ratio any Rule-1 implementation could reach.
 //
 //   make bench-maintenance            (or: node dist/bench/maintenance.js --tables 1,10,100 --reader-seconds 3)
 import pg from "pg";
@@ -42,8 +45,40 @@ async function addTables(c: pg.Client, from: number, to: number): Promise<void> 
     await c.query(`select partman.create_parent('public.bench_pm_${i}', 'at', 'native', 'daily', p_premake := 4, p_jobmon := false)`);
     // pg_partman 4 premakes relative to the newest row unless told to follow the clock, as pgtide does
     await c.query(`update partman.part_config set infinite_time_partitions = true where parent_table = 'public.bench_pm_${i}'`);
+    await c.query(`create table bench_floor_${i} ${SHAPE} partition by range (at)`);
+    await c.query(`create index on bench_floor_${i} (device, at)`);
+    await c.query(`create table bench_floor_${i}_default partition of bench_floor_${i} default`);
   }
+  // the same premade window as the others: 4 days back, today, 4 days ahead
+  for (let d = -4; d <= 4; d++) await c.query(`call public.bench_floor_create($1, $2, current_date + $3::int)`, [from, to, d]);
 }
+
+/**
+ * The Rule-1 floor: per table exactly the DDL pgtide runs for one partition, and a COMMIT, with
+ * names and bounds computed up front — no listing, no bookkeeping, no log.
+ */
+const FLOOR_PROCEDURE = `
+create or replace procedure public.bench_floor_create(from_table int, to_table int, day date)
+language plpgsql as $$
+declare
+  i integer;
+  parent text;
+  part text;
+begin
+  for i in from_table .. to_table - 1 loop
+    parent := 'bench_floor_' || i;
+    part := parent || '_' || to_char(day, 'YYYY_MM_DD');
+    execute format('create table public.%I (like public.%I including defaults including constraints including storage'
+                   ' including comments including generated including statistics including compression including indexes,'
+                   ' constraint bench_bounds check (at is not null and at >= %L::timestamptz and at < %L::timestamptz))',
+                   part, parent, day, day + 1);
+    execute format('alter table public.%I attach partition public.%I for values from (%L) to (%L)',
+                   parent, part, day::timestamptz, (day + 1)::timestamptz);
+    execute format('alter table public.%I drop constraint bench_bounds', part);
+    commit;
+  end loop;
+end
+$$`;
 
 /** Partitions (default excluded) of every table of one kind: the bench checks each run did its work. */
 async function partitionCount(c: pg.Client, prefix: string, n: number): Promise<number> {
@@ -119,13 +154,17 @@ async function main(): Promise<void> {
   await c.connect();
   try {
     await install(c);
+    await c.query(FLOOR_PROCEDURE);
     await c.query(`create schema partman`);
     await c.query(`create extension pg_partman schema partman`);
     const versions = await c.query<{ v: string }>(`select extversion as v from pg_extension where extname = 'pg_partman'`);
     console.log(`pgtide vs pg_partman ${versions.rows[0]?.v} — PostgreSQL ${(await c.query("show server_version")).rows[0].server_version}, one cluster, daily partitions, premake 4, default partitions on both`);
     console.log(`median of ${REPEAT} runs; ratio = pg_partman time / pgtide time (higher is better for pgtide)\n`);
-    const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio"]];
+    console.log(`Rule-1 floor = the same three DDL statements and a COMMIT per table and nothing else (same shape, same partition count);`);
+    console.log(`ceiling = pg_partman time / floor: the best ratio any implementation of Rule 1 could show\n`);
+    const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "Rule-1 floor ms", "ceiling"]];
     let have = 0;
+    let floorDay = 5;  // the floor tables are premade through current_date + 4
     for (const n of COUNTS) {
       process.stderr.write(`setting up ${n} tables of each kind...\n`);
       await addTables(c, have, n);
@@ -143,9 +182,10 @@ async function main(): Promise<void> {
       if ((await partitionCount(c, "bench_tide", n)) !== settledT || (await partitionCount(c, "bench_pm", n)) !== settledP) {
         throw new Error("bench is invalid: a run with nothing due created partitions");
       }
-      rows.push([String(n), "nothing due", median(idleT).toFixed(1), median(idleP).toFixed(1), (median(idleP) / median(idleT)).toFixed(1) + "×"]);
+      rows.push([String(n), "nothing due", median(idleT).toFixed(1), median(idleP).toFixed(1), (median(idleP) / median(idleT)).toFixed(1) + "×", "", ""]);
       const dueT: number[] = [];
       const dueP: number[] = [];
+      const dueF: number[] = [];
       for (let r = 0; r < REPEAT; r++) {
         await makeOneDue(c, "bench_tide", n);
         let before = await partitionCount(c, "bench_tide", n);
@@ -155,8 +195,12 @@ async function main(): Promise<void> {
         before = await partitionCount(c, "bench_pm", n);
         dueP.push(await timed(() => runPartman(c)));
         await expectCreated(c, "bench_pm", n, before, "pg_partman");
+        before = await partitionCount(c, "bench_floor", n);
+        dueF.push(await timed(() => c.query(`call public.bench_floor_create(0, $1, current_date + $2::int)`, [n, floorDay++])));
+        await expectCreated(c, "bench_floor", n, before, "the Rule-1 floor");
       }
-      rows.push([String(n), "1 partition due per table", median(dueT).toFixed(1), median(dueP).toFixed(1), (median(dueP) / median(dueT)).toFixed(1) + "×"]);
+      rows.push([String(n), "1 partition due per table", median(dueT).toFixed(1), median(dueP).toFixed(1), (median(dueP) / median(dueT)).toFixed(1) + "×",
+                 median(dueF).toFixed(1), (median(dueP) / median(dueF)).toFixed(1) + "×"]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
