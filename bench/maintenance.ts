@@ -111,6 +111,12 @@ async function makeOneDue(c: pg.Client, prefix: string, n: number): Promise<void
   }
 }
 
+const CHURNED = [
+  "pg_catalog.pg_class", "pg_catalog.pg_attribute", "pg_catalog.pg_type", "pg_catalog.pg_depend", "pg_catalog.pg_inherits",
+  "pg_catalog.pg_constraint", "pg_catalog.pg_index", "pg_catalog.pg_attrdef", "pg_catalog.pg_statistic",
+  "_tide.managed_tables", "_tide.log", "_tide.runs", "partman.part_config",
+];
+
 type Prepare = (c: pg.Client) => Promise<unknown>;
 
 /** While a reader holds the parent open for READER_MS, run maintenance with work due; time inserts meanwhile. */
@@ -171,6 +177,9 @@ async function main(): Promise<void> {
       have = n;
       await runTide(c);
       await runPartman(c);
+      // setup churned the catalogs: vacuum and analyze them now, so that autovacuum does not start
+      // on them (and invalidate cached plans) in the middle of the timed runs of either tool
+      await c.query(`vacuum analyze ${CHURNED.join(", ")}`);
       const settledT = await partitionCount(c, "bench_tide", n);
       const settledP = await partitionCount(c, "bench_pm", n);
       const idleT: number[] = [];
