@@ -10,12 +10,19 @@ declare
   parsed record;
   same   _tide.managed_tables;
 begin
-  -- maintenance's own bookkeeping (when the table is next due) is not a settings change; compared
-  -- as rows (every column has an equality operator), which is cheaper than through jsonb
+  -- maintenance's own bookkeeping (when the table is next due, the listing it keeps) is not a
+  -- settings change; compared as rows (every column has an equality operator), which is cheaper
+  -- than through jsonb
   if tg_op = 'UPDATE' then
     same := old;
     same.next_due_at := new.next_due_at;
     same.due_signature := new.due_signature;
+    same.listing_key := new.listing_key;
+    same.listing_partitions := new.listing_partitions;
+    same.listing_lower := new.listing_lower;
+    same.listing_upper := new.listing_upper;
+    same.listing_lower_bound := new.listing_lower_bound;
+    same.listing_upper_bound := new.listing_upper_bound;
     if same is not distinct from new then
       return new;
     end if;

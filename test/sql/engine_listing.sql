@@ -1,0 +1,87 @@
+-- The partition listing maintenance keeps between runs (_tide.managed_tables.listing_*): what it
+-- holds, and that any attach, detach, drop or rename made since is seen — a stale listing would
+-- create overlapping partitions or, worse, expire a partition by bounds it no longer has.
+
+create or replace function tests.test_listing_kept_after_a_run_matches_the_catalog() returns setof text language plpgsql as $$
+declare m _tide.managed_tables;
+begin
+  create table lk ("Reading at" timestamptz not null) partition by range ("Reading at");
+  perform tide.manage('lk', 'Reading at', '1 day', premake => 2, start_at => '2031-03-01');
+  perform _tide.maintain_table('lk', '2031-03-02 12:00+00');
+  select * into m from _tide.managed_tables where parent = 'lk'::regclass;
+  return next is(m.listing_key, _tide.listing_key('lk'), 'a successful run keeps the key of the partitions it leaves');
+  return next is(m.listing_partitions,
+                 (select array_agg(l.partition::oid order by l.lower_pos) from _tide.list_partitions(m) l where not l.is_default),
+                 'the kept listing names every non-default partition, in key order, by oid');
+  return next is(m.listing_lower || m.listing_upper,
+                 (select array_agg(l.lower_pos order by l.lower_pos) || array_agg(l.upper_pos order by l.lower_pos)
+                    from _tide.list_partitions(m) l where not l.is_default),
+                 'with the bounds as positions that a fresh listing gives');
+  return next is(m.listing_lower_bound[1] || ' / ' || m.listing_upper_bound[1], '2031-03-01 00:00:00+00 / 2031-03-02 00:00:00+00',
+                 'and the bounds as text');
+end $$;
+
+create or replace function tests.test_listing_changes_key_on_attach_detach_and_drop() returns setof text language plpgsql as $$
+declare k0 text; k1 text; k2 text;
+begin
+  create table lc (at timestamptz not null) partition by range (at);
+  perform tide.manage('lc', 'at', '1 day', premake => 2, start_at => '2031-03-01', default_partition => false);
+  k0 := _tide.listing_key('lc');
+  alter table lc detach partition lc_2031_03_02;
+  k1 := _tide.listing_key('lc');
+  alter table lc attach partition lc_2031_03_02 for values from ('2031-03-02 00:00+00') to ('2031-03-03 00:00+00');
+  k2 := _tide.listing_key('lc');
+  return next isnt(k1, k0, 'detaching a partition changes the key');
+  return next isnt(k2, k0, 'attaching it again with the same bounds, in the same transaction, gives yet another key');
+  drop table lc_2031_03_03;
+  return next isnt(_tide.listing_key('lc'), k2, 'dropping a partition changes the key');
+end $$;
+
+-- Rule 4 through the kept listing: a partition re-attached with a wider range must be judged by the
+-- range it has now. Judged by the kept one it would be expired with rows younger than keep.
+create or replace function tests.test_listing_reattached_partition_is_judged_by_its_new_range() returns setof text language plpgsql as $$
+begin
+  create table lr (at timestamptz not null, v text) partition by range (at);
+  perform tide.manage('lr', 'at', '1 day', premake => 2, keep => '3 days', start_at => '2031-03-01', default_partition => false);
+  perform _tide.maintain_table('lr', '2031-03-02 12:00+00');
+  -- by hand: the 2nd and 3rd become one partition, the 2nd's table stretched over both days
+  alter table lr detach partition lr_2031_03_02;
+  drop table lr_2031_03_03;
+  alter table lr attach partition lr_2031_03_02 for values from ('2031-03-02 00:00+00') to ('2031-03-04 00:00+00');
+  insert into lr values ('2031-03-03 18:00+00', 'younger than keep');
+  -- as of the 6th 12:00 the cutoff is the 3rd 12:00: [2nd, 4th) is not wholly older than keep
+  perform _tide.maintain_table('lr', '2031-03-06 12:00+00');
+  return next ok(exists (select from pg_inherits where inhrelid = 'lr_2031_03_02'::regclass),
+                 'the stretched partition is kept: part of its range is younger than keep');
+  return next is((select count(*)::int from lr), 1, 'and its row with it');
+  return next ok(not exists (select from pg_class where relname = 'lr_2031_03_01'), 'the partition wholly older than keep is dropped');
+end $$;
+
+-- A partition renamed by hand, and an unrelated table given its old name: retention acts on the
+-- partition (kept by oid), never on whatever now carries the name it had.
+create or replace function tests.test_listing_renamed_partition_expires_by_oid() returns setof text language plpgsql as $$
+declare p regclass;
+begin
+  create table "Ln.x" (at timestamptz not null) partition by range (at);
+  perform tide.manage('"Ln.x"', 'at', '1 day', premake => 2, keep => '2 days', start_at => '2031-03-01', default_partition => false);
+  perform _tide.maintain_table('"Ln.x"', '2031-03-01 12:00+00');
+  p := '"Ln.x_2031_03_01"'::regclass;
+  alter table "Ln.x_2031_03_01" rename to "old März";
+  create table "Ln.x_2031_03_01" (keep_me int);
+  insert into "Ln.x_2031_03_01" values (1);
+  perform _tide.maintain_table('"Ln.x"', '2031-03-04 12:00+00');
+  return next ok(not exists (select from pg_class where oid = p), 'the renamed partition is the one retention drops');
+  return next is((select count(*)::int from "Ln.x_2031_03_01"), 1, 'the unrelated table with its old name is untouched');
+  return next is((select l.partition from _tide.log l where l.parent_oid = '"Ln.x"'::regclass and l.action = 'drop'),
+                 'public."old März"', 'the log names the partition as it was called when dropped');
+end $$;
+
+create or replace function tests.test_listing_partition_dropped_by_hand_is_created_again() returns setof text language plpgsql as $$
+begin
+  create table ld (id bigint not null) partition by range (id);
+  perform tide.manage('ld', 'id', '100', premake => 3, start_at => '0', default_partition => false);
+  perform _tide.maintain_table('ld');
+  drop table ld_p100;
+  return next is((_tide.maintain_table('ld')).partitions_created, 1, 'the next run fills the gap a dropped partition left');
+  return next ok(exists (select from pg_inherits where inhrelid = 'ld_p100'::regclass), 'with the partition of that range');
+end $$;
