@@ -18,12 +18,10 @@ declare
   thru_pos  bigint;
   lo        bigint[];
   hi        bigint[];
-  nm        text[];
   pt        regclass[];
   lb        text[];
   ub        text[];
   has_dflt  boolean;
-  oldest_hi bigint;
   slot      record;
   made      record;
   p         record;
@@ -74,26 +72,25 @@ begin
       -- holds, without deparsing every bound again (names are looked up: one may have been renamed)
       lo := mt.listing_lower; hi := mt.listing_upper; pt := mt.listing_partitions::regclass[];
       lb := mt.listing_lower_bound; ub := mt.listing_upper_bound;
-      select coalesce(array_agg(u.part::text order by u.ord), '{}') into nm from unnest(pt) with ordinality u(part, ord);
-      select min(coalesce(u.l, u.h)) into from_pos from unnest(lo, hi) u(l, h);
     else
-      -- one sort feeds all six arrays (an ORDER BY inside each aggregate would sort six times)
+      -- one sort feeds all five arrays (an ORDER BY inside each aggregate would sort five times)
       select coalesce(array_agg(l.lower_pos), '{}'), coalesce(array_agg(l.upper_pos), '{}'),
-             coalesce(array_agg(l.partition::text), '{}'), coalesce(array_agg(l.partition), '{}'),
-             coalesce(array_agg(l.lower_bound), '{}'), coalesce(array_agg(l.upper_bound), '{}'),
-             min(coalesce(l.lower_pos, l.upper_pos))
-        into lo, hi, nm, pt, lb, ub, from_pos
+             coalesce(array_agg(l.partition), '{}'), coalesce(array_agg(l.lower_bound), '{}'),
+             coalesce(array_agg(l.upper_bound), '{}')
+        into lo, hi, pt, lb, ub
         from (select * from _tide.list_partitions(mt) l where not l.is_default order by l.lower_pos nulls first) l;
     end if;
+    -- in key order and never overlapping, the first partition reaches lowest
+    from_pos := coalesce(lo[1], hi[1]);
     thru_pos := _tide.premake_horizon(mt, now_pos);
     from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
-    for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, nm) s loop
+    for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, pt) s loop
       begin
         select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
-        lo := lo || slot.lower_pos; hi := hi || slot.upper_pos; nm := nm || made.partition::text;
-        pt := pt || made.partition; lb := lb || made.lower_bound; ub := ub || made.upper_bound;
+        lo := lo || slot.lower_pos; hi := hi || slot.upper_pos; pt := pt || made.partition;
+        lb := lb || made.lower_bound; ub := ub || made.upper_bound;
         if has_dflt then
           mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
         end if;
@@ -136,24 +133,20 @@ begin
   perform set_config('lock_timeout', old_lt, true);
   if outcome = 'ok' then
     message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired);
-    -- every partition ending at or below the cutoff is gone now: the oldest left comes from the listing
-    if mt.keep_interval is not null then
-      select min(h) into oldest_hi from unnest(hi) h where cutoff is null or h > cutoff;
-    end if;
-    -- the listing as this run leaves it (created partitions in, expired ones out, key order) is
-    -- kept with the key of the partitions it describes, for the next run
+    -- the listing as this run leaves it (created partitions in, expired ones out, key order; one
+    -- sort feeds every array) is kept with the key of the partitions it describes, for the next
+    -- run; the oldest partition left gives the next-due time when keep is an interval
     update _tide.managed_tables m
-       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature(mt),
-           listing_key = _tide.listing_key(mt.parent),
+       set next_due_at = _tide.next_due_at(mt, as_of, case when mt.keep_interval is not null then k.oldest_upper end),
+           due_signature = _tide.due_signature(mt), listing_key = _tide.listing_key(mt.parent),
            listing_partitions = k.partitions, listing_lower = k.lower, listing_upper = k.upper,
            listing_lower_bound = k.lower_bound, listing_upper_bound = k.upper_bound
-      from (select coalesce(array_agg(u.part::oid order by u.l nulls first), '{}') as partitions,
-                   coalesce(array_agg(u.l order by u.l nulls first), '{}') as lower,
-                   coalesce(array_agg(u.h order by u.l nulls first), '{}') as upper,
-                   coalesce(array_agg(u.a order by u.l nulls first), '{}') as lower_bound,
-                   coalesce(array_agg(u.b order by u.l nulls first), '{}') as upper_bound
-              from unnest(lo, hi, pt, lb, ub) u(l, h, part, a, b)
-             where cutoff is null or u.h is null or u.h > cutoff) k
+      from (select coalesce(array_agg(s.part::oid), '{}') as partitions, coalesce(array_agg(s.l), '{}') as lower,
+                   coalesce(array_agg(s.h), '{}') as upper, coalesce(array_agg(s.a), '{}') as lower_bound,
+                   coalesce(array_agg(s.b), '{}') as upper_bound, min(s.h) as oldest_upper
+              from (select u.* from unnest(lo, hi, pt, lb, ub) u(l, h, part, a, b)
+                     where cutoff is null or u.h is null or u.h > cutoff
+                     order by u.l nulls first) s) k
      where m.parent = maintain_table.parent;
   else
     update _tide.managed_tables m set next_due_at = null where m.parent = maintain_table.parent and m.next_due_at is not null;

@@ -10,14 +10,14 @@ as $fn$
 declare
   lo     bigint[];
   hi     bigint[];
-  nm     text[];
+  parts  regclass[];
 begin
   select coalesce(array_agg(p.lower_pos order by p.lower_pos nulls first), '{}'),
          coalesce(array_agg(p.upper_pos order by p.lower_pos nulls first), '{}'),
-         coalesce(array_agg(p.partition::text order by p.lower_pos nulls first), '{}')
-    into lo, hi, nm
+         coalesce(array_agg(p.partition order by p.lower_pos nulls first), '{}')
+    into lo, hi, parts
     from _tide.list_partitions(mt) p where not p.is_default;
-  return query select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, through_pos, lo, hi, nm) s;
+  return query select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, through_pos, lo, hi, parts) s;
 end
 $fn$;
 

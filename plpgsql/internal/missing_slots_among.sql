@@ -3,7 +3,7 @@
 -- and never overlap; one may span several cells (legacy ones); one that starts or ends off the grid is TD002.
 
 create or replace function _tide.missing_slots_among(mt _tide.managed_tables, from_pos bigint, through_pos bigint,
-                                                     lo bigint[], hi bigint[], nm text[])
+                                                     lo bigint[], hi bigint[], parts regclass[])
 returns table (lower_pos bigint, upper_pos bigint)
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
@@ -26,7 +26,7 @@ begin
       -- an end where the next partition starts needs no grid check (nothing is created there)
       if not (j < n and lo[j + 1] = hi[j]) and not _tide.is_grid_point(mt, hi[j]) then
         raise exception using errcode = 'TD002',
-          message = format('partition %s of %s ends off the partition grid', nm[j], mt.parent),
+          message = format('partition %s of %s ends off the partition grid', parts[j], mt.parent),
           detail = format('It ends at %s, which is not an edge of the %s grid.', _tide.position_bound(mt, hi[j]), mt.every),
           hint = 'Split or re-create that partition on the grid before pgtide can continue after it.';
       end if;
@@ -36,7 +36,7 @@ begin
     nxt := _tide.grid_next(mt, pos);
     if j <= n and lo[j] > pos and lo[j] < nxt then
       raise exception using errcode = 'TD002',
-        message = format('partition %s of %s starts off the partition grid', nm[j], mt.parent),
+        message = format('partition %s of %s starts off the partition grid', parts[j], mt.parent),
         detail = format('It starts at %s, inside the cell [%s, %s).', _tide.position_bound(mt, lo[j]),
                         _tide.position_bound(mt, pos), _tide.position_bound(mt, nxt)),
         hint = 'Re-create that partition on the grid, or choose an interval that matches the existing partitions.';
@@ -48,5 +48,5 @@ begin
 end
 $fn$;
 
-comment on function _tide.missing_slots_among(_tide.managed_tables, bigint, bigint, bigint[], bigint[], text[]) is
-  'Every uncovered grid cell in [from, through) given a table''s non-default partitions as parallel arrays (lower, upper, name) in key order; raises TD002 when a partition lies off the grid.';
+comment on function _tide.missing_slots_among(_tide.managed_tables, bigint, bigint, bigint[], bigint[], regclass[]) is
+  'Every uncovered grid cell in [from, through) given a table''s non-default partitions as parallel arrays (lower, upper, partition) in key order; raises TD002 when a partition lies off the grid.';
