@@ -21,8 +21,6 @@ begin
     same.listing_partitions := new.listing_partitions;
     same.listing_lower := new.listing_lower;
     same.listing_upper := new.listing_upper;
-    same.listing_lower_bound := new.listing_lower_bound;
-    same.listing_upper_bound := new.listing_upper_bound;
     if same is not distinct from new then
       return new;
     end if;

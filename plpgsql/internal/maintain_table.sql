@@ -19,8 +19,6 @@ declare
   lo        bigint[];
   hi        bigint[];
   pt        regclass[];
-  lb        text[];
-  ub        text[];
   has_dflt  boolean;
   slot      record;
   made      record;
@@ -71,13 +69,11 @@ begin
       -- no partition attached, detached or dropped since the last successful run: its listing
       -- holds, without deparsing every bound again (names are looked up: one may have been renamed)
       lo := mt.listing_lower; hi := mt.listing_upper; pt := mt.listing_partitions::regclass[];
-      lb := mt.listing_lower_bound; ub := mt.listing_upper_bound;
     else
-      -- one sort feeds all five arrays (an ORDER BY inside each aggregate would sort five times)
+      -- one sort feeds all three arrays (an ORDER BY inside each aggregate would sort three times)
       select coalesce(array_agg(l.lower_pos), '{}'), coalesce(array_agg(l.upper_pos), '{}'),
-             coalesce(array_agg(l.partition), '{}'), coalesce(array_agg(l.lower_bound), '{}'),
-             coalesce(array_agg(l.upper_bound), '{}')
-        into lo, hi, pt, lb, ub
+             coalesce(array_agg(l.partition), '{}')
+        into lo, hi, pt
         from (select * from _tide.list_partitions(mt) l where not l.is_default order by l.lower_pos nulls first) l;
     end if;
     -- in key order and never overlapping, the first partition reaches lowest
@@ -90,7 +86,6 @@ begin
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
         lo := lo || slot.lower_pos; hi := hi || slot.upper_pos; pt := pt || made.partition;
-        lb := lb || made.lower_bound; ub := ub || made.upper_bound;
         if has_dflt then
           mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
         end if;
@@ -111,8 +106,11 @@ begin
       cutoff := now_pos - mt.keep_int;
     end if;
     if cutoff is not null then
-      for p in select l.partition, l.lower_bound, l.upper_bound
-                 from unnest(lo, hi, pt, lb, ub) as l(lower_pos, upper_pos, partition, lower_bound, upper_bound)
+      -- bounds as text (for the log, the detached list and the archive queue) are read for the
+      -- expiring partitions only
+      for p in select l.partition, b.lower_bound, b.upper_bound
+                 from unnest(lo, hi, pt) as l(lower_pos, upper_pos, partition)
+                 cross join lateral _tide.partition_bounds(l.partition) b
                 where l.upper_pos is not null and l.upper_pos <= cutoff
                 order by l.lower_pos nulls first loop
         begin
@@ -139,12 +137,10 @@ begin
     update _tide.managed_tables m
        set next_due_at = _tide.next_due_at(mt, as_of, case when mt.keep_interval is not null then k.oldest_upper end),
            due_signature = _tide.due_signature(mt), listing_key = _tide.listing_key(mt.parent),
-           listing_partitions = k.partitions, listing_lower = k.lower, listing_upper = k.upper,
-           listing_lower_bound = k.lower_bound, listing_upper_bound = k.upper_bound
+           listing_partitions = k.partitions, listing_lower = k.lower, listing_upper = k.upper
       from (select coalesce(array_agg(s.part::oid), '{}') as partitions, coalesce(array_agg(s.l), '{}') as lower,
-                   coalesce(array_agg(s.h), '{}') as upper, coalesce(array_agg(s.a), '{}') as lower_bound,
-                   coalesce(array_agg(s.b), '{}') as upper_bound, min(s.h) as oldest_upper
-              from (select u.* from unnest(lo, hi, pt, lb, ub) u(l, h, part, a, b)
+                   coalesce(array_agg(s.h), '{}') as upper, min(s.h) as oldest_upper
+              from (select u.* from unnest(lo, hi, pt) u(l, h, part)
                      where cutoff is null or u.h is null or u.h > cutoff
                      order by u.l nulls first) s) k
      where m.parent = maintain_table.parent;
