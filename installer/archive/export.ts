@@ -9,11 +9,11 @@ import type { Writable } from "node:stream";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
+import type pg from "pg";
 import pgCopy from "pg-copy-streams";
 import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
 import { canonicalRows, fileDigest, Staging } from "./duck.js";
-import { COPY_CSV, startHasher, type StreamSums } from "./csv-hash.js";
+import { COPY_CSV, startHasher } from "./csv-hash.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
 
@@ -33,12 +33,6 @@ export interface ArchiveOptions {
   /** zstd level (default 1: on the benchmark partition both faster and smaller than 3). */
   compressionLevel?: number;
   s3?: S3Options;
-  /**
-   * A second connection to the same database for the early content check (tide.check_archive_content
-   * while the Parquet file is written). Default: a new client with the first one's connection
-   * parameters; `false` checks only at the end, in tide.complete_archive (slower, same guarantees).
-   */
-  connect?: (() => Promise<pg.Client>) | false;
   /** Folder for read-back copies of remote objects (default the OS temp folder). */
   tmpDir?: string;
   /** Progress bar (true), plain lines (false) or decide by whether stderr is a terminal (default). */
@@ -176,8 +170,7 @@ async function openFifoWriter(path: string, reader: Promise<void>): Promise<Writ
  * Memory is bounded (DuckDB's memory_limit, in-flight chunks of the hasher); local disk holds the
  * Parquet file of one partition (and DuckDB's spill beyond memory_limit) until the job ends.
  */
-async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string,
-  onStream: (sums: StreamSums) => void) {
+async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string) {
   const cols = job.columns;
   const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
   const csvPath = join(work, "stream.csv");
@@ -219,7 +212,6 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
       throw e;
     }
     T("copy-done");
-    onStream(sums);
     progress.update(sums.rows, bytesIn);
     loading ??= staging.load(csvPath);
     await loading;
@@ -272,71 +264,6 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
   await rmQuiet(pqPath);
   T("published");
   return { rows: sums.rows, min: sums.min, max: sums.max, checksum: sums.checksum, ...file };
-}
-
-/** A second client with the connection parameters of `client` (its password included). */
-async function connectLike(client: pg.Client): Promise<pg.Client> {
-  const p = (client as pg.Client & { connectionParameters: pg.ClientConfig & { password?: pg.ClientConfig["password"] } }).connectionParameters;
-  const second = new pg.Client({
-    user: p.user, database: p.database, host: p.host, port: p.port, password: client.password ?? p.password,
-    ssl: p.ssl, options: p.options, application_name: "pgtide",
-  });
-  await second.connect();
-  return second;
-}
-
-/**
- * The database's re-check of the table, started as soon as the COPY stream has ended: on a second
- * connection, in a transaction, tide.check_archive_content recomputes rows, content checksum and
- * control min/max under a SHARE lock (no writer until the transaction ends) while this process
- * writes, decodes and publishes the Parquet file. tide.complete_archive, later in the same
- * transaction, compares the final manifest (with the sha256 recorded by tide.mark_archive_exported)
- * with those figures and drops; the exporter commits only after reading the object back.
- * `checked` resolves false when no second connection could be had (the caller then completes on
- * its own connection, where complete_archive scans the table itself).
- */
-class EarlyCheck {
-  private conn: pg.Client | null = null;
-  private open = false;
-  readonly checked: Promise<boolean>;
-  constructor(connecting: Promise<pg.Client>, id: number, sums: StreamSums, log: (l: string) => void, partition: string) {
-    this.checked = (async () => {
-      try {
-        this.conn = await connecting;
-      } catch (e) {
-        log(`${partition}: no second connection for the early content check (${e instanceof Error ? e.message : String(e)}); checking at the end`);
-        return false;
-      }
-      await this.conn.query("begin isolation level read committed");
-      this.open = true;
-      await this.conn.query("select tide.check_archive_content($1, $2::jsonb)",
-        [id, JSON.stringify({ archive_id: id, rows: sums.rows, content_checksum: sums.checksum, min_control: sums.min, max_control: sums.max })]);
-      return true;
-    })();
-    this.checked.catch(() => undefined);
-  }
-
-  /** The connection whose transaction holds the check (only after `checked` resolved true). */
-  get client(): pg.Client {
-    if (!this.conn) throw new Error("pgtide: the early content check has no connection");
-    return this.conn;
-  }
-
-  /** Commit the check's transaction (with whatever tide.complete_archive did in it). */
-  async commit(): Promise<void> {
-    await this.client.query("commit");
-    this.open = false;
-  }
-
-  /** Roll the check's transaction back (if it was not committed) and disconnect; idempotent. */
-  async close(): Promise<void> {
-    await this.checked.catch(() => undefined);
-    const c = this.conn;
-    this.conn = null;
-    if (!c) return;
-    if (this.open) await c.query("rollback").catch(() => undefined);
-    await c.end().catch(() => undefined);
-  }
 }
 
 /**
@@ -402,8 +329,6 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
   const id = Number(job.archive_id);
   const result: ArchiveResult = { archiveId: id, partition: job.partition_name, state: "failed", uri: null, manifestUri: null, rows: 0, fileBytes: 0, seconds: 0,
     phases: { export: 0, verify: 0, complete: 0 } };
-  // The early content check's connection and transaction, when there is one.
-  const check: { early: EarlyCheck | null } = { early: null };
   const lap = (() => { let t = performance.now(); return () => { const n = performance.now(); const d = (n - t) / 1000; t = n; return d; }; })();
   try {
     if (!base) throw new Error(`pgtide: no archive target for ${job.parent}: set tide.config.archive_target or pass --target`);
@@ -438,24 +363,12 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
       await fsp.mkdir(work, { recursive: true });
-      // The second connection is opened while the COPY runs; the check starts when the stream ends.
-      const connecting = opts.connect === false ? null : (opts.connect ?? (() => connectLike(client)))();
-      connecting?.catch(() => undefined);
       let x;
       try {
-        x = await exportTable(client, job, store, keys.data, opts, progress, work, (sums) => {
-          if (connecting) check.early = new EarlyCheck(connecting, id, sums, log, job.partition_name);
-        });
-        // The database disagreeing with the stream fails the job before any manifest is written.
-        if (check.early && !(await check.early.checked)) {
-          await check.early.close();
-          check.early = null;
-        }
+        x = await exportTable(client, job, store, keys.data, opts, progress, work);
       } catch (e) {
         await rmQuiet(work);
         throw e;
-      } finally {
-        if (connecting && !check.early) await connecting.then((c) => c.end(), () => undefined).catch(() => undefined);
       }
       result.phases.export = lap();
       manifest = {
@@ -504,25 +417,22 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     const completeSql = "select tide.complete_archive($1, $2::jsonb, $3) as state";
     const completeArgs = [id, JSON.stringify(manifest), !opts.keepPartition];
     if (readBack) {
-      // The read-back and tide.complete_archive (in a transaction: the one of the early content check,
-      // where it compares the manifest with what that check computed, or else a new one on this
-      // connection, where it scans the table itself) run at the same time; the transaction — and with
-      // it any drop — commits only when both passed.
-      const tx = check.early ? check.early.client : client;
-      if (!check.early) await client.query("begin");
-      const completing = tx.query<{ state: "dropped" | "verified" }>(completeSql, completeArgs);
+      // The read-back and the database's re-check (tide.complete_archive, in a transaction) run at
+      // the same time; the transaction — and with it any drop — commits only when both passed.
+      await client.query("begin");
+      const completing = client.query<{ state: "dropped" | "verified" }>(completeSql, completeArgs);
       completing.catch(() => undefined);
       let committed = false;
       try {
         await readBack();
         result.phases.verify = lap();
         result.state = (await completing).rows[0]!.state;
-        await (check.early ? check.early.commit() : client.query("commit"));
+        await client.query("commit");
         committed = true;
       } finally {
         if (!committed) {
           await completing.catch(() => undefined);
-          await tx.query("rollback").catch(() => undefined);
+          await client.query("rollback").catch(() => undefined);
         }
       }
     } else {
@@ -536,11 +446,8 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     const msg = e instanceof Error ? e.message : String(e);
     result.error = msg;
     log(`${job.partition_name}: archive failed, partition kept: ${msg}`);
-    // First end the check's transaction: after a failed complete_archive it holds the job's row.
-    await check.early?.close();
     await client.query("select tide.fail_archive($1, $2)", [id, msg]).catch(() => undefined);
   } finally {
-    await check.early?.close();
     await client.query("select tide.release_archive($1)", [id]).catch(() => undefined);
     result.seconds = (Date.now() - started) / 1000;
   }

@@ -1,6 +1,5 @@
 -- The only path by which an archived partition is dropped: re-checks the manifest's row count,
--- content checksum and min/max against the table itself (or against what tide.check_archive_content
--- computed from it earlier in this transaction, under a lock held since), then (and only then) drops it.
+-- content checksum and min/max against the table itself, then (and only then) drops it.
 create or replace function tide.complete_archive(archive_id bigint, manifest jsonb, drop_partition boolean default true)
 returns text
 language plpgsql
@@ -14,8 +13,6 @@ declare
   m_rows bigint;
   m_sum text;
   m_sha text;
-  checked jsonb;
-  use_checked boolean;
 begin
   select * into r from _tide.archives a where a.archive_id = complete_archive.archive_id for update;
   if not found then
@@ -49,39 +46,9 @@ begin
       hint = 'Re-run the exporter; the partition was kept.';
   end if;
 
-  -- tide.check_archive_content may have scanned the table earlier in this transaction: its figures
-  -- count only if they are this job's, of this very table, from this transaction, nothing changed the
-  -- table since (_tide.archive_table_state: not even this session's own writes), and this session
-  -- already holds a lock that excludes other writers (a table lock lasts until the end of the
-  -- transaction; a rolled-back savepoint takes the figures away together with its lock). Otherwise
-  -- the table is scanned below, as without a check.
-  checked := nullif(current_setting('pgtide.archive_content_checked', true), '')::jsonb;
-  use_checked := coalesce(checked is not null
-     and (checked ->> 'archive_id')::bigint = r.archive_id
-     and (checked ->> 'partition')::oid = r."partition"::oid
-     and checked ->> 'xid' = pg_current_xact_id()::text
-     and checked ->> 'state' = _tide.archive_table_state(r."partition")
-     and exists (select from pg_catalog.pg_locks l
-                  where l.locktype = 'relation' and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = current_database())
-                    and l.relation = r."partition"::oid and l.pid = pg_backend_pid() and l.granted
-                    and l.mode in ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')), false);
-
   -- Nobody may write between the checksum and the drop.
   execute format('lock table %s in access exclusive mode', r."partition");
-  if use_checked then
-    -- Checked before the file existed: the object this drop relies on must be on record by now.
-    if r.file_sha256 is null then
-      raise exception using errcode = 'TD010',
-        message = format('pgtide: archive of %s has no exported object on record', r.partition_name),
-        detail = 'The content was checked earlier in this transaction, but tide.mark_archive_exported has not recorded the published object and its sha256.',
-        hint = 'The partition was kept. Record the object with tide.mark_archive_exported (committed) before completing.';
-    end if;
-    select (checked ->> 'rows')::bigint as rows, checked ->> 'checksum' as checksum,
-           checked ->> 'min_control' as min_control, checked ->> 'max_control' as max_control
-      into db;
-  else
-    select * into db from tide.archive_checksum(r."partition", r.control);
-  end if;
+  select * into db from tide.archive_checksum(r."partition", r.control);
   if db.rows <> m_rows or db.checksum <> m_sum
      or (manifest ? 'min_control' and (manifest ->> 'min_control') is distinct from db.min_control)
      or (manifest ? 'max_control' and (manifest ->> 'max_control') is distinct from db.max_control) then
@@ -115,4 +82,4 @@ begin
 end
 $fn$;
 comment on function tide.complete_archive(bigint, jsonb, boolean) is
-  'pgtide: verify archive job ARCHIVE_ID against MANIFEST (sha256 as recorded by tide.mark_archive_exported; rows, content checksum, min/max recomputed from the table under ACCESS EXCLUSIVE, or by tide.check_archive_content earlier in the same transaction under a lock held since) and only then drop the partition; raises TD010 and keeps it on mismatch';
+  'pgtide: verify archive job ARCHIVE_ID against MANIFEST (rows, content checksum, min/max recomputed from the table under ACCESS EXCLUSIVE) and only then drop the partition; raises TD010 and keeps it on mismatch';
