@@ -419,7 +419,8 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
     if (readBack) {
       // The read-back and the database's re-check (tide.complete_archive, in a transaction) run at
       // the same time; the transaction — and with it any drop — commits only when both passed.
-      await client.query("begin");
+      // READ COMMITTED whatever the database's default: complete_archive refuses any other level
+      await client.query("begin isolation level read committed");
       const completing = client.query<{ state: "dropped" | "verified" }>(completeSql, completeArgs);
       completing.catch(() => undefined);
       let committed = false;

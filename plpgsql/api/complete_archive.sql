@@ -36,10 +36,25 @@ begin
       detail = 'A manifest needs rows (number), content_checksum (16 hex digits), file_sha256 (64 hex digits) and, if present, the same archive_id.',
       hint = 'Pass the manifest the exporter wrote next to the Parquet file.';
   end if;
+  -- the lock below must come before the snapshot the checksum reads: in READ COMMITTED each
+  -- statement takes a new one; a REPEATABLE READ snapshot would miss rows committed while we waited
+  if current_setting('transaction_isolation') <> 'read committed' then
+    raise exception using errcode = 'invalid_transaction_state',
+      message = format('pgtide: archive job %s (%s) must be completed in a READ COMMITTED transaction', archive_id, r.partition_name),
+      detail = format('This transaction is %s: its snapshot predates the table lock, so rows committed while complete_archive waited for it would go unchecked.',
+                      current_setting('transaction_isolation')),
+      hint = 'Call tide.complete_archive in a READ COMMITTED transaction (the default); the partition was kept.';
+  end if;
+  if r.file_sha256 is null then
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = format('pgtide: archive job %s (%s) has no exported object on record', archive_id, r.partition_name),
+      detail = 'tide.mark_archive_exported records the final object (URI, size, sha256) once it is in place; complete_archive drops nothing before that.',
+      hint = 'Run the exporter (pgtide archive); the partition was kept.';
+  end if;
   m_rows := (manifest ->> 'rows')::bigint;
   m_sum := manifest ->> 'content_checksum';
   m_sha := manifest ->> 'file_sha256';
-  if r.file_sha256 is not null and r.file_sha256 <> m_sha then
+  if r.file_sha256 <> m_sha then
     raise exception using errcode = 'TD010',
       message = format('pgtide: archive of %s does not match the exported object', r.partition_name),
       detail = format('The exporter recorded sha256 %s, the manifest says %s.', r.file_sha256, m_sha),
@@ -48,6 +63,14 @@ begin
 
   -- Nobody may write between the checksum and the drop.
   execute format('lock table %s in access exclusive mode', r."partition");
+  -- attached by hand since pgtide detached it (looked at under the lock, which ATTACH needs too),
+  -- it is live data of a partitioned table again
+  if exists (select from pg_class c where c.oid = r."partition" and c.relispartition) then
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = format('pgtide: %s of archive job %s is a partition again', r."partition", archive_id),
+      detail = 'It was attached to a partitioned table after pgtide detached it for archiving.',
+      hint = 'Detach it again, or release the job (tide.release_archive); the partition was kept.';
+  end if;
   select * into db from tide.archive_checksum(r."partition", r.control);
   if db.rows <> m_rows or db.checksum <> m_sum
      or (manifest ? 'min_control' and (manifest ->> 'min_control') is distinct from db.min_control)
@@ -82,4 +105,4 @@ begin
 end
 $fn$;
 comment on function tide.complete_archive(bigint, jsonb, boolean) is
-  'pgtide: verify archive job ARCHIVE_ID against MANIFEST (rows, content checksum, min/max recomputed from the table under ACCESS EXCLUSIVE) and only then drop the partition; raises TD010 and keeps it on mismatch';
+  'pgtide: verify archive job ARCHIVE_ID against MANIFEST (rows, content checksum, min/max recomputed from the table under ACCESS EXCLUSIVE; the sha256 of the object recorded by mark_archive_exported) and only then drop the partition; raises TD010 and keeps it on mismatch; refuses a job with no exported object on record, a table attached as a partition again, and a transaction that is not READ COMMITTED';

@@ -59,8 +59,11 @@ declare a bigint; good jsonb;
 begin
   a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
   update _tide.archives set state = 'exporting' where archive_id = a;
-  return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('a', 64)),
+  perform tide.mark_archive_exported(a, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
+  return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('b', 64)),
     'TD010', null, 'a manifest whose rows or checksum differ from the table is refused');
+  return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('a', 64)),
+    'TD010', null, 'so is one whose sha256 differs from the exported object on record');
   return next isnt(to_regclass('public."arch p1"'), null, 'and the partition is kept');
   select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
                             'min_control', min_control, 'max_control', max_control)
@@ -77,4 +80,33 @@ begin
   update _tide.archives set state = 'exporting' where archive_id = a;
   return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": "many"}')$q$, a),
     '22023', null, 'a manifest without rows, checksum and sha256 is rejected before anything happens');
+end $$;
+
+create function tests.test_complete_archive_needs_the_exported_object_on_record() returns setof text language plpgsql as $$
+declare a bigint; good jsonb;
+begin
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  update _tide.archives set state = 'exporting' where archive_id = a;
+  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
+                            'min_control', min_control, 'max_control', max_control)
+    into good from tide.archive_checksum('public."arch p1"', 'at');
+  return next throws_ok(format('select tide.complete_archive(%s, %L)', a, good), '55000', null,
+    'a matching manifest is not enough while no exported object is on record (tide.mark_archive_exported)');
+  return next isnt(to_regclass('public."arch p1"'), null, 'and the partition is kept');
+end $$;
+
+create function tests.test_complete_archive_refuses_a_table_attached_again() returns setof text language plpgsql as $$
+declare a bigint; good jsonb;
+begin
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  update _tide.archives set state = 'exporting' where archive_id = a;
+  perform tide.mark_archive_exported(a, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
+  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
+                            'min_control', min_control, 'max_control', max_control)
+    into good from tide.archive_checksum('public."arch p1"', 'at');
+  create table public.arch_again (id bigint, at timestamptz not null, note text) partition by range (at);
+  alter table public.arch_again attach partition public."arch p1" for values from ('2020-01-01 00:00:00+00') to ('2020-02-01 00:00:00+00');
+  return next throws_ok(format('select tide.complete_archive(%s, %L)', a, good), '55000', null,
+    'a detached table attached as a partition again is live data: completing its archive is refused');
+  return next isnt(to_regclass('public."arch p1"'), null, 'and it is kept');
 end $$;

@@ -180,10 +180,27 @@ describe("archive round trip", () => {
   it("a manifest that does not match the table is refused by tide.complete_archive and nothing is dropped", async () => {
     const id = await queuedPartition(c, "p_lie", { rows: 10, lower: "2018-01-01 00:00:00+00", upper: "2018-02-01 00:00:00+00" });
     await c.query("select * from tide.claim_archive('test', $1)", [id]);
+    await c.query("select tide.mark_archive_exported($1, 'file:///archive/p_lie.parquet', 100, $2)", [id, "a".repeat(64)]);
     await expect(c.query("select tide.complete_archive($1, $2::jsonb)", [id, JSON.stringify({ rows: 9, content_checksum: "0123456789abcdef", file_sha256: "a".repeat(64) })]))
       .rejects.toMatchObject({ code: "TD010" });
     expect((await c.query("select to_regclass($1) as r", [q("p_lie")])).rows[0].r).not.toBeNull();
     await c.query("select tide.release_archive($1)", [id]);
+  });
+
+  it("tide.complete_archive refuses a REPEATABLE READ transaction, whose snapshot would predate its lock, and drops nothing", async () => {
+    const id = await queuedPartition(c, "p_rr", { rows: 10, lower: "2018-03-01 00:00:00+00", upper: "2018-04-01 00:00:00+00" });
+    await c.query("select * from tide.claim_archive('test', $1)", [id]);
+    await c.query("select tide.mark_archive_exported($1, 'file:///archive/p_rr.parquet', 100, $2)", [id, "b".repeat(64)]);
+    const m = await c.query<{ rows: string; checksum: string; min_control: string; max_control: string }>(
+      "select * from tide.archive_checksum($1::regclass, 'at')", [q("p_rr")]);
+    const good = { rows: Number(m.rows[0]!.rows), content_checksum: m.rows[0]!.checksum, file_sha256: "b".repeat(64),
+                   min_control: m.rows[0]!.min_control, max_control: m.rows[0]!.max_control };
+    await c.query("begin isolation level repeatable read");
+    await expect(c.query("select tide.complete_archive($1, $2::jsonb)", [id, JSON.stringify(good)])).rejects.toMatchObject({ code: "25000" });
+    await c.query("rollback");
+    expect((await c.query("select to_regclass($1) as r", [q("p_rr")])).rows[0].r).not.toBeNull();
+    // the same manifest in READ COMMITTED completes
+    expect((await c.query("select tide.complete_archive($1, $2::jsonb) as s", [id, JSON.stringify(good)])).rows[0].s).toBe("dropped");
   });
 });
 
