@@ -8,6 +8,9 @@ as $fn$
 declare
   rid      bigint;
   tables   regclass[];
+  defaults oid[];
+  timeouts text[];
+  i        integer;
   t        regclass;
   res      record;
   n_ok     integer := 0;
@@ -41,21 +44,33 @@ begin
   if parent is not null then
     perform _tide.load_managed_table(parent);  -- TD001 when not managed
   end if;
-  insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
-  commit;
-
   -- a table with nothing due since its last successful run, and no change to its partitions or
   -- settings since, is skipped here in one query (the common case when pg_cron fires) and counted ok
+  -- with each due table its default partition and lock timeout, to look at the default's size
+  -- (aggregate arguments are evaluated only for the rows their FILTER lets through)
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) filter (where m.due),
+         pg_catalog.array_agg((select pt.partdefid from pg_catalog.pg_partitioned_table pt where pt.partrelid = m.parent)
+                              order by m.parent_schema, m.parent_name) filter (where m.due),
+         pg_catalog.array_agg((extract(epoch from m.lock_timeout) * 1000)::bigint || 'ms'
+                              order by m.parent_schema, m.parent_name) filter (where m.due),
          pg_catalog.count(*) filter (where not m.due)
-    into tables, n_ok
-    from (select m.parent, m.parent_schema, m.parent_name,
+    into tables, defaults, timeouts, n_ok
+    from (select m.parent, m.parent_schema, m.parent_name, m.lock_timeout,
                  (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m)) as due
             from _tide.managed_tables m
            where (run_maintenance.parent is null or m.parent = run_maintenance.parent) and m.enabled
           offset 0) m;  -- not pulled up: each FILTER would evaluate due_signature again
+  if tables is null then
+    -- an idle run (the common case) is one transaction and one row, recorded finished
+    insert into _tide.runs (as_of, only_parent, outcome, finished_at, tables_ok, tables_skipped, tables_failed)
+    values (as_of, parent, 'ok', pg_catalog.clock_timestamp(), n_ok, 0, 0) returning run_id into rid;
+  else
+    insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
+    commit;  -- the per-table transactions below log against this run
+  end if;
 
-  foreach t in array coalesce(tables, array[]::regclass[]) loop
+  for i in 1 .. coalesce(pg_catalog.cardinality(tables), 0) loop
+    t := tables[i];
     if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
       -- an install started: leave the rest to the next run
       perform _tide.log_action(rid, t, 'maintain', null, 'skipped', message => 'pgtide is being installed or upgraded');
@@ -67,8 +82,13 @@ begin
     -- and validated in transactions of their own, so the ATTACHes below scan nothing (fence_default)
     fence := null;
     begin
-      if pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) then
-        fence := _tide.fence_default(_tide.load_managed_table(t), as_of);
+      -- a default that never held a row has no pages: no fence to consider (looked at under the
+      -- table's lock timeout, as the size needs a lock on the default)
+      if pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) and defaults[i] <> 0 then
+        perform pg_catalog.set_config('lock_timeout', timeouts[i], true);
+        if pg_catalog.pg_relation_size(defaults[i]) > 0 then
+          fence := _tide.fence_default(_tide.load_managed_table(t), as_of);
+        end if;
       end if;
     exception when others then
       -- maintain_table below meets the same condition and records it; creation still works unfenced
@@ -127,12 +147,14 @@ begin
       raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
     end;
   end if;
-  update _tide.runs r
-     set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
-         outcome = case when n_fail = 0 and n_skip = 0 then 'ok'
-                        when n_ok = 0 and n_skip = 0 then 'failed'
-                        else 'partial' end
-   where r.run_id = rid;
+  if tables is not null then
+    update _tide.runs r
+       set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
+           outcome = case when n_fail = 0 and n_skip = 0 then 'ok'
+                          when n_ok = 0 and n_skip = 0 then 'failed'
+                          else 'partial' end
+     where r.run_id = rid;
+  end if;
   commit;
 end
 $fn$;
