@@ -174,6 +174,10 @@ async function main(): Promise<void> {
     const versions = await c.query<{ v: string }>(`select extversion as v from pg_extension where extname = 'pg_partman'`);
     console.log(`pgtide vs pg_partman ${versions.rows[0]?.v} — PostgreSQL ${(await c.query("show server_version")).rows[0].server_version}, one cluster, daily partitions, premake 4, default partitions on both`);
     console.log(`median of ${REPEAT} runs; ratio = pg_partman time / pgtide time (higher is better for pgtide)\n`);
+    // each tool runs on a connection of its own, as under its own scheduler: one tool's session
+    // state (pg_partman creates a temporary table per run) never costs the other a re-plan
+    const [ct, cp, cf] = [0, 1, 2].map(() => new pg.Client({ connectionString: url })) as [pg.Client, pg.Client, pg.Client];
+    await Promise.all([ct.connect(), cp.connect(), cf.connect()]);
     console.log(`Rule-1 floor = the same three DDL statements and a COMMIT per table and nothing else (same shape, same partition count);`);
     console.log(`ceiling = pg_partman time / floor: the best ratio any implementation of Rule 1 could show\n`);
     const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "Rule-1 floor ms", "ceiling"]];
@@ -183,8 +187,8 @@ async function main(): Promise<void> {
       process.stderr.write(`setting up ${n} tables of each kind...\n`);
       await addTables(c, have, n);
       have = n;
-      await runTide(c);
-      await runPartman(c);
+      await runTide(ct);
+      await runPartman(cp);
       // setup churned the catalogs: vacuum and analyze them now, so that autovacuum does not start
       // on them (and invalidate cached plans) in the middle of the timed runs of either tool
       await c.query(`vacuum analyze ${CHURNED.join(", ")}`);
@@ -193,8 +197,8 @@ async function main(): Promise<void> {
       const idleT: number[] = [];
       const idleP: number[] = [];
       for (let r = 0; r < REPEAT; r++) {
-        idleT.push(await timed(() => runTide(c)));
-        idleP.push(await timed(() => runPartman(c)));
+        idleT.push(await timed(() => runTide(ct)));
+        idleP.push(await timed(() => runPartman(cp)));
       }
       if ((await partitionCount(c, "bench_tide", n)) !== settledT || (await partitionCount(c, "bench_pm", n)) !== settledP) {
         throw new Error("bench is invalid: a run with nothing due created partitions");
@@ -206,14 +210,14 @@ async function main(): Promise<void> {
       for (let r = 0; r < REPEAT; r++) {
         await makeOneDue(c, "bench_tide", n);
         let before = await partitionCount(c, "bench_tide", n);
-        dueT.push(await timed(() => runTide(c)));
+        dueT.push(await timed(() => runTide(ct)));
         await expectCreated(c, "bench_tide", n, before, "pgtide");
         await makeOneDue(c, "bench_pm", n);
         before = await partitionCount(c, "bench_pm", n);
-        dueP.push(await timed(() => runPartman(c)));
+        dueP.push(await timed(() => runPartman(cp)));
         await expectCreated(c, "bench_pm", n, before, "pg_partman");
         before = await partitionCount(c, "bench_floor", n);
-        dueF.push(await timed(() => c.query(`call public.bench_floor_create(0, $1, current_date + $2::int)`, [n, floorDay++])));
+        dueF.push(await timed(() => cf.query(`call public.bench_floor_create(0, $1, current_date + $2::int)`, [n, floorDay++])));
         await expectCreated(c, "bench_floor", n, before, "the Rule-1 floor");
       }
       rows.push([String(n), "1 partition due per table", median(dueT).toFixed(1), median(dueP).toFixed(1), (median(dueP) / median(dueT)).toFixed(1) + "×",
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
       console.log(`    pg_partman ${pm.maxStallMs.toFixed(1).padStart(8)} ms  (maintenance returned after ${pm.maintenanceMs.toFixed(0)} ms)`);
       console.log(`    ratio      ${(pm.maxStallMs / tide.maxStallMs).toFixed(1)}× (pg_partman stall / pgtide stall)`);
     }
+    await Promise.all([ct.end(), cp.end(), cf.end()]);
   } finally {
     await c.end();
     await stopCluster(cluster.dir);
