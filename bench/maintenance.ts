@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     // state (pg_partman creates a temporary table per run) never costs the other a re-plan
     const [ct, cp, cf] = [0, 1, 2].map(() => new pg.Client({ connectionString: url })) as [pg.Client, pg.Client, pg.Client];
     await Promise.all([ct.connect(), cp.connect(), cf.connect()]);
+    for (const x of [ct, cp, cf]) x.on("error", () => undefined);  // the cluster stops under them at the end
     console.log(`Rule-1 floor = the same three DDL statements and a COMMIT per table and nothing else (same shape, same partition count);`);
     console.log(`ceiling = pg_partman time / floor: the best ratio any implementation of Rule 1 could show\n`);
     const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "Rule-1 floor ms", "ceiling"]];
