@@ -54,20 +54,29 @@ begin
   return next isnt((select checksum from tide.archive_checksum('public.arch_two')), base, 'NULL and the empty string differ');
 end $$;
 
+-- A job for "arch p1", claimed (exporting), optionally with its exported object on record, and
+-- the manifest that matches the table.
+create function tests.arch_p1_job(exported boolean, out archive_id bigint, out good jsonb) language plpgsql as $$
+begin
+  archive_id := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  update _tide.archives a set state = 'exporting' where a.archive_id = arch_p1_job.archive_id;
+  if exported then
+    perform tide.mark_archive_exported(archive_id, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
+  end if;
+  select jsonb_build_object('rows', c.rows, 'content_checksum', c.checksum, 'file_sha256', repeat('b', 64),
+                            'min_control', c.min_control, 'max_control', c.max_control)
+    into good from tide.archive_checksum('public."arch p1"', 'at') c;
+end $$;
+
 create function tests.test_complete_archive_refuses_a_wrong_manifest() returns setof text language plpgsql as $$
 declare a bigint; good jsonb;
 begin
-  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
-  update _tide.archives set state = 'exporting' where archive_id = a;
-  perform tide.mark_archive_exported(a, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
+  select j.archive_id, j.good into a, good from tests.arch_p1_job(true) j;
   return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('b', 64)),
     'TD010', null, 'a manifest whose rows or checksum differ from the table is refused');
   return next throws_ok(format($q$select tide.complete_archive(%s, '{"rows": 99, "content_checksum": "0000000000000000", "file_sha256": "%s"}')$q$, a, repeat('a', 64)),
     'TD010', null, 'so is one whose sha256 differs from the exported object on record');
   return next isnt(to_regclass('public."arch p1"'), null, 'and the partition is kept');
-  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
-                            'min_control', min_control, 'max_control', max_control)
-    into good from tide.archive_checksum('public."arch p1"', 'at');
   return next is(tide.complete_archive(a, good), 'dropped', 'a matching manifest drops the partition');
   return next is(to_regclass('public."arch p1"'), null, 'the partition is gone');
   return next is((select state from tide.archives where archive_id = a), 'dropped', 'the job is marked dropped');
@@ -85,11 +94,7 @@ end $$;
 create function tests.test_complete_archive_needs_the_exported_object_on_record() returns setof text language plpgsql as $$
 declare a bigint; good jsonb;
 begin
-  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
-  update _tide.archives set state = 'exporting' where archive_id = a;
-  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
-                            'min_control', min_control, 'max_control', max_control)
-    into good from tide.archive_checksum('public."arch p1"', 'at');
+  select j.archive_id, j.good into a, good from tests.arch_p1_job(false) j;
   return next throws_ok(format('select tide.complete_archive(%s, %L)', a, good), '55000', null,
     'a matching manifest is not enough while no exported object is on record (tide.mark_archive_exported)');
   return next isnt(to_regclass('public."arch p1"'), null, 'and the partition is kept');
@@ -98,12 +103,7 @@ end $$;
 create function tests.test_complete_archive_refuses_a_table_attached_again() returns setof text language plpgsql as $$
 declare a bigint; good jsonb;
 begin
-  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
-  update _tide.archives set state = 'exporting' where archive_id = a;
-  perform tide.mark_archive_exported(a, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
-  select jsonb_build_object('rows', rows, 'content_checksum', checksum, 'file_sha256', repeat('b', 64),
-                            'min_control', min_control, 'max_control', max_control)
-    into good from tide.archive_checksum('public."arch p1"', 'at');
+  select j.archive_id, j.good into a, good from tests.arch_p1_job(true) j;
   create table public.arch_again (id bigint, at timestamptz not null, note text) partition by range (at);
   alter table public.arch_again attach partition public."arch p1" for values from ('2020-01-01 00:00:00+00') to ('2020-02-01 00:00:00+00');
   return next throws_ok(format('select tide.complete_archive(%s, %L)', a, good), '55000', null,
