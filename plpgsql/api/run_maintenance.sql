@@ -48,11 +48,11 @@ begin
   -- settings since, is skipped here in one query (the common case when pg_cron fires) and counted ok
   -- with each due table its default partition and lock timeout, to look at the default's size
   -- (aggregate arguments are evaluated only for the rows their FILTER lets through)
-  select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name) filter (where m.due),
+  select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg((select pt.partdefid from pg_catalog.pg_partitioned_table pt where pt.partrelid = m.parent)
-                              order by m.parent_schema, m.parent_name) filter (where m.due),
+                              order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg((extract(epoch from m.lock_timeout) * 1000)::bigint || 'ms'
-                              order by m.parent_schema, m.parent_name) filter (where m.due),
+                              order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.count(*) filter (where not m.due)
     into tables, defaults, timeouts, n_ok
     from (select m.parent, m.parent_schema, m.parent_name, m.lock_timeout,
@@ -122,6 +122,13 @@ begin
       get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail;
       perform _tide.log_action(rid, t, 'maintain', null, 'error', sqlstate => st, message => msg, detail => det);
       n_fail := n_fail + 1;
+      -- whatever failed, the next run reads the catalog rather than the listing kept for this table
+      begin
+        perform pg_catalog.set_config('lock_timeout', '100ms', true);
+        update _tide.managed_tables m set listing_key = null where m.parent = t and m.listing_key is not null;
+      exception when lock_not_available then
+        raise notice 'pgtide: kept listing of % not cleared (its row is locked); the next run re-checks its key', t;
+      end;
     end;
     commit;
   end loop;

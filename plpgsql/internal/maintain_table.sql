@@ -19,6 +19,7 @@ declare
   lo        bigint[];
   hi        bigint[];
   pt        regclass[];
+  part_key  text;
   has_dflt  boolean;
   slot      record;
   made      record;
@@ -47,6 +48,18 @@ begin
 
   <<work>>
   begin
+    -- the set of partitions holds still for the rest of this transaction: ATTACH, DETACH and DROP
+    -- of a partition all conflict with SHARE UPDATE EXCLUSIVE on the parent (application reads and
+    -- writes do not), so the listing read below, retention's judgement of it and the listing kept
+    -- for the next run describe what is there, not what was there before another session's change
+    begin
+      perform _tide.execute_with_retry(format('lock table only %s in share update exclusive mode', mt.parent), mt.lock_retries);
+    exception when lock_not_available then
+      get stacked diagnostics msg = message_text;
+      outcome := 'lock_timeout';
+      message := format('%s (gave up after %s retries with lock_timeout %s)', msg, mt.lock_retries, mt.lock_timeout);
+      exit work;
+    end;
     -- the default partition first, so rows of missing ranges have somewhere to go
     select coalesce(bool_or(pt.partdefid <> 0), false) into has_dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
     if mt.default_partition and not has_dflt then
@@ -65,7 +78,8 @@ begin
     -- one listing of the partitions serves the start of the walk, the walk, retention and the
     -- next-due time (partitions created below are added to it)
     now_pos := _tide.current_position(mt, as_of);
-    if mt.listing_key is not null and mt.listing_key = _tide.listing_key(mt.parent) then
+    part_key := _tide.listing_key(mt.parent);
+    if mt.listing_key is not null and mt.listing_key = part_key then
       -- no partition attached, detached or dropped since the last successful run: its listing
       -- holds, without deparsing every bound again (names are looked up: one may have been renamed)
       lo := mt.listing_lower; hi := mt.listing_upper; pt := mt.listing_partitions::regclass[];
@@ -136,7 +150,9 @@ begin
     -- run; the oldest partition left gives the next-due time when keep is an interval
     update _tide.managed_tables m
        set next_due_at = _tide.next_due_at(mt, as_of, case when mt.keep_interval is not null then k.oldest_upper end),
-           due_signature = _tide.due_signature(mt), listing_key = _tide.listing_key(mt.parent),
+           due_signature = _tide.due_signature(mt),
+           listing_key = case when partitions_created = 0 and partitions_expired = 0 then part_key
+                              else _tide.listing_key(mt.parent) end,
            listing_partitions = k.partitions, listing_lower = k.lower, listing_upper = k.upper
       from (select coalesce(array_agg(s.part::oid), '{}') as partitions, coalesce(array_agg(s.l), '{}') as lower,
                    coalesce(array_agg(s.h), '{}') as upper, min(s.h) as oldest_upper
@@ -145,7 +161,9 @@ begin
                      order by u.l nulls first) s) k
      where m.parent = maintain_table.parent;
   else
-    update _tide.managed_tables m set next_due_at = null where m.parent = maintain_table.parent and m.next_due_at is not null;
+    -- and the kept listing is given up: the next run reads the catalog
+    update _tide.managed_tables m set next_due_at = null, listing_key = null
+     where m.parent = maintain_table.parent and (m.next_due_at is not null or m.listing_key is not null);
   end if;
   perform _tide.log_action(run_id, parent, 'maintain', null, outcome, rows_moved, started, message => message);
 end
