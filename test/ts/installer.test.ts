@@ -1,7 +1,7 @@
 // The installer on real connections: idempotence, twenty concurrent installs, uninstall with
 // user data present, preflight failures, and `plan` applied by psql matching `install`.
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -126,7 +126,11 @@ describe("plan", () => {
     const dir = mkdtempSync(join(tmpdir(), "pgtide-plan-"));
     const file = join(dir, "plan.sql");
     writeFileSync(file, await plan(null));
-    await run("psql", [b.url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file]);
+    try {
+      await run("psql", [b.url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", file]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const cb = await b.client();
     expect(await fingerprint(cb)).toEqual(await fingerprint(ca));
     expect(await dumpSchema(b.url)).toEqual(await dumpSchema(a.url));
