@@ -133,15 +133,19 @@ begin
     commit;
   end loop;
 
-  select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
-  retention := coalesce(retention, interval '30 days');
-  -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
-  -- nothing to prune reads one index entry per table, not the whole log
-  select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
-  delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
-  select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
-  delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
-                             and r.run_id <> rid;
+  -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
+  -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements)
+  if tables is not null or rid % 10 = 0 then
+    select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
+    retention := coalesce(retention, interval '30 days');
+    -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
+    -- nothing to prune reads one index entry per table, not the whole log
+    select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
+    delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
+    select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
+    delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
+                               and r.run_id <> rid;
+  end if;
   -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
   -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for.
   -- That table has no index to find old rows by, so the delete reads all of it: done in runs that
