@@ -174,8 +174,8 @@ async function main(): Promise<void> {
     const versions = await c.query<{ v: string }>(`select extversion as v from pg_extension where extname = 'pg_partman'`);
     console.log(`pgtide vs pg_partman ${versions.rows[0]?.v} — PostgreSQL ${(await c.query("show server_version")).rows[0].server_version}, one cluster, daily partitions, premake 4, default partitions on both`);
     console.log(`median of ${REPEAT} runs; ratio = pg_partman time / pgtide time (higher is better for pgtide)\n`);
-    // each tool runs on a connection of its own, as under its own scheduler: one tool's session
-    // state (pg_partman creates a temporary table per run) never costs the other a re-plan
+    // each tool runs on a connection of its own, as under its own scheduler: no tool's session
+    // state (plans, caches, invalidations to process) is shared with another's
     const [ct, cp, cf] = [0, 1, 2].map(() => new pg.Client({ connectionString: url })) as [pg.Client, pg.Client, pg.Client];
     await Promise.all([ct.connect(), cp.connect(), cf.connect()]);
     for (const x of [ct, cp, cf]) x.on("error", () => undefined);  // the cluster stops under them at the end

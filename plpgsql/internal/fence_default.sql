@@ -29,11 +29,8 @@ begin
     return null;
   end if;
   perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
-  -- an empty default costs ATTACH nothing to scan; one that never held a row has no pages, which
-  -- is seen without planning a query
-  if pg_relation_size(dflt) = 0 then
-    return null;
-  end if;
+  -- an empty default costs ATTACH nothing to scan (run_maintenance calls this only for a default
+  -- that has pages; one that has some may still hold no live row)
   execute format('select exists (select from only %s)', dflt) into has_rows;
   if not has_rows then
     return null;
