@@ -1,8 +1,9 @@
 // The stream side of archive verification: the pgtide-archive/3 content checksum, row count and
 // min/max of the control column, computed from the bytes of the exporter's COPY (CSV, every value
 // quoted, see COPY_CSV) as they arrive (hashing straight from the bytes, no string decoding). When running compiled
-// (dist/), the hashing runs in a worker thread so the main thread keeps draining the COPY socket
-// and the server never waits for it; chunks in flight are bounded (backpressure).
+// (dist/), the hashing runs in a worker thread on batches in shared memory, so the main thread keeps
+// draining the COPY socket and the server never waits for it; the caller's pool of batches bounds
+// what is in flight (backpressure).
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -27,18 +28,43 @@ export const COPY_CSV = "format csv, force_quote *, quote e'\\x01', escape e'\\x
 /** Compute the pgtide-archive/3 checksum, row count and control min/max from the bytes of COPY … (COPY_CSV). */
 export class CsvStreamHasher {
   readonly sum = new ContentChecksum();
-  min: string | null = null;
-  max: string | null = null;
+  // min and max of the control column as canonical bytes, in buffers reused as they change
+  private minBuf = Buffer.alloc(64);
+  private maxBuf = Buffer.alloc(64);
+  private minLen = -1;
+  private maxLen = -1;
   private rest: Buffer = Buffer.alloc(0);
   private scratch = Buffer.allocUnsafe(1 << 16);
   private readonly out = new Uint32Array(2);
-  constructor(private readonly n: number, private readonly ci: number, private readonly controlKind: Kind) {}
+  private readonly controlCmp: ByteComparator | null;
+  constructor(private readonly n: number, private readonly ci: number, private readonly controlKind: Kind) {
+    this.controlCmp = byteComparator(controlKind);
+  }
 
-  /** Consume a chunk; rows split across chunks wait for the next one. */
+  get min(): string | null { return this.minLen < 0 ? null : this.minBuf.toString("utf8", 0, this.minLen); }
+  get max(): string | null { return this.maxLen < 0 ? null : this.maxBuf.toString("utf8", 0, this.maxLen); }
+
+  /** Consume a chunk; a row split across chunks waits for the next one. The chunk itself is never copied. */
   push(chunk: Buffer): void {
-    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    let from = 0;
+    if (this.rest.length) {
+      // Complete the carried-over row from the head of the chunk (growing the head until it does).
+      const r = this.rest.length;
+      for (let take = Math.min(chunk.length, Math.max(4096, 2 * r)); ; take = Math.min(chunk.length, 2 * take)) {
+        const head = Buffer.concat([this.rest, chunk.subarray(0, take)]);
+        const used = this.rows(head, 0);
+        if (used > r) { from = used - r; break; }
+        if (take === chunk.length) { this.rest = head; return; }
+      }
+    }
+    const end = this.rows(chunk, from);
+    this.rest = end < chunk.length ? Buffer.from(chunk.subarray(end)) : Buffer.alloc(0);
+  }
+
+  /** Hash the complete rows of buf from pos on; returns where the first incomplete row starts. */
+  private rows(buf: Buffer, pos: number): number {
     const len = buf.length, n = this.n, out = this.out;
-    let pos = 0;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     rows: while (pos < len) {
       let p = pos, rh = 0, rl = 0;
       for (let i = 0; i < n; i++) {
@@ -48,22 +74,23 @@ export class CsvStreamHasher {
           // Q…Q with QQ for a Q inside; a closing quote is always followed by ',' or '\n'.
           let q = p + 1, doubled = false;
           for (;;) {
-            while (q < len && buf[q] !== CSV_QUOTE) q++;
-            if (q + 1 >= len) break rows;
+            q = buf.indexOf(CSV_QUOTE, q);
+            if (q < 0 || q + 1 >= len) break rows;
             if (buf[q + 1] === CSV_QUOTE) { doubled = true; q += 2; continue; }
             break;
           }
-          let src: Buffer = buf, off = p + 1, l = q - p - 1;
+          let src: Buffer = buf, off = p + 1, l = q - p - 1, v: DataView | undefined = view;
           if (doubled) {
             if (this.scratch.length < l) this.scratch = Buffer.allocUnsafe(l + 1024);
             let w = 0;
             for (let r = off; r < q; r++) { this.scratch[w++] = buf[r]!; if (buf[r] === CSV_QUOTE) r++; }
-            src = this.scratch; off = 0; l = w;
+            src = this.scratch; off = 0; l = w; v = undefined;
           }
-          hashBytesExtended(src, l, 0, i + 1, out, off);
+          hashBytesExtended(src, l, 0, i + 1, out, off, v);
           rh ^= out[0]!;
           rl ^= out[1]!;
-          if (i === this.ci) this.control(src.toString("utf8", off, off + l));
+          // (min/max is idempotent: a value seen again when an incomplete row is re-read changes nothing)
+          if (i === this.ci) this.control(src, off, l);
           next = q + 1;
         } else {
           rl ^= i + 1; // NULL
@@ -76,12 +103,25 @@ export class CsvStreamHasher {
       this.sum.addRowHash(rh, rl);
       pos = p;
     }
-    this.rest = pos < len ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
+    return pos;
   }
 
-  private control(v: string): void {
-    if (this.min === null || compareCanonical(this.controlKind, v, this.min) < 0) this.min = v;
-    if (this.max === null || compareCanonical(this.controlKind, v, this.max) > 0) this.max = v;
+  private control(src: Buffer, off: number, l: number): void {
+    const cmp = this.controlCmp;
+    if (this.minLen < 0 || (cmp ? cmp(src, off, l, this.minBuf, this.minLen) : this.compareText(src, off, l, this.minBuf, this.minLen)) < 0) {
+      if (this.minBuf.length < l) this.minBuf = Buffer.alloc(2 * l);
+      src.copy(this.minBuf, 0, off, off + l);
+      this.minLen = l;
+    }
+    if (this.maxLen < 0 || (cmp ? cmp(src, off, l, this.maxBuf, this.maxLen) : this.compareText(src, off, l, this.maxBuf, this.maxLen)) > 0) {
+      if (this.maxBuf.length < l) this.maxBuf = Buffer.alloc(2 * l);
+      src.copy(this.maxBuf, 0, off, off + l);
+      this.maxLen = l;
+    }
+  }
+
+  private compareText(a: Buffer, aOff: number, aLen: number, b: Buffer, bLen: number): number {
+    return compareCanonical(this.controlKind, a.toString("utf8", aOff, aOff + aLen), b.toString("utf8", 0, bLen));
   }
 
   finish(): void {
@@ -89,78 +129,124 @@ export class CsvStreamHasher {
   }
 }
 
+/** a[aOff, aOff + aLen) against b, bytewise (a plain loop: these values are a few bytes long). */
+function compareBytes(a: Buffer, aOff: number, aLen: number, b: Buffer, bLen: number): number {
+  const m = Math.min(aLen, bLen);
+  for (let i = 0; i < m; i++) {
+    const d = a[aOff + i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return aLen - bLen;
+}
+
+type ByteComparator = (a: Buffer, aOff: number, aLen: number, b: Buffer, bLen: number) => number;
+
+/**
+ * compareCanonical on the bytes of canonical text (ASCII for these kinds), without decoding: the
+ * control column of every partition pgtide manages is one of them. null: compare as strings.
+ */
+function byteComparator(kind: Kind): ByteComparator | null {
+  if (kind === "timestamptz" || kind === "timestamp") {
+    // 16 hex digits of two's complement: negative (first digit 8..f) below non-negative, else bytewise.
+    return (a, aOff, aLen, b, bLen) => {
+      const na = a[aOff]! >= 56, nb = b[0]! >= 56;
+      if (na !== nb) return na ? -1 : 1;
+      return compareBytes(a, aOff, aLen, b, bLen);
+    };
+  }
+  if (kind === "int16" || kind === "int32" || kind === "int64" || kind === "date") {
+    // Decimal (optional '-', no leading zeros): sign, then length, then bytes; date's ±infinity at the ends.
+    return (a, aOff, aLen, b, bLen) => {
+      const ia = infinity(a, aOff, aLen), ib = infinity(b, 0, bLen);
+      if (ia !== 0 || ib !== 0) return ia === ib ? 0 : ia < ib ? -1 : 1;
+      const na = a[aOff] === 45, nb = b[0] === 45;
+      if (na !== nb) return na ? -1 : 1;
+      const sign = na ? -1 : 1;
+      if (aLen !== bLen) return aLen < bLen ? -sign : sign;
+      return sign * compareBytes(a, aOff, aLen, b, bLen);
+    };
+  }
+  return null;
+}
+
+const INF = Buffer.from("infinity"), MINUS_INF = Buffer.from("-infinity");
+
+/** 1 for `infinity`, -1 for `-infinity`, else 0. */
+function infinity(a: Buffer, off: number, len: number): number {
+  if (len === 8 && a[off] === 105 && compareBytes(a, off, len, INF, 8) === 0) return 1;
+  if (len === 9 && a[off] === 45 && compareBytes(a, off, len, MINUS_INF, 9) === 0) return -1;
+  return 0;
+}
+
 export interface StreamSums { rows: number; checksum: string; min: string | null; max: string | null }
 
 export interface Hasher {
   /** Rows hashed so far (for progress). */
   readonly rows: number;
-  /** Hand over a chunk (the caller must not reuse it); resolves when more may be sent. */
-  push(chunk: Buffer): Promise<void>;
+  /** A batch to fill and pass to hash (shared with the worker, if there is one). */
+  newBatch(): Uint8Array;
+  /** Hash batch[0, length); resolves once those bytes are consumed and the batch may be filled again. */
+  hash(batch: Uint8Array, length: number): Promise<void>;
   finish(): Promise<StreamSums>;
   /** Stop the worker after an error elsewhere. */
   abort(): void;
 }
 
-const IN_FLIGHT = 32 << 20;
-const BATCH = 1 << 20;
+/** Size of a batch; batches in flight are bounded by the caller's pool of them. */
+export const BATCH_BYTES = 1 << 20;
 
 function inline(n: number, ci: number, kind: Kind): Hasher {
   const h = new CsvStreamHasher(n, ci, kind);
   return {
     get rows() { return h.sum.rows; },
-    async push(chunk) { h.push(chunk); },
+    newBatch: () => new Uint8Array(BATCH_BYTES),
+    async hash(batch, length) { h.push(Buffer.from(batch.buffer, batch.byteOffset, length)); },
     async finish() { h.finish(); return { rows: h.sum.rows, checksum: h.sum.digest(), min: h.min, max: h.max }; },
     abort() { /* nothing runs */ },
   };
 }
 
-/** A hasher for n columns with the control column at ci (-1: none): in a worker when compiled, else inline. */
+/**
+ * A hasher for n columns with the control column at ci (-1: none): in a worker thread when
+ * compiled, else inline. The worker reads batches in shared memory (nothing is copied to it) and
+ * acknowledges each in order.
+ */
 export function startHasher(n: number, ci: number, kind: Kind): Hasher {
   const here = fileURLToPath(import.meta.url);
   const workerFile = here.replace(/csv-hash\.js$/, "csv-hash-worker.js");
   if (!here.endsWith(".js") || workerFile === here || !existsSync(workerFile) || process.env.PGTIDE_ARCHIVE_HASH_WORKER === "0") return inline(n, ci, kind);
   const w = new Worker(workerFile, { workerData: { n, ci, kind } });
-  let inFlight = 0, rows = 0;
+  let rows = 0;
   let failure: Error | null = null;
-  let wake: (() => void) | null = null;
+  const acks: { res: () => void; rej: (e: Error) => void }[] = [];
   let done: ((s: StreamSums) => void) | null = null;
   let fail: ((e: Error) => void) | null = null;
-  w.on("message", (m: { ack?: number; rows?: number; result?: StreamSums; error?: string }) => {
-    if (m.ack !== undefined) { inFlight -= m.ack; rows = m.rows ?? rows; if (wake && inFlight < IN_FLIGHT) { const f = wake; wake = null; f(); } }
-    if (m.error !== undefined) { failure = new Error(m.error); wake?.(); fail?.(failure); }
+  const failAll = (e: Error) => {
+    failure ??= e;
+    for (const a of acks.splice(0)) a.rej(failure);
+    fail?.(failure);
+  };
+  w.on("message", (m: { ack?: true; rows?: number; result?: StreamSums; error?: string }) => {
+    if (m.ack) { rows = m.rows ?? rows; acks.shift()?.res(); }
+    if (m.error !== undefined) failAll(new Error(m.error));
     if (m.result) { done?.(m.result); void w.terminate(); }
   });
-  w.on("error", (e) => { failure = e; wake?.(); fail?.(e); });
-  let batch = new Uint8Array(BATCH), fill = 0;
-  const post = () => {
-    const full = batch.subarray(0, fill);
-    inFlight += fill;
-    w.postMessage(full, [batch.buffer]);
-    batch = new Uint8Array(BATCH);
-    fill = 0;
-  };
+  w.on("error", (e) => failAll(e));
   return {
     get rows() { return rows; },
-    async push(chunk) {
-      if (failure) throw failure;
-      // Chunks are copied into batches of BATCH bytes: one message (and one transfer) per batch,
-      // not per socket read.
-      for (let off = 0; off < chunk.length;) {
-        const n = Math.min(chunk.length - off, BATCH - fill);
-        batch.set(chunk.subarray(off, off + n), fill);
-        fill += n;
-        off += n;
-        if (fill === BATCH) post();
-      }
-      if (inFlight >= IN_FLIGHT) await new Promise<void>((res) => { wake = res; });
-      if (failure) throw failure;
+    newBatch: () => new Uint8Array(new SharedArrayBuffer(BATCH_BYTES)),
+    hash(batch, length) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<void>((res, rej) => {
+        acks.push({ res, rej });
+        w.postMessage({ batch, length });
+      });
     },
     finish() {
       return new Promise<StreamSums>((res, rej) => {
         if (failure) { rej(failure); return; }
         done = res;
         fail = rej;
-        if (fill > 0) post();
         w.postMessage("end");
       });
     },

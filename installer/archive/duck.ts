@@ -111,11 +111,13 @@ export class Staging {
   }
 
   async load(csvPath: string): Promise<void> {
-    await this.c.run(`CREATE OR REPLACE TEMP TABLE pgtide_stream AS SELECT * FROM ${csvScan(csvPath, this.columns.length)}`);
+    // Each row's hash is taken as it is parsed (h), so the digest needs no second pass over the texts.
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE pgtide_stream AS SELECT *, ${rowHash(this.columns.map((_, i) => `c${i + 1}`))} AS h ` +
+      `FROM ${csvScan(csvPath, this.columns.length)}`);
   }
 
   async digest(): Promise<Digest> {
-    const r = await this.c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(${rowHash(this.columns.map((_, i) => `c${i + 1}`))}), 0)::VARCHAR AS d FROM pgtide_stream`);
+    const r = await this.c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(h), 0)::VARCHAR AS d FROM pgtide_stream`);
     const row = r.getRowObjects()[0]!;
     return { rows: Number(row.n), digest: String(row.d) };
   }

@@ -10,10 +10,10 @@ import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import pgCopy from "pg-copy-streams";
 import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
 import { canonicalRows, fileDigest, Staging } from "./duck.js";
 import { COPY_CSV, startHasher } from "./csv-hash.js";
+import { BatchPool, CopyOutBatches } from "./copy-out.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
 
@@ -110,6 +110,9 @@ interface Job {
 
 export const MANIFEST_FORMAT = "pgtide-archive/3";
 
+/** Batches of the COPY in flight (to DuckDB and the hasher) at most: with 1 MB batches, 32 MB. */
+const IN_FLIGHT_BATCHES = 32;
+
 export const CHECKSUM_ALGORITHM =
   "per row xor over columns i of hashtextextended(t_i, i) (PostgreSQL hash_bytes_extended, little-endian), " +
   "or i for NULL, t_i = canonical text; row hashes summed modulo 2^64, 16 hex digits (see tide.archive_checksum)";
@@ -162,12 +165,13 @@ async function openFifoWriter(path: string, reader: Promise<void>): Promise<Writ
 }
 
 /**
- * Stream the partition out with COPY. Each chunk goes (1) to DuckDB through a FIFO (a local file
- * where FIFOs are unavailable), which parses it once into a temporary table, and (2) to the
- * hasher, which computes the pgtide-archive/3 checksum, rows and control min/max (checksum A).
- * Then DuckDB digests the table's texts (the stream side of the read-back proof) and writes the
- * zstd Parquet file, which is published under the final key through `.partial`.
- * Memory is bounded (DuckDB's memory_limit, in-flight chunks of the hasher); local disk holds the
+ * Stream the partition out with COPY, read off the socket into 1 MB batches (CopyOutBatches). Each
+ * batch goes (1) to DuckDB through a FIFO (a local file where FIFOs are unavailable), which parses
+ * it once into a temporary table, hashing each row as it goes, and (2) to the hasher, which computes
+ * the pgtide-archive/3 checksum, rows and control min/max (checksum A). Then DuckDB sums its row
+ * hashes (digest S, the stream side of the read-back proof) and writes the zstd Parquet file, which
+ * is published under the final key through `.partial`.
+ * Memory is bounded (DuckDB's memory_limit, the 32 batches of the pool); local disk holds the
  * Parquet file of one partition (and DuckDB's spill beyond memory_limit) until the job ends.
  */
 async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string) {
@@ -188,26 +192,32 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
     let loading: Promise<void> | null = fifo ? staging.load(csvPath) : null;
     loading?.catch(() => undefined);
     const out = fifo ? await openFifoWriter(csvPath, loading!) : createWriteStream(csvPath);
-    const outFailed = new Promise<never>((_res, rej) => out.once("error", rej));
-    outFailed.catch(() => undefined);
     const hasher = startHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
+    // Each batch of the COPY goes to DuckDB (the FIFO) and to the hasher; it is filled again once
+    // both are done with it. The pool's size bounds the bytes in flight.
+    const pool = new BatchPool(() => hasher.newBatch(), IN_FLIGHT_BATCHES);
+    out.on("error", (e: Error) => pool.fail(e));
     T("copy-start");
     let bytesIn = 0, lastReport = 0;
+    const copy = new CopyOutBatches(`copy (${job.select_sql}) to stdout with (${COPY_CSV})`, pool, (batch, length) => {
+      let users = 2;
+      const release = () => { if (--users === 0) pool.give(batch); };
+      out.write(Buffer.from(batch.buffer, batch.byteOffset, length), (e) => (e ? pool.fail(e) : release()));
+      hasher.hash(batch, length).then(release, (e: Error) => pool.fail(e));
+      bytesIn += length;
+      if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
+    });
+    pool.onFail((e) => copy.fail(e));
     try {
-      const stream = client.query(pgCopy.to(`copy (${job.select_sql}) to stdout with (${COPY_CSV})`));
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        bytesIn += chunk.length;
-        // Listen for 'drain' before awaiting the hasher: it may fire meanwhile.
-        const drained = out.write(chunk) ? null : new Promise<void>((res) => out.once("drain", () => res()));
-        await hasher.push(chunk);
-        if (drained) await Promise.race([drained, outFailed]);
-        if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
-      }
-      await Promise.race([new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res()))), outFailed]);
+      client.query(copy);
+      await copy.done;
+      await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
       sums = await hasher.finish();
+      if (pool.failure) throw pool.failure;
     } catch (e) {
       hasher.abort();
       out.destroy();
+      await copy.done.catch(() => undefined);
       await loading?.catch(() => undefined);
       throw e;
     }

@@ -7,8 +7,12 @@ function rot(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-/** Upper and lower 32 bits (unsigned) of hash_bytes_extended(bytes[off..off+len), seed), seed given as two uint32 halves. */
-export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array, off = 0): void {
+/**
+ * Upper and lower 32 bits (unsigned) of hash_bytes_extended(bytes[off..off+len), seed), seed given as
+ * two uint32 halves. `view`, a DataView over exactly `k`, reads the 12-byte blocks a word at a time
+ * (faster for callers that hash many values of one buffer).
+ */
+export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, seedLo: number, out: Uint32Array, off = 0, view?: DataView): void {
   let a = (0x9e3779b9 + len + 3923095) | 0;
   let b = a, c = a;
   if (seedHi !== 0 || seedLo !== 0) {
@@ -25,9 +29,15 @@ export function hashBytesExtended(k: Uint8Array, len: number, seedHi: number, se
   let p = off;
   let n = len;
   while (n >= 12) {
-    a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;
-    b = (b + (k[p + 4]! | (k[p + 5]! << 8) | (k[p + 6]! << 16) | (k[p + 7]! << 24))) | 0;
-    c = (c + (k[p + 8]! | (k[p + 9]! << 8) | (k[p + 10]! << 16) | (k[p + 11]! << 24))) | 0;
+    if (view) {
+      a = (a + view.getInt32(p, true)) | 0;
+      b = (b + view.getInt32(p + 4, true)) | 0;
+      c = (c + view.getInt32(p + 8, true)) | 0;
+    } else {
+      a = (a + (k[p]! | (k[p + 1]! << 8) | (k[p + 2]! << 16) | (k[p + 3]! << 24))) | 0;
+      b = (b + (k[p + 4]! | (k[p + 5]! << 8) | (k[p + 6]! << 16) | (k[p + 7]! << 24))) | 0;
+      c = (c + (k[p + 8]! | (k[p + 9]! << 8) | (k[p + 10]! << 16) | (k[p + 11]! << 24))) | 0;
+    }
     a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
     b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
     c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;

@@ -1,0 +1,223 @@
+// COPY … TO STDOUT read straight off the connection into fixed batches. PostgreSQL sends one
+// CopyData message per row; reading them as one object per row costs more than the hashing of the
+// row itself, so this parser copies each message's payload into the current batch and hands the
+// batch over when it is full — no allocation per row or per socket read. It follows the protocol as
+// a pg Submittable: it takes the connection's socket over for the COPY's messages and gives it back
+// to pg's own parser at CopyDone or at an ErrorResponse (pg then reports the error or completes).
+import type { Connection } from "pg";
+import type { Readable } from "node:stream";
+
+const COPY_DATA = 0x64; // 'd'
+const COPY_DONE = 0x63; // 'c'
+const ERROR_RESPONSE = 0x45; // 'E'
+/** Messages the server may send in the middle of a COPY's data, and CopyOutResponse before it. */
+const SKIPPED = new Set([0x48 /* H CopyOutResponse */, 0x53 /* S ParameterStatus */, 0x4e /* N NoticeResponse */, 0x41 /* A NotificationResponse */]);
+
+export interface BatchSource {
+  /** A free batch to fill; a promise when none is free yet (that is the backpressure). */
+  take(): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * `client.query(new CopyOutBatches(sql, source, onBatch))` runs a COPY … TO STDOUT, filling batches
+ * from `source` and calling `onBatch(batch, length)` for each (the last may be partly filled).
+ * `done` resolves with the byte count once the server has finished, or rejects with the first error
+ * (the server's, a refused batch, `fail`); after an error the rest of the data is read and dropped,
+ * so the connection stays usable.
+ */
+export class CopyOutBatches {
+  readonly done: Promise<number>;
+  private resolve!: (n: number) => void;
+  private reject!: (e: Error) => void;
+  private socket: Readable | null = null;
+  private pgHandler: ((b: Buffer) => void) | null = null;
+  private readonly onReadable = () => this.forward();
+  private readonly header = Buffer.alloc(5);
+  private headerFill = 0;
+  private code = 0;
+  private remaining = -1; // payload bytes left in the current message; -1: between messages
+  private batch: Uint8Array | null = null;
+  private fill = 0;
+  private bytes = 0;
+  private reading = false;
+  private waiting = false;
+  private copyDone = false;
+  private failed: Error | null = null;
+
+  constructor(readonly text: string, private readonly source: BatchSource,
+    private readonly onBatch: (batch: Uint8Array, length: number) => void) {
+    this.done = new Promise<number>((res, rej) => { this.resolve = res; this.reject = rej; });
+    this.done.catch(() => undefined);
+  }
+
+  /** Stop filling batches (an error elsewhere): the rest of the COPY is read and dropped. */
+  fail(e: Error): void {
+    if (this.failed) return;
+    this.failed = e;
+    this.batch = null;
+    this.reject(e);
+  }
+
+  submit(connection: Connection): void {
+    const socket = (connection as unknown as { stream: Readable }).stream;
+    const listeners = socket.listeners("data") as ((b: Buffer) => void)[];
+    if (listeners.length !== 1) throw new Error("pgtide: the connection's socket has an unexpected number of data listeners");
+    this.socket = socket;
+    this.pgHandler = listeners[0]!;
+    socket.removeListener("data", this.pgHandler);
+    socket.pause();
+    socket.on("readable", this.onReadable);
+    (connection as unknown as { query(text: string): void }).query(this.text);
+    this.forward();
+  }
+
+  private forward(): void {
+    if (this.reading || !this.socket) return;
+    this.reading = true;
+    try {
+      let chunk: Buffer | null;
+      while (this.socket && !this.waiting && (chunk = this.socket.read() as Buffer | null) !== null) this.parse(chunk, 0);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** Consume a socket chunk from p on; at CopyDone or an ErrorResponse the rest goes back to pg. */
+  private parse(chunk: Buffer, p: number): void {
+    const len = chunk.length;
+    while (p < len) {
+      if (this.remaining < 0) {
+        if (this.headerFill === 0 && chunk[p] === ERROR_RESPONSE) { this.detach(chunk.subarray(p)); return; }
+        const n = Math.min(5 - this.headerFill, len - p);
+        chunk.copy(this.header, this.headerFill, p, p + n);
+        this.headerFill += n;
+        p += n;
+        if (this.headerFill < 5) return;
+        this.headerFill = 0;
+        this.code = this.header[0]!;
+        this.remaining = this.header.readUInt32BE(1) - 4;
+        if (this.code !== COPY_DATA && this.code !== COPY_DONE && !SKIPPED.has(this.code)) {
+          // Not a COPY TO's message (a query that is no COPY): pg's parser takes it from here.
+          this.fail(new Error(`pgtide: unexpected message ${String.fromCharCode(this.code)} in a COPY … TO STDOUT`));
+          this.remaining = -1;
+          this.detach(Buffer.concat([this.header, chunk.subarray(p)]));
+          return;
+        }
+      }
+      const end = p + Math.min(this.remaining, len - p);
+      if (this.code === COPY_DATA && !this.failed) {
+        while (p < end) {
+          if (!this.batch) {
+            const b = this.source.take();
+            if (b instanceof Promise) {
+              // No batch free: stop reading until there is one (the data waits in the socket).
+              this.waiting = true;
+              b.then((batch) => { if (!this.failed) { this.batch = batch; this.fill = 0; } },
+                (e: Error) => this.fail(e))
+                .finally(() => {
+                  this.waiting = false;
+                  this.parse(chunk, p);
+                  this.forward();
+                });
+              return;
+            }
+            this.batch = b;
+            this.fill = 0;
+          }
+          const m = Math.min(end - p, this.batch.length - this.fill);
+          this.batch.set(chunk.subarray(p, p + m), this.fill);
+          this.fill += m;
+          this.remaining -= m;
+          p += m;
+          if (this.fill === this.batch.length) this.emit();
+        }
+      } else {
+        this.remaining -= end - p;
+        p = end;
+      }
+      if (this.remaining === 0) {
+        this.remaining = -1;
+        if (this.code === COPY_DONE) {
+          if (this.batch && this.fill > 0 && !this.failed) this.emit();
+          this.copyDone = true;
+          this.detach(chunk.subarray(p));
+          return;
+        }
+      }
+    }
+  }
+
+  private emit(): void {
+    const b = this.batch!, n = this.fill;
+    this.batch = null;
+    this.fill = 0;
+    this.bytes += n;
+    try {
+      this.onBatch(b, n);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private detach(rest: Buffer): void {
+    const socket = this.socket!;
+    this.socket = null;
+    socket.removeListener("readable", this.onReadable);
+    socket.on("data", this.pgHandler!);
+    if (rest.length) this.pgHandler!(rest);
+    process.nextTick(() => socket.resume());
+  }
+
+  // pg's side of the Submittable: pg parses what follows CopyDone (or the error) and calls these.
+  handleError(e: Error): void { this.fail(e); }
+  handleReadyForQuery(): void {
+    if (!this.copyDone) this.fail(new Error("pgtide: the COPY ended without CopyDone"));
+    if (!this.failed) this.resolve(this.bytes);
+  }
+  handleCommandComplete(): void { /* the rows are counted by the hasher */ }
+  handleEmptyQuery(): void { /* handleReadyForQuery reports it: no CopyDone */ }
+  handleRowDescription(): void { this.fail(new Error("pgtide: a COPY … TO STDOUT returned rows")); }
+  handleDataRow(): void { /* reported by handleRowDescription */ }
+  handlePortalSuspended(): void { /* not used by simple queries */ }
+  handleCopyInResponse(connection: Connection): void {
+    (connection as unknown as { sendCopyFail(m: string): void }).sendCopyFail("pgtide: COPY FROM is not expected here");
+  }
+  handleCopyData(): void { /* not sent for COPY TO */ }
+}
+
+/**
+ * A fixed set of batches: `take` hands out a free one (making up to `max`, then waiting for one to
+ * be given back); `fail` makes every waiting and later `take` reject, and tells the onFail listeners.
+ */
+export class BatchPool implements BatchSource {
+  private readonly free: Uint8Array[] = [];
+  private made = 0;
+  private readonly waiters: { res: (b: Uint8Array) => void; rej: (e: Error) => void }[] = [];
+  private readonly listeners: ((e: Error) => void)[] = [];
+  failure: Error | null = null;
+
+  constructor(private readonly make: () => Uint8Array, private readonly max: number) {}
+
+  take(): Uint8Array | Promise<Uint8Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    const b = this.free.pop();
+    if (b) return b;
+    if (this.made < this.max) { this.made++; return this.make(); }
+    return new Promise((res, rej) => this.waiters.push({ res, rej }));
+  }
+
+  give(b: Uint8Array): void {
+    const w = this.waiters.shift();
+    if (w) w.res(b);
+    else this.free.push(b);
+  }
+
+  fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const w of this.waiters.splice(0)) w.rej(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  onFail(l: (e: Error) => void): void { this.listeners.push(l); }
+}
