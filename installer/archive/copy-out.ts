@@ -4,14 +4,16 @@
 // batch over when it is full — no allocation per row or per socket read. It follows the protocol as
 // a pg Submittable: it takes the connection's socket over for the COPY's messages and gives it back
 // to pg's own parser at CopyDone or at an ErrorResponse (pg then reports the error or completes).
+import type pg from "pg";
 import type { Connection } from "pg";
 import type { Readable } from "node:stream";
 
 const COPY_DATA = 0x64; // 'd'
 const COPY_DONE = 0x63; // 'c'
 const ERROR_RESPONSE = 0x45; // 'E'
-/** Messages the server may send in the middle of a COPY's data, and CopyOutResponse before it. */
-const SKIPPED = new Set([0x48 /* H CopyOutResponse */, 0x53 /* S ParameterStatus */, 0x4e /* N NoticeResponse */, 0x41 /* A NotificationResponse */]);
+const COPY_OUT_RESPONSE = 0x48; // 'H'
+/** Messages the server may send in the middle of a COPY's data (pg handles them), and CopyOutResponse before it. */
+const SKIPPED = new Set([COPY_OUT_RESPONSE, 0x53 /* S ParameterStatus */, 0x4e /* N NoticeResponse */, 0x41 /* A NotificationResponse */]);
 
 export interface BatchSource {
   /** A free batch to fill; a promise when none is free yet (that is the backpressure). */
@@ -23,7 +25,7 @@ export interface BatchSource {
  * from `source` and calling `onBatch(batch, length)` for each (the last may be partly filled).
  * `done` resolves with the byte count once the server has finished, or rejects with the first error
  * (the server's, a refused batch, `fail`); after an error the rest of the data is read and dropped,
- * so the connection stays usable.
+ * so the connection stays usable (`cancel` asks the server to stop sending it).
  */
 export class CopyOutBatches {
   readonly done: Promise<number>;
@@ -43,11 +45,27 @@ export class CopyOutBatches {
   private waiting = false;
   private copyDone = false;
   private failed: Error | null = null;
+  /** The error the COPY ended with on pg's side (the server's, or a lost connection), if any. */
+  serverError: Error | null = null;
+  private passOn: Buffer[] = []; // a message pg must see (a notice …), gathered until complete
 
   constructor(readonly text: string, private readonly source: BatchSource,
     private readonly onBatch: (batch: Uint8Array, length: number) => void) {
     this.done = new Promise<number>((res, rej) => { this.resolve = res; this.reject = rej; });
     this.done.catch(() => undefined);
+  }
+
+  /**
+   * Ask the server to stop the COPY (a CancelRequest on a connection of its own, as pg sends it):
+   * after a local failure the rest of a large partition need not be read only to be dropped. A
+   * cancel that arrives once the server has finished is ignored by it (the backend is idle).
+   */
+  cancel(client: pg.Client): void {
+    if (!this.socket) return;
+    const c = client as unknown as { host: string; port: number; cancel(client: pg.Client, query: unknown): void };
+    const canceller = new (client.constructor as new (config: object) => typeof c & { connection: NodeJS.EventEmitter })({ host: c.host, port: c.port });
+    canceller.connection.on("error", () => undefined); // best effort: the COPY is then read to its end
+    canceller.cancel(client, this);
   }
 
   /** Stop filling batches (an error elsewhere): the rest of the COPY is read and dropped. */
@@ -58,10 +76,11 @@ export class CopyOutBatches {
     this.reject(e);
   }
 
-  submit(connection: Connection): void {
+  submit(connection: Connection): Error | undefined {
     const socket = (connection as unknown as { stream: Readable }).stream;
     const listeners = socket.listeners("data") as ((b: Buffer) => void)[];
-    if (listeners.length !== 1) throw new Error("pgtide: the connection's socket has an unexpected number of data listeners");
+    // returned, not thrown: pg then reports it through handleError and frees the connection
+    if (listeners.length !== 1) return new Error("pgtide: the connection's socket has an unexpected number of data listeners");
     this.socket = socket;
     this.pgHandler = listeners[0]!;
     socket.removeListener("data", this.pgHandler);
@@ -69,6 +88,7 @@ export class CopyOutBatches {
     socket.on("readable", this.onReadable);
     (connection as unknown as { query(text: string): void }).query(this.text);
     this.forward();
+    return undefined;
   }
 
   private forward(): void {
@@ -77,6 +97,8 @@ export class CopyOutBatches {
     try {
       let chunk: Buffer | null;
       while (this.socket && !this.waiting && (chunk = this.socket.read() as Buffer | null) !== null) this.parse(chunk, 0);
+    } catch (e) {
+      this.fail(e as Error);
     } finally {
       this.reading = false;
     }
@@ -105,7 +127,21 @@ export class CopyOutBatches {
         }
       }
       const end = p + Math.min(this.remaining, len - p);
-      if (this.code === COPY_DATA && !this.failed) {
+      if (this.code !== COPY_DATA && this.code !== COPY_DONE) {
+        // NoticeResponse, ParameterStatus, NotificationResponse (CopyOutResponse is ours): pg's
+        // parser gets the whole message, as it would have without us
+        if (this.code !== COPY_OUT_RESPONSE) {
+          if (this.passOn.length === 0) this.passOn.push(Buffer.from(this.header));
+          this.passOn.push(Buffer.from(chunk.subarray(p, end)));
+        }
+        this.remaining -= end - p;
+        p = end;
+        if (this.remaining === 0 && this.passOn.length) {
+          const m = Buffer.concat(this.passOn);
+          this.passOn = [];
+          this.pgHandler!(m);
+        }
+      } else if (this.code === COPY_DATA && !this.failed) {
         while (p < end) {
           if (!this.batch) {
             const b = this.source.take();
@@ -116,8 +152,12 @@ export class CopyOutBatches {
                 (e: Error) => this.fail(e))
                 .finally(() => {
                   this.waiting = false;
-                  this.parse(chunk, p);
-                  this.forward();
+                  try {
+                    this.parse(chunk, p);
+                    this.forward();
+                  } catch (e) {
+                    this.fail(e as Error);
+                  }
                 });
               return;
             }
@@ -169,7 +209,10 @@ export class CopyOutBatches {
   }
 
   // pg's side of the Submittable: pg parses what follows CopyDone (or the error) and calls these.
-  handleError(e: Error): void { this.fail(e); }
+  handleError(e: Error): void {
+    this.serverError ??= e;
+    this.fail(e);
+  }
   handleReadyForQuery(): void {
     if (!this.copyDone) this.fail(new Error("pgtide: the COPY ended without CopyDone"));
     if (!this.failed) this.resolve(this.bytes);
@@ -220,4 +263,27 @@ export class BatchPool implements BatchSource {
   }
 
   onFail(l: (e: Error) => void): void { this.listeners.push(l); }
+}
+
+/**
+ * Writes into a stream (the FIFO DuckDB reads) from buffers of its own: `write` copies the bytes
+ * into a free buffer, and that buffer is free again only in the write's callback, when the stream
+ * is done with it — so the caller may refill its memory at once, and no allocation is made per
+ * write. At most as many buffers exist as writes are in flight (the caller bounds those).
+ */
+export class PooledWriter {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly out: NodeJS.WritableStream, private readonly size: number) {}
+
+  /** Copy bytes (at most `size`) and write them; `done` is called once the stream has them (or failed). */
+  write(bytes: Uint8Array, done: (e?: Error | null) => void): void {
+    if (bytes.length > this.size) throw new Error(`pgtide: a write of ${bytes.length} bytes exceeds the writer's buffers of ${this.size}`);
+    const buf = this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+    buf.set(bytes);
+    this.out.write(buf.subarray(0, bytes.length), (e?: Error | null) => {
+      this.free.push(buf); // only here: until now the stream may still be reading it
+      done(e);
+    });
+  }
 }

@@ -33,7 +33,8 @@ export class CsvStreamHasher {
   private maxBuf = Buffer.alloc(64);
   private minLen = -1;
   private maxLen = -1;
-  private rest: Buffer = Buffer.alloc(0);
+  private rest: Buffer[] = []; // the start of a row that continues in the next chunk
+  private restInQuote = false; // whether rest ends inside a quoted value
   private scratch = Buffer.allocUnsafe(1 << 16);
   private readonly out = new Uint32Array(2);
   private readonly controlCmp: ByteComparator | null;
@@ -44,21 +45,31 @@ export class CsvStreamHasher {
   get min(): string | null { return this.minLen < 0 ? null : this.minBuf.toString("utf8", 0, this.minLen); }
   get max(): string | null { return this.maxLen < 0 ? null : this.maxBuf.toString("utf8", 0, this.maxLen); }
 
-  /** Consume a chunk; a row split across chunks waits for the next one. The chunk itself is never copied. */
+  /**
+   * Consume a chunk (the caller may refill it afterwards). A row split across chunks waits in
+   * pieces until the chunk that ends it; only that row is copied to be joined, so a row spanning
+   * many chunks costs time in proportion to its length.
+   */
   push(chunk: Buffer): void {
     let from = 0;
     if (this.rest.length) {
-      // Complete the carried-over row from the head of the chunk (growing the head until it does).
-      const r = this.rest.length;
-      for (let take = Math.min(chunk.length, Math.max(4096, 2 * r)); ; take = Math.min(chunk.length, 2 * take)) {
-        const head = Buffer.concat([this.rest, chunk.subarray(0, take)]);
-        const used = this.rows(head, 0);
-        if (used > r) { from = used - r; break; }
-        if (take === chunk.length) { this.rest = head; return; }
+      const end = rowEnd(chunk, this.restInQuote);
+      if (end < 0) {
+        this.rest.push(Buffer.from(chunk));
+        this.restInQuote = quoteParity(chunk, this.restInQuote);
+        return;
       }
+      const head = Buffer.concat([...this.rest, chunk.subarray(0, end)]);
+      if (this.rows(head, 0) !== head.length) throw new Error(`pgtide: malformed row ${this.sum.rows + 1} in the COPY CSV stream`);
+      this.rest = [];
+      from = end;
     }
-    const end = this.rows(chunk, from);
-    this.rest = end < chunk.length ? Buffer.from(chunk.subarray(end)) : Buffer.alloc(0);
+    const stop = this.rows(chunk, from);
+    if (stop < chunk.length) {
+      const tail = Buffer.from(chunk.subarray(stop));
+      this.rest = [tail];
+      this.restInQuote = quoteParity(tail, false);
+    }
   }
 
   /** Hash the complete rows of buf from pos on; returns where the first incomplete row starts. */
@@ -127,6 +138,26 @@ export class CsvStreamHasher {
   finish(): void {
     if (this.rest.length) throw new Error("pgtide: COPY stream ended inside a row");
   }
+}
+
+/**
+ * Where the row that continues into buf ends: the index after its first newline outside a quoted
+ * value, given whether buf starts inside one; -1 if the row goes on past buf. (Every value is
+ * quoted and a quote inside one is doubled, so the parity of the quotes seen tells inside from outside.)
+ */
+function rowEnd(buf: Buffer, inQuote: boolean): number {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i];
+    if (b === CSV_QUOTE) inQuote = !inQuote;
+    else if (b === 10 && !inQuote) return i + 1;
+  }
+  return -1;
+}
+
+/** Whether the stream is inside a quoted value after buf, given whether it was before. */
+function quoteParity(buf: Buffer, inQuote: boolean): boolean {
+  for (let i = buf.indexOf(CSV_QUOTE); i >= 0; i = buf.indexOf(CSV_QUOTE, i + 1)) inQuote = !inQuote;
+  return inQuote;
 }
 
 /** a[aOff, aOff + aLen) against b, bytewise (a plain loop: these values are a few bytes long). */
@@ -229,9 +260,11 @@ export function startHasher(n: number, ci: number, kind: Kind): Hasher {
   w.on("message", (m: { ack?: true; rows?: number; result?: StreamSums; error?: string }) => {
     if (m.ack) { rows = m.rows ?? rows; acks.shift()?.res(); }
     if (m.error !== undefined) failAll(new Error(m.error));
-    if (m.result) { done?.(m.result); void w.terminate(); }
+    if (m.result) { finished = true; done?.(m.result); void w.terminate(); }
   });
   w.on("error", (e) => failAll(e));
+  let finished = false;
+  w.on("exit", (code) => { if (!finished) failAll(new Error(`pgtide: the stream hasher's worker exited (code ${code})`)); });
   return {
     get rows() { return rows; },
     newBatch: () => new Uint8Array(new SharedArrayBuffer(BATCH_BYTES)),
@@ -250,6 +283,6 @@ export function startHasher(n: number, ci: number, kind: Kind): Hasher {
         w.postMessage("end");
       });
     },
-    abort() { void w.terminate(); },
+    abort() { finished = true; void w.terminate(); },
   };
 }

@@ -81,6 +81,12 @@ function canonicalExpr(kind: Kind, v: string): string {
   }
 }
 
+/**
+ * The longest row the exporter takes, as canonical CSV text: 16 MB (DuckDB's reader needs a line
+ * to fit its buffer; its default would stop at 2 MB). A longer row fails the export, the partition is kept.
+ */
+export const MAX_ROW_BYTES = 16 << 20;
+
 function csvScan(path: string, n: number): string {
   const cols = Array.from({ length: n }, (_, i) => `'c${i + 1}': 'VARCHAR'`).join(", ");
   // FORCE_QUOTE * on the PostgreSQL side: every non-NULL value is quoted, so an unquoted empty field
@@ -88,7 +94,8 @@ function csvScan(path: string, n: number): string {
   // CSV_QUOTE (the byte itself in the literal).
   const qt = lit(String.fromCharCode(CSV_QUOTE));
   return `read_csv(${lit(path)}, columns = {${cols}}, header = false, delim = ',', quote = ${qt}, escape = ${qt}, ` +
-    `new_line = '\\n', nullstr = '', allow_quoted_nulls = false, auto_detect = false, strict_mode = true, parallel = true)`;
+    `new_line = '\\n', nullstr = '', allow_quoted_nulls = false, auto_detect = false, strict_mode = true, parallel = true, ` +
+    `max_line_size = ${MAX_ROW_BYTES}, buffer_size = ${2 * MAX_ROW_BYTES})`;
 }
 
 export interface WriteOptions { rowGroupSize: number; compressionLevel: number; kv: Record<string, string>; tmpDir: string }
@@ -112,12 +119,12 @@ export class Staging {
 
   async load(csvPath: string): Promise<void> {
     // Each row's hash is taken as it is parsed (h), so the digest needs no second pass over the texts.
-    await this.c.run(`CREATE OR REPLACE TEMP TABLE pgtide_stream AS SELECT *, ${rowHash(this.columns.map((_, i) => `c${i + 1}`))} AS h ` +
+    await this.c.run(`CREATE OR REPLACE TEMP TABLE pgtide_stream AS SELECT *, hash(${this.columns.map((_, i) => `c${i + 1}`).join(", ")}) AS h ` +
       `FROM ${csvScan(csvPath, this.columns.length)}`);
   }
 
   async digest(): Promise<Digest> {
-    const r = await this.c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(h), 0)::VARCHAR AS d FROM pgtide_stream`);
+    const r = await this.c.runAndReadAll(`SELECT count(*)::VARCHAR AS n, coalesce(sum(CAST(h AS HUGEINT)), 0)::VARCHAR AS d FROM pgtide_stream`);
     const row = r.getRowObjects()[0]!;
     return { rows: Number(row.n), digest: String(row.d) };
   }

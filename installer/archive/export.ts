@@ -11,9 +11,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
-import { canonicalRows, fileDigest, Staging } from "./duck.js";
-import { COPY_CSV, startHasher } from "./csv-hash.js";
-import { BatchPool, CopyOutBatches } from "./copy-out.js";
+import { canonicalRows, fileDigest, MAX_ROW_BYTES, Staging } from "./duck.js";
+import { BATCH_BYTES, COPY_CSV, startHasher } from "./csv-hash.js";
+import { BatchPool, CopyOutBatches, PooledWriter } from "./copy-out.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
 
@@ -164,6 +164,14 @@ async function openFifoWriter(path: string, reader: Promise<void>): Promise<Writ
   }
 }
 
+/** DuckDB's refusal of an over-long row, said in pgtide's terms; any other error as it is. */
+function loadError(e: unknown, job: Job): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (!/maximum line size/i.test(msg)) return e;
+  return new Error(`pgtide: a row of ${job.partition_name} is longer than ${MAX_ROW_BYTES >> 20} MB as canonical CSV text, ` +
+    `the most the exporter takes; the partition was kept (DuckDB: ${msg.split("\n")[0]})`);
+}
+
 /**
  * Stream the partition out with COPY, read off the socket into 1 MB batches (CopyOutBatches). Each
  * batch goes (1) to DuckDB through a FIFO (a local file where FIFOs are unavailable), which parses
@@ -193,24 +201,32 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
     loading?.catch(() => undefined);
     const out = fifo ? await openFifoWriter(csvPath, loading!) : createWriteStream(csvPath);
     const hasher = startHasher(cols.length, ci, ci >= 0 ? cols[ci]!.kind : "text");
-    // Each batch of the COPY goes to DuckDB (the FIFO) and to the hasher; it is filled again once
-    // both are done with it. The pool's size bounds the bytes in flight.
+    // Each batch of the COPY is copied into a buffer of the FIFO's writer (DuckDB never reads memory
+    // that is filled again) and handed to the hasher. The batch goes back to the pool once the hasher
+    // has acknowledged it and its copy is written, so the pool's size bounds what is in flight on both sides.
     const pool = new BatchPool(() => hasher.newBatch(), IN_FLIGHT_BATCHES);
+    const writer = new PooledWriter(out, BATCH_BYTES);
     out.on("error", (e: Error) => pool.fail(e));
     T("copy-start");
     let bytesIn = 0, lastReport = 0;
     const copy = new CopyOutBatches(`copy (${job.select_sql}) to stdout with (${COPY_CSV})`, pool, (batch, length) => {
-      let users = 2;
-      const release = () => { if (--users === 0) pool.give(batch); };
-      out.write(Buffer.from(batch.buffer, batch.byteOffset, length), (e) => (e ? pool.fail(e) : release()));
+      let pending = 2;
+      const release = () => { if (--pending === 0) pool.give(batch); };
+      writer.write(batch.subarray(0, length), (e) => (e ? pool.fail(e) : release()));
       hasher.hash(batch, length).then(release, (e: Error) => pool.fail(e));
       bytesIn += length;
       if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
     });
-    pool.onFail((e) => copy.fail(e));
+    let copied = false;
+    pool.onFail((e) => {
+      copy.fail(e);
+      // nothing more of this COPY is wanted: ask the server to stop sending it
+      if (!copied) copy.cancel(client);
+    });
     try {
       client.query(copy);
       await copy.done;
+      copied = true;
       await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
       sums = await hasher.finish();
       if (pool.failure) throw pool.failure;
@@ -218,13 +234,14 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
       hasher.abort();
       out.destroy();
       await copy.done.catch(() => undefined);
-      await loading?.catch(() => undefined);
-      throw e;
+      // DuckDB stopping (its reason) shows here as a broken pipe: report DuckDB's reason
+      const duck = loading ? await loading.then(() => null, (x: unknown) => x) : null;
+      throw loadError(duck ?? e, job);
     }
     T("copy-done");
     progress.update(sums.rows, bytesIn);
     loading ??= staging.load(csvPath);
-    await loading;
+    await loading.catch((e: unknown) => { throw loadError(e, job); });
     await rmQuiet(csvPath);
     T("loaded");
     streamSide = await staging.digest();

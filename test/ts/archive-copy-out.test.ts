@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import type pg from "pg";
 import pgCopy from "pg-copy-streams";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BatchPool, CopyOutBatches } from "../../installer/archive/copy-out.js";
+import { BatchPool, CopyOutBatches, PooledWriter } from "../../installer/archive/copy-out.js";
 import { COPY_CSV, CsvStreamHasher } from "../../installer/archive/csv-hash.js";
 import { pinSession } from "../../installer/archive/export.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
@@ -71,32 +71,61 @@ describe("CopyOutBatches on a scripted socket", () => {
   // CopyOutResponse, rows as CopyData (a notice between them), CopyDone, then what pg parses itself.
   const rows = ["a,b\n", "", "\u00e9\u{1f389}\n", "x".repeat(300) + "\n"].map((r) => Buffer.from(r));
   const tail = Buffer.concat([message("C", Buffer.from("COPY 4\0")), message("Z", Buffer.from("I"))]);
+  const notice = message("N", Buffer.from("SNOTICE\0Mhello\0\0"));
+  const status = message("S", Buffer.from("application_name\0x\0"));
+  const notification = message("A", Buffer.from([0, 0, 0, 7, 99, 0, 0]));
   const wire = Buffer.concat([
-    message("H", Buffer.from([0, 0, 0])), message("d", rows[0]!), message("d", rows[1]!),
-    message("N", Buffer.from("SNOTICE\0\0")), message("d", rows[2]!), message("d", rows[3]!), message("c", Buffer.alloc(0)), tail]);
-  it("takes the COPY's messages off the socket split at every byte, and gives back exactly what follows CopyDone", async () => {
-    for (const split of [1, 2, 3, 4, 5, 6, 7, 11, 13, 64, wire.length]) {
-      const { Readable } = await import("node:stream");
-      const socket = new Readable({ read() { /* pushed below */ } });
-      const givenBack: Buffer[] = [];
-      socket.on("data", (b: Buffer) => givenBack.push(b));
-      const pool = new BatchPool(() => new Uint8Array(5), 2);
-      const out: Buffer[] = [];
-      const copy = new CopyOutBatches("copy x to stdout", pool, (batch, length) => {
-        out.push(Buffer.from(batch.subarray(0, length)));
-        setImmediate(() => pool.give(batch));
-      });
-      copy.submit({ stream: socket, query: () => undefined } as unknown as pg.Connection);
-      for (let i = 0; i < wire.length; i += split) {
-        socket.push(wire.subarray(i, i + split));
-        await new Promise((res) => setImmediate(res)); // read as separate chunks
-      }
-      await new Promise((res) => setTimeout(res, 10));
-      copy.handleReadyForQuery();
-      expect(await copy.done).toBe(Buffer.concat(rows).length);
-      expect(Buffer.concat(out).equals(Buffer.concat(rows))).toBe(true);
-      expect(Buffer.concat(givenBack).equals(tail)).toBe(true);
+    message("H", Buffer.from([0, 0, 0])), message("d", rows[0]!), message("d", rows[1]!), notice,
+    message("d", rows[2]!), status, notification, message("d", rows[3]!), message("c", Buffer.alloc(0)), tail]);
+  const error = message("E", Buffer.from("SERROR\0C22012\0Mdivision by zero\0\0"));
+
+  /** Feed `bytes` to a CopyOutBatches in pieces of `split`, each read on its own; what pg got back, and the batches. */
+  async function scripted(bytes: Buffer, split: number) {
+    const { Readable } = await import("node:stream");
+    const socket = new Readable({ read() { /* pushed below */ } });
+    const givenBack: Buffer[] = [];
+    socket.on("data", (b: Buffer) => givenBack.push(b));
+    const pool = new BatchPool(() => new Uint8Array(5), 2);
+    const out: Buffer[] = [];
+    const copy = new CopyOutBatches("copy x to stdout", pool, (batch, length) => {
+      out.push(Buffer.from(batch.subarray(0, length)));
+      setImmediate(() => pool.give(batch));
+    });
+    expect(copy.submit({ stream: socket, query: () => undefined } as unknown as pg.Connection)).toBeUndefined();
+    for (let i = 0; i < bytes.length; i += split) {
+      socket.push(bytes.subarray(i, i + split));
+      await new Promise((res) => setImmediate(res)); // read as separate chunks
     }
+    await new Promise((res) => setTimeout(res, 10));
+    return { copy, givenBack: Buffer.concat(givenBack), out: Buffer.concat(out) };
+  }
+
+  it("takes the COPY's messages off the socket split at every byte; pg gets the notices and status messages, and exactly what follows CopyDone", async () => {
+    for (const split of [1, 2, 3, 4, 5, 6, 7, 11, 13, 64, wire.length]) {
+      const r = await scripted(wire, split);
+      r.copy.handleReadyForQuery();
+      expect(await r.copy.done).toBe(Buffer.concat(rows).length);
+      expect(r.out.equals(Buffer.concat(rows))).toBe(true);
+      expect(r.givenBack.equals(Buffer.concat([notice, status, notification, tail]))).toBe(true);
+    }
+  });
+
+  it("gives pg everything from an ErrorResponse on, at any split", async () => {
+    const upTo = wire.indexOf(message("d", rows[3]!));
+    const bytes = Buffer.concat([wire.subarray(0, upTo), error, message("Z", Buffer.from("I"))]);
+    for (const split of [1, 4, 5, 9, bytes.length]) {
+      const r = await scripted(bytes, split);
+      expect(r.givenBack.equals(Buffer.concat([notice, status, notification, error, message("Z", Buffer.from("I"))]))).toBe(true);
+      r.copy.handleError(new Error("division by zero"));
+      r.copy.handleReadyForQuery();
+      await expect(r.copy.done).rejects.toThrow("division by zero");
+    }
+  });
+
+  it("refuses a connection whose socket it cannot take over, without throwing", () => {
+    const copy = new CopyOutBatches("copy x to stdout", new BatchPool(() => new Uint8Array(5), 1), () => undefined);
+    const socket = { listeners: () => [() => undefined, () => undefined] };
+    expect(copy.submit({ stream: socket } as unknown as pg.Connection)).toBeInstanceOf(Error);
   });
 });
 
@@ -152,6 +181,56 @@ describe("CopyOutBatches", () => {
     expect((await c.query("select 3 as three")).rows[0].three).toBe(3);
   });
 
+  it("after a refused batch, cancel stops the COPY on the server", async () => {
+    const pool = new BatchPool(() => new Uint8Array(4096), 2);
+    let seen = 0;
+    const copy = new CopyOutBatches("copy (select g, repeat('x', 100) from generate_series(1, 50000000) g) to stdout", pool, (batch) => {
+      if (++seen === 3) { pool.fail(new Error("disk full")); copy.cancel(c); } else setImmediate(() => pool.give(batch));
+    });
+    c.query(copy);
+    await expect(copy.done).rejects.toThrow("disk full");
+    expect((await c.query("select 6 as six")).rows[0].six).toBe(6);
+    expect(copy.serverError).toMatchObject({ code: "57014" });
+  });
+
+  it("the server's error arriving while no batch is free fails the COPY, and the connection stays usable", async () => {
+    const pool = new BatchPool(() => new Uint8Array(256), 1);
+    const copy = new CopyOutBatches(`copy (select g, case when g = 30000 then 1 / 0 else g end from generate_series(1, 60000) g) to stdout`, pool, (batch) => {
+      setTimeout(() => pool.give(batch), 400); // the one batch comes back late: the error is waiting in the socket
+    });
+    c.query(copy);
+    await expect(copy.done).rejects.toMatchObject({ code: "22012" });
+    expect((await c.query("select 5 as five")).rows[0].five).toBe(5);
+  });
+
+  it("a backend terminated in the middle of the COPY fails it", async () => {
+    const victim = await db.client();
+    const pid = (await victim.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
+    victim.on("error", () => undefined);
+    const pool = new BatchPool(() => new Uint8Array(4096), 2);
+    let batches = 0;
+    const copy = new CopyOutBatches("copy (select g, repeat('x', 100) from generate_series(1, 2000000) g) to stdout", pool, (batch) => {
+      if (++batches === 3) void c.query("select pg_terminate_backend($1)", [pid]);
+      setTimeout(() => pool.give(batch), 5);
+    });
+    victim.query(copy);
+    await expect(copy.done).rejects.toThrow(/terminat/i);
+  });
+
+  it("notices raised during the COPY reach the client", async () => {
+    await c.query(`create or replace function pg_temp.noisy(g int) returns int language plpgsql as $$ begin if g % 1000 = 0 then raise notice 'row %', g; end if; return g; end $$`);
+    const seen: string[] = [];
+    const onNotice = (n: { message?: string }) => seen.push(n.message ?? "");
+    c.on("notice", onNotice);
+    try {
+      const r = await viaBatches("copy (select pg_temp.noisy(g) from generate_series(1, 5000) g) to stdout", 64, 2, async () => undefined);
+      expect(r.bytes).toBeGreaterThan(0);
+    } finally {
+      c.off("notice", onNotice);
+    }
+    expect(seen).toEqual(["row 1000", "row 2000", "row 3000", "row 4000", "row 5000"]);
+  });
+
   it("a statement that is not a COPY is refused and the connection stays usable", async () => {
     const pool = new BatchPool(() => new Uint8Array(64), 2);
     const copy = new CopyOutBatches("select 1", pool, () => undefined);
@@ -161,9 +240,41 @@ describe("CopyOutBatches", () => {
   });
 });
 
+describe("PooledWriter", () => {
+  it("the stream reads each write's bytes as written even when it completes them late, while the caller refills its memory at once", async () => {
+    // a stream that takes its bytes only when it completes a write, some writes long after others
+    const got: Buffer[] = [];
+    let inFlight = 0, most = 0;
+    const slow = {
+      write(chunk: Buffer, cb: (e?: Error | null) => void) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        setTimeout(() => { got.push(Buffer.from(chunk)); inFlight--; cb(); }, chunk[0]! % 3 === 0 ? 15 : 1);
+        return false;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const writer = new PooledWriter(slow, 64);
+    const source = Buffer.from(Array.from({ length: 40 * 64 }, (_, i) => (i * 7 + (i >> 6)) % 251));
+    const mine = new Uint8Array(64); // the caller's one buffer, refilled right after each write
+    const written: Promise<void>[] = [];
+    for (let off = 0; off < source.length; off += 64) {
+      mine.set(source.subarray(off, off + 64));
+      written.push(new Promise((res, rej) => writer.write(mine, (e) => (e ? rej(e) : res()))));
+      mine.fill(0xee);
+    }
+    await Promise.all(written);
+    expect(most).toBeGreaterThan(1);
+    // in completion order, not write order: compare as sets of 64-byte blocks
+    const blocks = (b: Buffer) => Array.from({ length: b.length / 64 }, (_, i) => b.subarray(i * 64, i * 64 + 64).toString("hex")).sort();
+    expect(blocks(Buffer.concat(got))).toEqual(blocks(source));
+    expect(() => writer.write(new Uint8Array(65), () => undefined)).toThrow(/exceeds/);
+  });
+});
+
 describe("the stream hasher in its worker thread (compiled)", () => {
   const compiled = join(import.meta.dirname, "..", "..", "dist", "installer", "archive", "csv-hash.js");
-  it.runIf(existsSync(compiled))("hashes shared batches exactly as tide.archive_checksum does, and as the inline hasher", async () => {
+  it("hashes shared batches exactly as tide.archive_checksum does, and as the inline hasher", async () => {
+    expect(existsSync(compiled), "dist/ is built by make test (npm run build)").toBe(true);
     const mod = (await import(pathToFileURL(compiled).href)) as typeof import("../../installer/archive/csv-hash.js");
     const sql = `copy (${select}) to stdout with (${COPY_CSV})`;
     const data = await reference(sql);

@@ -156,6 +156,28 @@ describe("archive round trip", () => {
     expect(await checksumOf(c, q("p_2021_01"))).toEqual(before);
   });
 
+  it("rows of several MB (each spanning several COPY batches, past DuckDB's default line limit) round-trip; a row over the limit fails the export and keeps the partition", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_2021_03", { rows: 50, lower: "2021-03-01 00:00:00+00", upper: "2021-04-01 00:00:00+00" });
+    // 3.5 MB of text with the stream's quote byte and newlines in it, and a 2.5 MB jsonb value
+    await c.query(`update ${q("p_2021_03")} set t = repeat(e'ab\\x01c\\nd', 700000), j = jsonb_build_object('k', repeat('xyz', 850000)) where id in (7, 30)`);
+    const before = await checksumOf(c, q("p_2021_03"));
+    const [r] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, keepPartition: true, log: quiet });
+    expect(r!.error).toBeUndefined();
+    expect(r!.state).toBe("verified");
+    const res = await restoreArchive(c, r!.manifestUri!, { as: q("p_2021_03_back"), log: quiet });
+    expect(res.rows).toBe(50);
+    expect(await checksumOf(c, q("p_2021_03_back"))).toEqual(before);
+
+    const id2 = await queuedPartition(c, "p_2021_05", { rows: 5, lower: "2021-05-01 00:00:00+00", upper: "2021-06-01 00:00:00+00" });
+    await c.query(`update ${q("p_2021_05")} set t = repeat('z', 17 << 20) where id = 2`);
+    const [r2] = await archivePending(c, { target: pathToFileURL(join(dir, "2")).href, archiveId: id2, log: quiet });
+    expect(r2!.state).toBe("failed");
+    expect(r2!.error).toMatch(/16 MB/);
+    expect((await c.query("select to_regclass($1) as r", [q("p_2021_05")])).rows[0].r).not.toBeNull();
+    expect((await c.query("select state from tide.archives where archive_id = $1", [id2])).rows[0].state).toBe("failed");
+  });
+
   it("a flipped byte in the object is detected and the partition kept", async () => {
     const dir = tempDir();
     const id = await queuedPartition(c, "p_flip", { rows: 2000, lower: "2019-01-01 00:00:00+00", upper: "2019-02-01 00:00:00+00" });
