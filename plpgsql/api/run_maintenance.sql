@@ -115,7 +115,7 @@ begin
         perform _tide.log_action(rid, t, 'maintain', null, 'busy', message => 'another session is maintaining this table');
         n_skip := n_skip + 1;
       else
-        select * into res from _tide.maintain_table(t, as_of, rid);
+        res := _tide.maintain_table(t, as_of, rid);  -- an expression: no portal for one row
         if res.outcome = 'ok' then n_ok := n_ok + 1; else n_skip := n_skip + 1; end if;
       end if;
     exception when others then
