@@ -83,6 +83,13 @@ $fn$;
 comment on function _tide.check_managed_table() is
   'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries on every write to _tide.managed_tables.';
 
+-- Every column but maintenance's bookkeeping (next_due_at, due_signature, listing_*), which
+-- maintenance writes once per table and run: its UPDATE then fires nothing. A new column must be
+-- listed here or there (pgTAP engine_listing fails otherwise).
 drop trigger if exists managed_tables_check on _tide.managed_tables;
-create trigger managed_tables_check before insert or update on _tide.managed_tables
+create trigger managed_tables_check
+  before insert or update of parent, parent_schema, parent_name, control, control_type, every, every_interval, every_int,
+    premake, keep, keep_interval, keep_int, on_expire, time_zone, default_partition, enabled, lock_timeout, lock_retries,
+    detach_schema, archive_target, created_at, updated_at
+  on _tide.managed_tables
   for each row execute function _tide.check_managed_table();

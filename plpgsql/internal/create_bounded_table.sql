@@ -14,8 +14,11 @@ declare
   created   regclass;
 begin
   -- the parent's tablespace and, as a partitioned table has no storage parameters, those of its
-  -- newest partition (the largest oid that is not the default): one query, one probe per catalog
+  -- newest partition (the largest oid that is not the default): one query, one probe per catalog.
+  -- It also tells whether the parent has an owner or grants the new table would not get by itself
+  -- (the creating role owns it; no privileges are granted): only then is copy_grants called.
   select (select t.spcname from pg_tablespace t where t.oid = c.reltablespace) as spcname,
+         c.relacl is not null or c.relowner <> (select r.oid from pg_roles r where r.rolname = current_user) as grants,
          (select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
             from pg_class k, unnest(k.reloptions) o
            where k.oid = (select max(i.inhrelid) from pg_inherits i
@@ -54,7 +57,9 @@ begin
   end;
   created := format('%I.%I', mt.parent_schema, partition_name)::regclass;
 
-  perform _tide.copy_grants(mt.parent, created, false);
+  if par.grants then
+    perform _tide.copy_grants(mt.parent, created, false);
+  end if;
   return created;
 end
 $fn$;

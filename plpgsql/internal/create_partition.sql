@@ -1,7 +1,6 @@
--- Rule 1: create one partition without ACCESS EXCLUSIVE on the parent — standalone table with a
--- CHECK matching its bounds, ATTACH (SHARE UPDATE EXCLUSIVE), drop the CHECK — moving any rows of
--- its range out of the default partition in the same step. The caller has set lock_timeout. Lock
--- order: parent (SHARE UPDATE EXCLUSIVE), then the default (ACCESS EXCLUSIVE); nothing waits after.
+-- Rule 1 for one partition, logged: _tide.add_partition does the work (see there for the locks);
+-- manage, create_partitions and drain_default call this, maintenance calls add_partition directly
+-- and logs a table's partitions together.
 
 create or replace function _tide.create_partition(mt _tide.managed_tables, lower_pos bigint, upper_pos bigint, run_id bigint default null)
 returns table (partition regclass, lower_bound text, upper_bound text, rows_moved bigint)
@@ -10,64 +9,14 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
   started  timestamptz := clock_timestamp();
-  nm       name := _tide.partition_name(mt, lower_pos);
-  lo       text := _tide.position_bound(mt, lower_pos);
-  hi       text := _tide.position_bound(mt, upper_pos);
-  typ      text := mt.control_type::text;
-  attach   text;
-  created  regclass;
-  dflt     regclass;
-  cols     text;
-  has_rows boolean := false;
-  moved    bigint := 0;
+  made     record;
 begin
-  -- the standalone table with its bounds CHECK, in one statement (ACCESS SHARE on the parent)
-  created := _tide.create_bounded_table(mt, nm,
-               format('%I is not null and %I >= %L::%s and %I < %L::%s', mt.control, mt.control, lo, typ, mt.control, hi, typ));
-  attach := format('alter table %s attach partition %s for values from (%L) to (%L)', mt.parent, created, lo, hi);
-  begin
-    -- ATTACH locks the parent (SHARE UPDATE EXCLUSIVE: application reads and writes go on) before
-    -- the default partition (ACCESS EXCLUSIVE), so it never waits for the parent while holding the
-    -- default. The CHECK spares it the scan of the new table; it scans the default for rows of the
-    -- new range, which for an empty default reads nothing.
-    perform _tide.execute_with_retry(attach, mt.lock_retries);
-  exception when check_violation then
-    -- the default holds rows of the new range (the failed ATTACH released its locks): move them
-    select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
-    if dflt is null then
-      raise;
-    end if;
-    -- lock order: the parent first, so no later statement waits for it while the default is held
-    perform _tide.execute_with_retry(format('lock table only %s in share update exclusive mode', mt.parent), mt.lock_retries);
-    -- the NOT VALID exclusion CHECK takes the default ACCESS EXCLUSIVE (ATTACH needs that anyway):
-    -- no row of the new range can reach it between the move and the ATTACH
-    perform _tide.execute_with_retry(format(
-      'alter table %s add constraint tide_attach_exclusion check (not (%I >= %L::%s and %I < %L::%s)) not valid',
-      dflt, mt.control, lo, typ, mt.control, hi, typ), mt.lock_retries);
-    execute format('select exists (select from only %s where %I >= %L::%s and %I < %L::%s)',
-                   dflt, mt.control, lo, typ, mt.control, hi, typ) into has_rows;
-    if has_rows then
-      select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into cols
-        from pg_attribute a
-       where a.attrelid = mt.parent and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
-      execute format('with moved as (delete from only %s where %I >= %L::%s and %I < %L::%s returning *) '
-                     'insert into %s (%s) select %s from moved',
-                     dflt, mt.control, lo, typ, mt.control, hi, typ, created, cols, cols);
-      get diagnostics moved = row_count;
-    end if;
-    -- validated, the CHECK spares ATTACH its own scan of the default
-    execute format('alter table %s validate constraint tide_attach_exclusion', dflt);
-    execute attach;  -- every lock it needs is held by now
-    execute format('alter table %s drop constraint tide_attach_exclusion', dflt);
-  end;
-  -- the new partition is held ACCESS EXCLUSIVE since ATTACH: nothing waits here
-  execute format('alter table %s drop constraint tide_partition_bounds', created);
-
-  perform _tide.log_action(run_id, mt.parent, 'create', created::text, 'ok', moved, started,
-                           message => case when moved > 0 then format('%s rows moved from the default partition %s', moved, dflt) end);
-  return query select created, lo, hi, moved;
+  made := _tide.add_partition(mt, lower_pos, upper_pos);
+  perform _tide.log_action(run_id, mt.parent, 'create', made.partition::text, 'ok', made.rows_moved, started,
+                           message => made.message);
+  return query select made.partition, made.lower_bound, made.upper_bound, made.rows_moved;
 end
 $fn$;
 
 comment on function _tide.create_partition(_tide.managed_tables, bigint, bigint, bigint) is
-  'Creates and attaches one partition [lower, upper) per Rule 1, moving rows of its range out of the default partition; logs it.';
+  'Creates and attaches one partition [lower, upper) per Rule 1 (_tide.add_partition), moving rows of its range out of the default partition; logs it.';

@@ -21,8 +21,17 @@ declare
   pt        regclass[];
   part_key  text;
   has_dflt  boolean;
+  floor_pos bigint;
   slot      record;
   made      record;
+  made_at   timestamptz;
+  lr        _tide.log;
+  pending   _tide.log[] := '{}';
+  in_order  boolean := true;
+  kept_pt   oid[];
+  kept_lo   bigint[];
+  kept_hi   bigint[];
+  oldest_hi bigint;
   p         record;
   cutoff    bigint;
   st        text;
@@ -60,12 +69,20 @@ begin
       message := format('%s (gave up after %s retries with lock_timeout %s)', msg, mt.lock_retries, mt.lock_timeout);
       exit work;
     end;
+    -- whether there is a default partition, and the key of the partitions as they are now (see
+    -- _tide.listing_key, whose expression this is: one query for both)
+    select pt.partdefid <> 0,
+           (select md5(string_agg(i.inhrelid::text || ':' || i.xmin::text || ':' || i.ctid::text, ',' order by i.inhrelid))
+              from pg_inherits i where i.inhparent = mt.parent)
+      into has_dflt, part_key
+      from pg_partitioned_table pt where pt.partrelid = mt.parent;
+    has_dflt := coalesce(has_dflt, false);
     -- the default partition first, so rows of missing ranges have somewhere to go
-    select coalesce(bool_or(pt.partdefid <> 0), false) into has_dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;
     if mt.default_partition and not has_dflt then
       begin
         perform _tide.create_default_partition(mt, run_id);
         has_dflt := true;
+        part_key := _tide.listing_key(mt.parent);
       exception when lock_not_available then
         get stacked diagnostics msg = message_text;
         outcome := 'lock_timeout'; message := msg;
@@ -78,7 +95,6 @@ begin
     -- one listing of the partitions serves the start of the walk, the walk, retention and the
     -- next-due time (partitions created below are added to it)
     now_pos := _tide.current_position(mt, as_of);
-    part_key := _tide.listing_key(mt.parent);
     if mt.listing_key is not null and mt.listing_key = part_key then
       -- no partition attached, detached or dropped since the last successful run: its listing
       -- holds, without deparsing every bound again (names are looked up: one may have been renamed)
@@ -93,12 +109,21 @@ begin
     -- in key order and never overlapping, the first partition reaches lowest
     from_pos := coalesce(lo[1], hi[1]);
     thru_pos := _tide.premake_horizon(mt, now_pos);
-    from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
+    floor_pos := _tide.grid_floor(mt, now_pos);
+    from_pos := least(from_pos, floor_pos);
     for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, pt) s loop
       begin
-        select * into made from _tide.create_partition(mt, slot.lower_pos, slot.upper_pos, run_id);
+        made_at := clock_timestamp();
+        made := _tide.add_partition(mt, slot.lower_pos, slot.upper_pos);
+        -- logged with the table's own row, in one INSERT at the end (what create_partition would log)
+        lr := null;
+        lr.action := 'create'; lr.partition := made.partition::text; lr.outcome := 'ok'; lr.rows := made.rows_moved;
+        lr.message := made.message; lr.logged_at := clock_timestamp(); lr.duration := lr.logged_at - made_at;
+        pending := pending || lr;
         partitions_created := partitions_created + 1;
         rows_moved := rows_moved + made.rows_moved;
+        -- still in key order when the new cell lies after the last one listed (the usual case)
+        in_order := in_order and (cardinality(lo) is null or lo[cardinality(lo)] is null or lo[cardinality(lo)] < slot.lower_pos);
         lo := lo || slot.lower_pos; hi := hi || slot.upper_pos; pt := pt || made.partition;
         if has_dflt then
           mt.lock_retries := 0;  -- the default is now held ACCESS EXCLUSIVE: see above
@@ -106,9 +131,11 @@ begin
       exception when lock_not_available then
         get stacked diagnostics msg = message_text;
         outcome := 'lock_timeout'; message := msg;
-        perform _tide.log_action(run_id, parent, 'create', _tide.partition_name(mt, slot.lower_pos)::text,
-                                 'lock_timeout', null, started, '55P03', msg,
-                                 format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout));
+        lr := null;
+        lr.action := 'create'; lr.partition := _tide.partition_name(mt, slot.lower_pos)::text; lr.outcome := 'lock_timeout';
+        lr.logged_at := clock_timestamp(); lr.duration := lr.logged_at - started; lr.sqlstate := '55P03'; lr.message := msg;
+        lr.detail := format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout);
+        pending := pending || lr;
         exit work;
       end;
     end loop;
@@ -120,6 +147,9 @@ begin
       cutoff := now_pos - mt.keep_int;
     end if;
     if cutoff is not null then
+      -- expire_partition logs each partition itself: the creations go first, as they happened
+      perform _tide.insert_log(run_id, parent, pending);
+      pending := '{}';
       -- bounds as text (for the log, the detached list and the archive queue) are read for the
       -- expiring partitions only
       for p in select l.partition, b.lower_bound, b.upper_bound
@@ -148,24 +178,45 @@ begin
     -- the listing as this run leaves it (created partitions in, expired ones out, key order; one
     -- sort feeds every array) is kept with the key of the partitions it describes, for the next
     -- run; the oldest partition left gives the next-due time when keep is an interval
+    if partitions_expired = 0 and in_order then
+      -- nothing expired and nothing to sort: the listing as it stands (sorted, so the first partition
+      -- has the lowest upper bound)
+      kept_pt := pt::oid[]; kept_lo := lo; kept_hi := hi; oldest_hi := hi[1];
+    else
+      select coalesce(array_agg(s.part::oid), '{}'), coalesce(array_agg(s.l), '{}'), coalesce(array_agg(s.h), '{}'), min(s.h)
+        into kept_pt, kept_lo, kept_hi, oldest_hi
+        from (select u.* from unnest(lo, hi, pt) u(l, h, part)
+               where cutoff is null or u.h is null or u.h > cutoff
+               order by u.l nulls first) s;
+    end if;
+    -- The next-due time is _tide.next_due_at's, the signature _tide.due_signature's and the key
+    -- _tide.listing_key's, written out here so that one scan of pg_inherits serves the last two
+    -- (run_maintenance compares the stored signature with due_signature(): pgTAP engine_listing
+    -- checks that the two agree); the next grid point is the one after floor_pos, from above.
     update _tide.managed_tables m
-       set next_due_at = _tide.next_due_at(mt, as_of, case when mt.keep_interval is not null then k.oldest_upper end),
-           due_signature = _tide.due_signature(mt),
-           listing_key = case when partitions_created = 0 and partitions_expired = 0 then part_key
-                              else _tide.listing_key(mt.parent) end,
-           listing_partitions = k.partitions, listing_lower = k.lower, listing_upper = k.upper
-      from (select coalesce(array_agg(s.part::oid), '{}') as partitions, coalesce(array_agg(s.l), '{}') as lower,
-                   coalesce(array_agg(s.h), '{}') as upper, min(s.h) as oldest_upper
-              from (select u.* from unnest(lo, hi, pt) u(l, h, part)
-                     where cutoff is null or u.h is null or u.h > cutoff
-                     order by u.l nulls first) s) k
+       set next_due_at = case when mt.every_int is null and mt.every_interval is not null then
+                           least(_tide.position_local(mt, _tide.grid_next(mt, floor_pos)) at time zone mt.time_zone,
+                                 case when mt.keep_interval is not null and oldest_hi is not null
+                                      then (_tide.position_local(mt, oldest_hi) + mt.keep_interval) at time zone mt.time_zone end)
+                         end,
+           due_signature = md5(concat_ws('|', mt.every, mt.premake, mt.keep, mt.on_expire, mt.time_zone, mt.default_partition,
+                                         mt.enabled, mt.detach_schema, i.oids)),
+           listing_key = i.key,
+           listing_partitions = kept_pt, listing_lower = kept_lo, listing_upper = kept_hi
+      from (select string_agg(i.inhrelid::text, ',' order by i.inhrelid) as oids,
+                   md5(string_agg(i.inhrelid::text || ':' || i.xmin::text || ':' || i.ctid::text, ',' order by i.inhrelid)) as key
+              from pg_inherits i where i.inhparent = mt.parent) i
      where m.parent = maintain_table.parent;
   else
     -- and the kept listing is given up: the next run reads the catalog
     update _tide.managed_tables m set next_due_at = null, listing_key = null
      where m.parent = maintain_table.parent and (m.next_due_at is not null or m.listing_key is not null);
   end if;
-  perform _tide.log_action(run_id, parent, 'maintain', null, outcome, rows_moved, started, message => message);
+  -- the table's row, after the partitions it created (log_ids keep the order things happened in)
+  lr := null;
+  lr.action := 'maintain'; lr.outcome := outcome; lr.rows := rows_moved; lr.message := message;
+  lr.logged_at := clock_timestamp(); lr.duration := lr.logged_at - started;
+  perform _tide.insert_log(run_id, parent, pending || lr);
 end
 $fn$;
 

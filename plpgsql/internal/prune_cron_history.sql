@@ -8,6 +8,7 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
   keep    interval := coalesce((select value::interval from _tide.settings where name = 'cron_history_retention'), '7 days');
+  job     text;
   removed bigint;
 begin
   if to_regclass('cron.job_run_details') is null
@@ -15,11 +16,13 @@ begin
      or not has_table_privilege('cron.job', 'select') then
     return 0;
   end if;
-  execute $q$delete from cron.job_run_details d
-              using cron.job j
-              where j.jobid = d.jobid and j.jobname = $1 and j.database = current_database()
-                and d.end_time < $2$q$
-     using _tide.cron_job_name(), as_of - keep;
+  job := _tide.cron_job_name();
+  -- static SQL, planned when first reached (only once cron.job_run_details exists, see above) and
+  -- then cached for the session: maintenance runs this in every run that has work
+  delete from cron.job_run_details d
+   using cron.job j
+   where j.jobid = d.jobid and j.jobname = job and j.database = current_database()
+     and d.end_time < as_of - keep;
   get diagnostics removed = row_count;
   return removed;
 end

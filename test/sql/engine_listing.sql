@@ -84,3 +84,60 @@ begin
   return next is((_tide.maintain_table('ld')).partitions_created, 1, 'the next run fills the gap a dropped partition left');
   return next ok(exists (select from pg_inherits where inhrelid = 'ld_p100'::regclass), 'with the partition of that range');
 end $$;
+
+-- Maintenance writes its bookkeeping with the expressions of _tide.due_signature, _tide.listing_key
+-- and _tide.next_due_at inline (one pg_inherits scan for all): they must give what those give, or
+-- run_maintenance would find the table due on every run, or never.
+create or replace function tests.test_listing_bookkeeping_matches_the_helpers() returns setof text language plpgsql as $$
+declare m _tide.managed_tables;
+begin
+  create table lb (at timestamptz not null) partition by range (at);
+  perform tide.manage('lb', 'at', '1 day', premake => 2, keep => '2 days', start_at => '2031-02-25', time_zone => 'Europe/Paris');
+  perform _tide.maintain_table('lb', '2031-03-02 12:00+00');
+  select * into m from _tide.managed_tables where parent = 'lb'::regclass;
+  return next is(m.due_signature, _tide.due_signature(m), 'the stored signature is the one due_signature gives');
+  return next is(m.listing_key, _tide.listing_key('lb'), 'the stored key is the one listing_key gives');
+  return next is(m.next_due_at, _tide.next_due_at(m, '2031-03-02 12:00+00', m.listing_upper[1]),
+                 'the next-due time is the one next_due_at gives for the oldest partition left');
+  return next ok(m.next_due_at > '2031-03-02 12:00+00', 'and it lies after the run');
+end $$;
+
+-- The settings trigger fires on every column but maintenance's bookkeeping: a column added to
+-- _tide.managed_tables must be put on one side or the other (check_managed_table.sql).
+create or replace function tests.test_listing_settings_trigger_covers_every_other_column() returns setof text language plpgsql as $$
+begin
+  -- tgattr lists the columns of UPDATE OF
+  return next is(
+    (select array_agg(a.attname::text order by a.attname)
+       from pg_attribute a
+      where a.attrelid = '_tide.managed_tables'::regclass and a.attnum > 0 and not a.attisdropped
+        and a.attnum <> all (coalesce((select t.tgattr::int2[] from pg_trigger t
+                                        where t.tgrelid = '_tide.managed_tables'::regclass and t.tgname = 'managed_tables_check'),
+                                       '{}'))),
+    array['due_signature', 'listing_key', 'listing_lower', 'listing_partitions', 'listing_upper', 'next_due_at'],
+    'the columns the trigger does not watch are exactly the bookkeeping ones');
+  create table lt (at timestamptz not null) partition by range (at);
+  perform tide.manage('lt', 'at', '1 day', premake => 2, start_at => '2031-03-01');
+  return next throws_ok($q$update tide.config set premake = 0 where parent = 'lt'::regclass$q$, '22023', null,
+                        'a settings change is still validated');
+end $$;
+
+-- A run logs, for each table, every partition it created and then the table's own row, in that
+-- order (one INSERT for all of them), each with its duration.
+create or replace function tests.test_listing_run_logs_creations_before_the_table_row() returns setof text language plpgsql as $$
+declare rid bigint;
+begin
+  create table ll (at timestamptz not null) partition by range (at);
+  perform tide.manage('ll', 'at', '1 day', premake => 2, start_at => '2031-03-01');
+  insert into _tide.runs (as_of) values ('2031-03-03 12:00+00') returning run_id into rid;
+  perform _tide.maintain_table('ll', '2031-03-03 12:00+00', rid);
+  return next is((select array_agg(l.action || ':' || coalesce(l.partition, '') || ':' || l.outcome order by l.log_id)
+                    from _tide.log l where l.run_id = rid),
+                 array['create:public.ll_2031_03_04:ok', 'create:public.ll_2031_03_05:ok', 'maintain::ok'],
+                 'the created partitions, in key order, then the table');
+  return next is((select count(*)::int from _tide.log l
+                   where l.run_id = rid and l.parent_oid = 'll'::regclass and l.parent = 'public.ll' and l.duration is not null),
+                 3, 'every row names the table and carries a duration');
+  return next is((select l.message from _tide.log l where l.run_id = rid and l.action = 'maintain'),
+                 '2 created, 0 rows moved, 0 expired', 'the table row sums up the run');
+end $$;
