@@ -23,7 +23,6 @@ declare
   fence    name;
   fenced   text;
   first_kept bigint;
-  old_lt   text;
   install_key bigint := _tide.lock_key('install');
 begin
   if pg_catalog.pg_is_in_recovery() then
@@ -66,39 +65,8 @@ begin
     insert into _tide.runs (as_of, only_parent, outcome, finished_at, tables_ok, tables_skipped, tables_failed)
     values (as_of, parent, 'ok', pg_catalog.clock_timestamp(), n_ok, 0, 0) returning run_id into rid;
   else
-    -- not committed on its own: it commits with the pruning below and the first table's work
-    -- (the per-table transactions log against this run)
     insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
-  end if;
-
-  -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
-  -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements).
-  -- Done before the tables, in the transaction that records the run: no table lock is held yet,
-  -- and a run with work spends no transaction of its own on it.
-  if tables is not null or rid % 10 = 0 then
-    select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
-    retention := coalesce(retention, interval '30 days');
-    -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
-    -- nothing to prune reads one index entry per table, not the whole log
-    select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
-    delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
-    select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
-    delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
-                               and r.run_id <> rid;
-  end if;
-  -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
-  -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for.
-  -- That table has no index to find old rows by, so the delete reads all of it: done in runs that
-  -- had work, and in every 60th run (hourly when pg_cron fires every minute), not in every idle one.
-  if tables is not null or rid % 60 = 0 then
-    old_lt := pg_catalog.current_setting('lock_timeout');
-    begin
-      perform pg_catalog.set_config('lock_timeout', '100ms', true);
-      perform _tide.prune_cron_history(pg_catalog.now());
-    exception when lock_not_available or insufficient_privilege then
-      raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
-    end;
-    perform pg_catalog.set_config('lock_timeout', old_lt, true);  -- the first table's transaction goes on
+    commit;  -- the per-table transactions below log against this run
   end if;
 
   for i in 1 .. coalesce(pg_catalog.cardinality(tables), 0) loop
@@ -165,6 +133,31 @@ begin
     commit;
   end loop;
 
+  -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
+  -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements)
+  if tables is not null or rid % 10 = 0 then
+    select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
+    retention := coalesce(retention, interval '30 days');
+    -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
+    -- nothing to prune reads one index entry per table, not the whole log
+    select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
+    delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
+    select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
+    delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
+                               and r.run_id <> rid;
+  end if;
+  -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
+  -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for.
+  -- That table has no index to find old rows by, so the delete reads all of it: done in runs that
+  -- had work, and in every 60th run (hourly when pg_cron fires every minute), not in every idle one.
+  if tables is not null or rid % 60 = 0 then
+    begin
+      perform pg_catalog.set_config('lock_timeout', '100ms', true);
+      perform _tide.prune_cron_history(pg_catalog.now());
+    exception when lock_not_available or insufficient_privilege then
+      raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
+    end;
+  end if;
   if tables is not null then
     update _tide.runs r
        set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,
