@@ -135,16 +135,25 @@ begin
 
   -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
   -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements)
+  -- Housekeeping never fails a run or makes it wait: rows another run is deleting at the same time
+  -- are left to it (a short lock_timeout), and any error (a malformed log_retention setting …) is
+  -- reported as a warning, the run row below still finished.
   if tables is not null or rid % 10 = 0 then
-    select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
-    retention := coalesce(retention, interval '30 days');
-    -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
-    -- nothing to prune reads one index entry per table, not the whole log
-    select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
-    delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
-    select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
-    delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
-                               and r.run_id <> rid;
+    begin
+      perform pg_catalog.set_config('lock_timeout', '100ms', true);
+      select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
+      retention := coalesce(retention, interval '30 days');
+      -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
+      -- nothing to prune reads one index entry per table, not the whole log
+      select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
+      delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
+      select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
+      delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
+                                 and r.run_id <> rid;
+    exception when others then
+      raise warning 'pgtide: maintenance log not pruned this run: % (SQLSTATE %)', sqlerrm, sqlstate
+        using hint = 'Check _tide.settings.log_retention (an interval, e.g. ''30 days''); the next run tries again.';
+    end;
   end if;
   -- pg_cron never prunes cron.job_run_details: drop our own job's old rows (a no-op where pg_cron
   -- is not visible or we may not delete); a brief row lock held by pg_cron is not worth waiting for.
@@ -156,6 +165,9 @@ begin
       perform _tide.prune_cron_history(pg_catalog.now());
     exception when lock_not_available or insufficient_privilege then
       raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;
+    when others then
+      raise warning 'pgtide: cron.job_run_details not pruned this run: % (SQLSTATE %)', sqlerrm, sqlstate
+        using hint = 'Check _tide.settings.cron_history_retention (an interval, e.g. ''7 days''); the next run tries again.';
     end;
   end if;
   if tables is not null then

@@ -110,7 +110,8 @@ as $fn$
      and (not cron.cron_loaded
           or (cron.cron_visible and (cron.jobid is null or not cron.active))
           or (not cron.cron_visible
-              and not exists (select from _tide.runs r where r.started_at >= as_of - 2 * cron.period)))
+              -- obs_health.as_of: bare, the name would be the runs table's own as_of column
+              and not exists (select from _tide.runs r where r.started_at >= obs_health.as_of - 2 * cron.period)))
 
   union all
   -- the latest finished run of our pg_cron job failed

@@ -83,6 +83,12 @@ begin
   drop table ld_p100;
   return next is((_tide.maintain_table('ld')).partitions_created, 1, 'the next run fills the gap a dropped partition left');
   return next ok(exists (select from pg_inherits where inhrelid = 'ld_p100'::regclass), 'with the partition of that range');
+  return next ok((select m.listing_lower = (select array_agg(x order by x) from unnest(m.listing_lower) x)
+                    from _tide.managed_tables m where m.parent = 'ld'::regclass),
+                 'the listing it keeps is in key order again although the new partition lies before others');
+  insert into ld values (250);
+  return next lives_ok($q$select _tide.maintain_table('ld')$q$, 'and a later run that creates further partitions works from it');
+  return next ok(exists (select from pg_inherits where inhrelid = 'ld_p500'::regclass), 'creating the next ones after the last');
 end $$;
 
 -- Maintenance writes its bookkeeping with the expressions of _tide.due_signature, _tide.listing_key
@@ -140,4 +146,19 @@ begin
                  3, 'every row names the table and carries a duration');
   return next is((select l.message from _tide.log l where l.run_id = rid and l.action = 'maintain'),
                  '2 created, 0 rows moved, 0 expired', 'the table row sums up the run');
+  return next ok((select bool_and(d > interval '0') from (select l.logged_at - lag(l.logged_at) over (order by l.log_id) as d
+                    from _tide.log l where l.run_id = rid) x where d is not null),
+                 'each row carries the time of its own step, later along the log');
+end $$;
+
+create or replace function tests.test_listing_run_logs_creations_then_retention_then_the_table() returns setof text language plpgsql as $$
+declare rid bigint;
+begin
+  create table lr (at timestamptz not null) partition by range (at);
+  perform tide.manage('lr', 'at', '1 day', premake => 1, keep => '1 day', start_at => '2031-03-01', default_partition => false);
+  insert into _tide.runs (as_of) values ('2031-03-03 12:00+00') returning run_id into rid;
+  perform _tide.maintain_table('lr', '2031-03-03 12:00+00', rid);
+  return next is((select array_agg(l.action || ':' || coalesce(l.partition, '') order by l.log_id) from _tide.log l where l.run_id = rid),
+                 array['create:public.lr_2031_03_03', 'create:public.lr_2031_03_04', 'drop:public.lr_2031_03_01', 'maintain:'],
+                 'the partitions created, then those retention dropped, then the table, in the order they happened');
 end $$;

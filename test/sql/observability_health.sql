@@ -111,6 +111,9 @@ begin
                  'no run in twice the schedule and no visible job: not scheduled');
   return next matches((select hint from tide.health where "check" = 'not_scheduled'), 'tide\.schedule\(\)',
                       'the hint names tide.schedule()');
+  insert into _tide.runs (as_of, started_at, outcome) values (now() - interval '2 days', now() - interval '2 days', 'ok');
+  return next is((select count(*) from tide.health where "check" = 'not_scheduled'), 1::bigint,
+                 'a run two days ago (as of its own time) does not clear it');
   insert into _tide.runs (as_of, outcome) values (now(), 'ok');
   return next is((select count(*) from tide.health where "check" = 'not_scheduled'), 0::bigint, 'a recent run clears it');
   update _tide.managed_tables set enabled = false;

@@ -136,4 +136,23 @@ describe("engine review: log pruning cost", () => {
     await own.drop();
     expect(after - before).toBeLessThan(1000);
   });
+
+  it("a malformed retention setting makes pruning warn, not the run fail: the partitions are made and the run row finished", async () => {
+    const own = await freshDatabase({ prefix: "review_prune" });
+    const c = await own.client();
+    const warnings: string[] = [];
+    c.on("notice", (n: { severity?: string; message?: string }) => { if (n.severity === "WARNING") warnings.push(n.message ?? ""); });
+    await c.query(`insert into _tide.settings (name, value) values ('log_retention', '30 dayz')
+                   on conflict (name) do update set value = excluded.value`);
+    await c.query(`create table rv_prune (at timestamptz not null) partition by range (at)`);
+    await c.query(`select tide.manage('rv_prune', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    await c.query(`update tide.config set premake = 3 where parent = 'rv_prune'::regclass`);
+    await c.query(`call tide.run_maintenance('rv_prune')`);
+    const run = await c.query(`select outcome, finished_at is not null as finished, tables_ok from _tide.runs order by run_id desc limit 1`);
+    const made = (await names(c, "rv_prune")).length;
+    await own.drop();
+    expect(run.rows[0]).toEqual({ outcome: "ok", finished: true, tables_ok: 1 });
+    expect(made).toBe(5); // default, today and three ahead
+    expect(warnings.some((w) => /maintenance log not pruned this run/.test(w))).toBe(true);
+  });
 });
