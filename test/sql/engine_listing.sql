@@ -128,18 +128,25 @@ begin
                         'a settings change is still validated');
 end $$;
 
+-- One maintenance of PARENT as of AS_OF under a run row of its own; its log rows as
+-- action:partition:outcome, in log order.
+create or replace function tests.logged_run(parent regclass, as_of timestamptz, out rid bigint, out actions text[]) language plpgsql as $$
+begin
+  insert into _tide.runs (as_of) values (logged_run.as_of) returning run_id into rid;
+  perform _tide.maintain_table(parent, as_of, rid);
+  actions := (select array_agg(l.action || ':' || coalesce(l.partition, '') || ':' || l.outcome order by l.log_id)
+                from _tide.log l where l.run_id = rid);
+end $$;
+
 -- A run logs, for each table, every partition it created and then the table's own row, in that
 -- order (one INSERT for all of them), each with its duration.
 create or replace function tests.test_listing_run_logs_creations_before_the_table_row() returns setof text language plpgsql as $$
-declare rid bigint;
+declare rid bigint; actions text[];
 begin
   create table ll (at timestamptz not null) partition by range (at);
   perform tide.manage('ll', 'at', '1 day', premake => 2, start_at => '2031-03-01');
-  insert into _tide.runs (as_of) values ('2031-03-03 12:00+00') returning run_id into rid;
-  perform _tide.maintain_table('ll', '2031-03-03 12:00+00', rid);
-  return next is((select array_agg(l.action || ':' || coalesce(l.partition, '') || ':' || l.outcome order by l.log_id)
-                    from _tide.log l where l.run_id = rid),
-                 array['create:public.ll_2031_03_04:ok', 'create:public.ll_2031_03_05:ok', 'maintain::ok'],
+  select r.rid, r.actions into rid, actions from tests.logged_run('ll', '2031-03-03 12:00+00') r;
+  return next is(actions, array['create:public.ll_2031_03_04:ok', 'create:public.ll_2031_03_05:ok', 'maintain::ok'],
                  'the created partitions, in key order, then the table');
   return next is((select count(*)::int from _tide.log l
                    where l.run_id = rid and l.parent_oid = 'll'::regclass and l.parent = 'public.ll' and l.duration is not null),
@@ -152,13 +159,10 @@ begin
 end $$;
 
 create or replace function tests.test_listing_run_logs_creations_then_retention_then_the_table() returns setof text language plpgsql as $$
-declare rid bigint;
 begin
   create table lr (at timestamptz not null) partition by range (at);
   perform tide.manage('lr', 'at', '1 day', premake => 1, keep => '1 day', start_at => '2031-03-01', default_partition => false);
-  insert into _tide.runs (as_of) values ('2031-03-03 12:00+00') returning run_id into rid;
-  perform _tide.maintain_table('lr', '2031-03-03 12:00+00', rid);
-  return next is((select array_agg(l.action || ':' || coalesce(l.partition, '') order by l.log_id) from _tide.log l where l.run_id = rid),
-                 array['create:public.lr_2031_03_03', 'create:public.lr_2031_03_04', 'drop:public.lr_2031_03_01', 'maintain:'],
+  return next is((tests.logged_run('lr', '2031-03-03 12:00+00')).actions,
+                 array['create:public.lr_2031_03_03:ok', 'create:public.lr_2031_03_04:ok', 'drop:public.lr_2031_03_01:ok', 'maintain::ok'],
                  'the partitions created, then those retention dropped, then the table, in the order they happened');
 end $$;
