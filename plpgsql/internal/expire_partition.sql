@@ -1,5 +1,5 @@
 -- Retention for one expired partition: drop it, or detach it (renamed <name>_detached, or moved to
--- the table's detach_schema) and record it, or detach it for the archiver (without its foreign keys). Plain DROP/DETACH take
+-- the table's detach_schema) and record it, or detach it for the archiver. Plain DROP/DETACH take
 -- ACCESS EXCLUSIVE on the parent briefly, under the caller's lock_timeout.
 
 create or replace function _tide.expire_partition(mt _tide.managed_tables, partition regclass, lower_bound text, upper_bound text, run_id bigint default null)
@@ -12,8 +12,6 @@ declare
   old_name text := partition::text;
   rel      name;
   head     text;
-  fk       name;
-  fks      text[] := '{}';
 begin
   if mt.on_expire = 'drop' then
     perform _tide.execute_with_retry(format('drop table %s', partition), mt.lock_retries);
@@ -37,22 +35,12 @@ begin
   values (partition, mt.parent, mt.parent::text, lower_bound, upper_bound,
           case when mt.on_expire = 'archive' then 'archive' else 'retention' end);
   if mt.on_expire = 'archive' then
-    -- The foreign keys it kept from the parent go: their checks and cascades would make the
-    -- application's deletes in the referenced tables wait while the archiver holds the table
-    -- (tide.complete_archive re-checks it under ACCESS EXCLUSIVE, then drops it). Dropping one
-    -- locks the referenced table briefly, under lock_timeout with retries like every step here.
-    for fk in select c.conname from pg_constraint c where c.conrelid = partition and c.contype = 'f' order by c.conname loop
-      perform _tide.execute_with_retry(format('alter table %s drop constraint %I', partition, fk), mt.lock_retries);
-      fks := fks || fk;
-    end loop;
     -- the archive queue is another component's; called dynamically so this file loads without it
     execute 'select _tide.enqueue_archive($1, $2, $3, $4)' using mt.parent, partition, lower_bound, upper_bound;
   end if;
   perform _tide.log_action(run_id, mt.parent, case when mt.on_expire = 'archive' then 'archive' else 'detach' end,
                            partition::text, 'ok', null, started,
-                           detail => format('was %s, range [%s, %s)', old_name, coalesce(lower_bound, 'MINVALUE'), upper_bound)
-                                     || case when cardinality(fks) > 0
-                                             then format('; foreign keys dropped for archiving: %s', array_to_string(fks, ', ')) else '' end);
+                           detail => format('was %s, range [%s, %s)', old_name, coalesce(lower_bound, 'MINVALUE'), upper_bound));
 end
 $fn$;
 

@@ -110,31 +110,3 @@ begin
     'a detached table attached as a partition again is live data: completing its archive is refused');
   return next isnt(to_regclass('public."arch p1"'), null, 'and it is kept');
 end $$;
-
-create function tests.test_archive_detach_drops_foreign_keys() returns setof text language plpgsql as $$
-declare
-  detached regclass;
-  detached_rows int;
-begin
-  create table public.arch_users (id bigint primary key);
-  insert into public.arch_users values (1), (2);
-  create table public.arch_fk (at timestamptz not null, who bigint references public.arch_users (id) on delete cascade)
-    partition by range (at);
-  perform tide.manage('public.arch_fk', 'at', '1 month', premake => 1, start_at => '2030-01-01', keep => '1 month',
-                      on_expire => 'archive', default_partition => false);
-  insert into public.arch_fk values ('2030-01-15', 1), ('2030-01-16', 2), ('2030-02-15', 1);
-  perform _tide.maintain_table('public.arch_fk', '2030-03-10 00:00+00');
-  select d.partition into detached from _tide.detached d where d.parent_oid = 'public.arch_fk'::regclass and d.reason = 'archive';
-  return next isnt(detached, null, 'the expired month is detached for the archiver');
-  return next ok(not exists (select from pg_constraint c where c.conrelid = detached and c.contype = 'f'),
-                 'the detached table keeps no foreign key');
-  return next ok(exists (select from pg_constraint c where c.conrelid = 'public.arch_fk'::regclass and c.contype = 'f'),
-                 'the parent keeps its own');
-  delete from public.arch_users where id = 1;
-  return next is((select count(*)::int from public.arch_fk), 0,
-                 'the cascade still reaches the live partitions (rows for user 1 gone, the only other row is archived)');
-  execute format('select count(*)::int from %s', detached) into strict detached_rows;
-  return next is(detached_rows, 2, 'but no longer the table waiting for its archive: the application''s delete never touches it');
-  return next matches((select coalesce(l.message, '') || ' ' || coalesce(l.detail, '') from _tide.log l where l.parent_oid = 'public.arch_fk'::regclass and l.action = 'archive'),
-                      'foreign keys dropped for archiving: arch_fk_who_fkey', 'the log names the foreign keys it dropped');
-end $$;
