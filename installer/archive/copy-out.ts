@@ -4,6 +4,7 @@
 // batch over when it is full — no allocation per row or per socket read. It follows the protocol as
 // a pg Submittable: it takes the connection's socket over for the COPY's messages and gives it back
 // to pg's own parser at CopyDone or at an ErrorResponse (pg then reports the error or completes).
+import { createConnection } from "node:net";
 import type pg from "pg";
 import type { Connection } from "pg";
 import type { Readable } from "node:stream";
@@ -56,16 +57,31 @@ export class CopyOutBatches {
   }
 
   /**
-   * Ask the server to stop the COPY (a CancelRequest on a connection of its own, as pg sends it):
-   * after a local failure the rest of a large partition need not be read only to be dropped. A
-   * cancel that arrives once the server has finished is ignored by it (the backend is idle).
+   * Ask the server to stop the COPY: a CancelRequest (the protocol's, on a connection of its own, as
+   * libpq and pg send it: unencrypted, best effort) after a local failure, so that the rest of a large
+   * partition is not read only to be dropped. Resolves once the server has closed that connection —
+   * it has signalled the backend by then — so the caller's next statement cannot be the one cancelled:
+   * a signal that reaches an idle backend is ignored by it.
    */
-  cancel(client: pg.Client): void {
-    if (!this.socket) return;
-    const c = client as unknown as { host: string; port: number; cancel(client: pg.Client, query: unknown): void };
-    const canceller = new (client.constructor as new (config: object) => typeof c & { connection: NodeJS.EventEmitter })({ host: c.host, port: c.port });
-    canceller.connection.on("error", () => undefined); // best effort: the COPY is then read to its end
-    canceller.cancel(client, this);
+  cancel(client: pg.Client): Promise<void> {
+    if (!this.socket) return Promise.resolve();
+    const c = client as unknown as { host: string; port: number; processID: number | null; secretKey: number | null };
+    if (c.processID == null || c.secretKey == null) return Promise.resolve();
+    const request = Buffer.alloc(16);
+    request.writeInt32BE(16, 0);
+    request.writeInt32BE(80877102, 4); // the CancelRequest code
+    request.writeInt32BE(c.processID, 8);
+    request.writeInt32BE(c.secretKey, 12);
+    return new Promise<void>((resolve) => {
+      const socket = c.host.startsWith("/")
+        ? createConnection(`${c.host}/.s.PGSQL.${c.port}`)
+        : createConnection(c.port, c.host);
+      const done = () => { clearTimeout(timer); socket.destroy(); resolve(); };
+      const timer = setTimeout(done, 5000);
+      socket.on("connect", () => socket.write(request));
+      socket.on("close", done);
+      socket.on("error", done); // best effort: the COPY is then read to its end
+    });
   }
 
   /** Stop filling batches (an error elsewhere): the rest of the COPY is read and dropped. */
@@ -87,7 +103,9 @@ export class CopyOutBatches {
     socket.pause();
     socket.on("readable", this.onReadable);
     (connection as unknown as { query(text: string): void }).query(this.text);
-    this.forward();
+    // not now: pg calls submit from within its own parser (at ReadyForQuery), and forward may hand
+    // pg a message, which must not re-enter that parser
+    process.nextTick(() => this.forward());
     return undefined;
   }
 
@@ -139,7 +157,7 @@ export class CopyOutBatches {
         if (this.remaining === 0 && this.passOn.length) {
           const m = Buffer.concat(this.passOn);
           this.passOn = [];
-          this.pgHandler!(m);
+          this.toPg(m);
         }
       } else if (this.code === COPY_DATA && !this.failed) {
         while (p < end) {
@@ -194,6 +212,18 @@ export class CopyOutBatches {
     this.bytes += n;
     try {
       this.onBatch(b, n);
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  /**
+   * A message for pg's own parser. Should a listener of pg's throw on it (a notice handler), the COPY
+   * fails but the framing goes on, so that pg still sees the end of the COPY and the connection stays usable.
+   */
+  private toPg(m: Buffer): void {
+    try {
+      this.pgHandler!(m);
     } catch (e) {
       this.fail(e as Error);
     }

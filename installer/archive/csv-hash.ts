@@ -25,6 +25,13 @@ export const CSV_QUOTE = 0x01;
  */
 export const COPY_CSV = "format csv, force_quote *, quote e'\\x01', escape e'\\x01'";
 
+/**
+ * The longest row the exporter takes, as canonical CSV text: 16 MB (DuckDB's reader needs a line
+ * to fit its buffer — its default would stop at 2 MB — and the hasher holds a row split across
+ * batches until it ends). A longer row fails the export, and the partition is kept.
+ */
+export const MAX_ROW_BYTES = 16 << 20;
+
 /** Compute the pgtide-archive/3 checksum, row count and control min/max from the bytes of COPY … (COPY_CSV). */
 export class CsvStreamHasher {
   readonly sum = new ContentChecksum();
@@ -35,6 +42,7 @@ export class CsvStreamHasher {
   private maxLen = -1;
   private rest: Buffer[] = []; // the start of a row that continues in the next chunk
   private restInQuote = false; // whether rest ends inside a quoted value
+  private restBytes = 0;
   private scratch = Buffer.allocUnsafe(1 << 16);
   private readonly out = new Uint32Array(2);
   private readonly controlCmp: ByteComparator | null;
@@ -55,6 +63,10 @@ export class CsvStreamHasher {
     if (this.rest.length) {
       const end = rowEnd(chunk, this.restInQuote);
       if (end < 0) {
+        this.restBytes += chunk.length;
+        if (this.restBytes > MAX_ROW_BYTES) {
+          throw new Error(`pgtide: row ${this.sum.rows + 1} of the COPY stream is longer than ${MAX_ROW_BYTES >> 20} MB as canonical CSV text, the most the exporter takes`);
+        }
         this.rest.push(Buffer.from(chunk));
         this.restInQuote = quoteParity(chunk, this.restInQuote);
         return;
@@ -62,12 +74,14 @@ export class CsvStreamHasher {
       const head = Buffer.concat([...this.rest, chunk.subarray(0, end)]);
       if (this.rows(head, 0) !== head.length) throw new Error(`pgtide: malformed row ${this.sum.rows + 1} in the COPY CSV stream`);
       this.rest = [];
+      this.restBytes = 0;
       from = end;
     }
     const stop = this.rows(chunk, from);
     if (stop < chunk.length) {
       const tail = Buffer.from(chunk.subarray(stop));
       this.rest = [tail];
+      this.restBytes = tail.length;
       this.restInQuote = quoteParity(tail, false);
     }
   }

@@ -11,7 +11,7 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { PG_EPOCH_OFFSET_US, PG_INFINITY, PG_MINUS_INFINITY, type ArchiveColumn, type Kind } from "./canonical.js";
-import { CSV_QUOTE } from "./csv-hash.js";
+import { CSV_QUOTE, MAX_ROW_BYTES } from "./csv-hash.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -80,12 +80,6 @@ function canonicalExpr(kind: Kind, v: string): string {
     default: return `CAST(${v} AS VARCHAR)`;
   }
 }
-
-/**
- * The longest row the exporter takes, as canonical CSV text: 16 MB (DuckDB's reader needs a line
- * to fit its buffer; its default would stop at 2 MB). A longer row fails the export, the partition is kept.
- */
-export const MAX_ROW_BYTES = 16 << 20;
 
 function csvScan(path: string, n: number): string {
   const cols = Array.from({ length: n }, (_, i) => `'c${i + 1}': 'VARCHAR'`).join(", ");

@@ -11,8 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { compareCanonical, ContentChecksum, type ArchiveColumn } from "./canonical.js";
-import { canonicalRows, fileDigest, MAX_ROW_BYTES, Staging } from "./duck.js";
-import { BATCH_BYTES, COPY_CSV, startHasher } from "./csv-hash.js";
+import { canonicalRows, fileDigest, Staging } from "./duck.js";
+import { BATCH_BYTES, COPY_CSV, MAX_ROW_BYTES, startHasher } from "./csv-hash.js";
 import { BatchPool, CopyOutBatches, PooledWriter } from "./copy-out.js";
 import { Progress } from "./progress.js";
 import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
@@ -164,12 +164,18 @@ async function openFifoWriter(path: string, reader: Promise<void>): Promise<Writ
   }
 }
 
-/** DuckDB's refusal of an over-long row, said in pgtide's terms; any other error as it is. */
+/** Whether writing the FIFO failed because its reader, DuckDB, went away. */
+function brokenPipe(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === "EPIPE" || code === "ECONNRESET" || code === "ERR_STREAM_DESTROYED";
+}
+
+/** An over-long row (refused by the hasher or by DuckDB's reader), said in terms of the partition; any other error as it is. */
 function loadError(e: unknown, job: Job): unknown {
   const msg = e instanceof Error ? e.message : String(e);
-  if (!/maximum line size/i.test(msg)) return e;
+  if (!/maximum line size|longer than \d+ MB as canonical CSV text/i.test(msg)) return e;
   return new Error(`pgtide: a row of ${job.partition_name} is longer than ${MAX_ROW_BYTES >> 20} MB as canonical CSV text, ` +
-    `the most the exporter takes; the partition was kept (DuckDB: ${msg.split("\n")[0]})`);
+    `the most the exporter takes; the partition was kept (${msg.split("\n")[0]})`);
 }
 
 /**
@@ -218,10 +224,11 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
       if (bytesIn - lastReport >= 8 << 20) { lastReport = bytesIn; progress.update(hasher.rows, bytesIn); }
     });
     let copied = false;
+    let cancelled: Promise<void> | null = null;
     pool.onFail((e) => {
       copy.fail(e);
       // nothing more of this COPY is wanted: ask the server to stop sending it
-      if (!copied) copy.cancel(client);
+      if (!copied) cancelled ??= copy.cancel(client);
     });
     try {
       client.query(copy);
@@ -233,9 +240,13 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
     } catch (e) {
       hasher.abort();
       out.destroy();
+      // the cancel delivered before this connection's next statement (which it must not hit)
+      await cancelled;
       await copy.done.catch(() => undefined);
-      // DuckDB stopping (its reason) shows here as a broken pipe: report DuckDB's reason
-      const duck = loading ? await loading.then(() => null, (x: unknown) => x) : null;
+      // DuckDB stopping shows here as a broken pipe: then its own reason is the one to report (once
+      // the FIFO is destroyed DuckDB fails on any other cause too, with a reason that is not the cause)
+      const duck = loading && brokenPipe(pool.failure) ? await loading.then(() => null, (x: unknown) => x) : null;
+      await loading?.catch(() => undefined);
       throw loadError(duck ?? e, job);
     }
     T("copy-done");

@@ -23,6 +23,7 @@ declare
   fence    name;
   fenced   text;
   first_kept bigint;
+  old_lt   text;
   install_key bigint := _tide.lock_key('install');
 begin
   if pg_catalog.pg_is_in_recovery() then
@@ -138,6 +139,7 @@ begin
   -- Housekeeping never fails a run or makes it wait: rows another run is deleting at the same time
   -- are left to it (a short lock_timeout), and any error (a malformed log_retention setting …) is
   -- reported as a warning, the run row below still finished.
+  old_lt := pg_catalog.current_setting('lock_timeout');
   if tables is not null or rid % 10 = 0 then
     begin
       perform pg_catalog.set_config('lock_timeout', '100ms', true);
@@ -150,7 +152,9 @@ begin
       select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
       delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
                                  and r.run_id <> rid;
-    exception when others then
+    exception when lock_not_available then
+      raise notice 'pgtide: maintenance log not pruned this run (another run is pruning it): %', sqlerrm;
+    when others then
       raise warning 'pgtide: maintenance log not pruned this run: % (SQLSTATE %)', sqlerrm, sqlstate
         using hint = 'Check _tide.settings.log_retention (an interval, e.g. ''30 days''); the next run tries again.';
     end;
@@ -170,6 +174,8 @@ begin
         using hint = 'Check _tide.settings.cron_history_retention (an interval, e.g. ''7 days''); the next run tries again.';
     end;
   end if;
+  -- the run row waits as long as anything else of the run would, not 100 ms
+  perform pg_catalog.set_config('lock_timeout', old_lt, true);
   if tables is not null then
     update _tide.runs r
        set finished_at = pg_catalog.clock_timestamp(), tables_ok = n_ok, tables_skipped = n_skip, tables_failed = n_fail,

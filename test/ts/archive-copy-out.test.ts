@@ -122,6 +122,24 @@ describe("CopyOutBatches on a scripted socket", () => {
     }
   });
 
+  it("a listener of pg's that throws on a notice fails the COPY, and pg still gets the end of it", async () => {
+    const { Readable } = await import("node:stream");
+    const socket = new Readable({ read() { /* pushed below */ } });
+    const givenBack: Buffer[] = [];
+    let calls = 0;
+    socket.on("data", (b: Buffer) => { if (++calls === 1) throw new Error("a notice handler broke"); givenBack.push(b); });
+    const pool = new BatchPool(() => new Uint8Array(5), 2);
+    const copy = new CopyOutBatches("copy x to stdout", pool, (batch) => setImmediate(() => pool.give(batch)));
+    copy.submit({ stream: socket, query: () => undefined } as unknown as pg.Connection);
+    for (let i = 0; i < wire.length; i += 6) {
+      socket.push(wire.subarray(i, i + 6));
+      await new Promise((res) => setImmediate(res));
+    }
+    await new Promise((res) => setTimeout(res, 10));
+    await expect(copy.done).rejects.toThrow("a notice handler broke");
+    expect(Buffer.concat(givenBack).equals(Buffer.concat([status, notification, tail]))).toBe(true);
+  });
+
   it("refuses a connection whose socket it cannot take over, without throwing", () => {
     const copy = new CopyOutBatches("copy x to stdout", new BatchPool(() => new Uint8Array(5), 1), () => undefined);
     const socket = { listeners: () => [() => undefined, () => undefined] };
@@ -193,6 +211,23 @@ describe("CopyOutBatches", () => {
     expect(copy.serverError).toMatchObject({ code: "57014" });
   });
 
+  it("after a refused batch of a COPY the server has already finished sending, the awaited cancel does not hit the next statement", async () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const pool = new BatchPool(() => new Uint8Array(64), 1);
+      let cancelled: Promise<void> | null = null;
+      const copy = new CopyOutBatches("copy (select g from generate_series(1, 3000) g) to stdout", pool, () => {
+        // the one batch never comes back: the rest stays in the socket while the server is done
+      });
+      pool.onFail((e) => { copy.fail(e); cancelled ??= copy.cancel(c); });
+      c.query(copy);
+      await new Promise((res) => setTimeout(res, 30)); // the server has sent everything by now
+      pool.fail(new Error("disk full"));
+      await cancelled;
+      await expect(copy.done).rejects.toThrow("disk full");
+      expect((await c.query("select 7 as seven from pg_sleep(0.1)")).rows[0].seven).toBe(7); // long enough for a late cancel to land
+    }
+  });
+
   it("the server's error arriving while no batch is free fails the COPY, and the connection stays usable", async () => {
     const pool = new BatchPool(() => new Uint8Array(256), 1);
     const copy = new CopyOutBatches(`copy (select g, case when g = 30000 then 1 / 0 else g end from generate_series(1, 60000) g) to stdout`, pool, (batch) => {
@@ -237,6 +272,17 @@ describe("CopyOutBatches", () => {
     c.query(copy);
     await expect(copy.done).rejects.toThrow(/unexpected message T/);
     expect((await c.query("select 4 as four")).rows[0].four).toBe(4);
+  });
+});
+
+describe("CsvStreamHasher", () => {
+  it("refuses a row longer than MAX_ROW_BYTES instead of holding it", () => {
+    const h = new CsvStreamHasher(1, -1, "text");
+    const piece = Buffer.alloc(1 << 20, 0x61);
+    piece[0] = 0x01; // the opening quote of a value that does not end
+    h.push(piece);
+    piece[0] = 0x61;
+    expect(() => { for (let i = 0; i < 20; i++) h.push(piece); }).toThrow(/longer than 16 MB as canonical CSV text/);
   });
 });
 

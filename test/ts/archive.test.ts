@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archivePending, restoreArchive } from "../../installer/archive/index.js";
 import { hashBytesExtended } from "../../installer/archive/hash.js";
@@ -176,6 +176,34 @@ describe("archive round trip", () => {
     expect(r2!.error).toMatch(/16 MB/);
     expect((await c.query("select to_regclass($1) as r", [q("p_2021_05")])).rows[0].r).not.toBeNull();
     expect((await c.query("select state from tide.archives where archive_id = $1", [id2])).rows[0].state).toBe("failed");
+  });
+
+  it("a COPY cancelled by the server mid-stream fails the job with the server's reason, not DuckDB's view of a cut stream", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_2021_07", { rows: 400000, lower: "2021-07-01 00:00:00+00", upper: "2021-08-01 00:00:00+00" });
+    const watcher = await db.client();
+    let cancelled = false;
+    const watch = (async () => {
+      for (let i = 0; i < 5000 && !cancelled; i++) {
+        const r = await watcher.query(`select pg_cancel_backend(pid) as ok from pg_stat_activity
+                                        where application_name = 'pgtide-archive-cancel' and state = 'active' and query like 'copy (%'`);
+        if (r.rows[0]?.ok) cancelled = true;
+        else await new Promise((res) => setTimeout(res, 2));
+      }
+    })();
+    const ex = new pg.Client({ connectionString: db.url, application_name: "pgtide-archive-cancel" });
+    await ex.connect();
+    const [r] = await archivePending(ex, { target: pathToFileURL(dir).href, archiveId: id, log: quiet });
+    cancelled = true;
+    await watch;
+    await ex.end();
+    await watcher.end();
+    expect(r!.state).toBe("failed");
+    expect(r!.error).toMatch(/canceling statement due to user request/);
+    expect(r!.error).not.toMatch(/CSV Error/);
+    const st = await c.query("select state, error from tide.archives where archive_id = $1", [id]);
+    expect(st.rows[0]).toMatchObject({ state: "failed" });
+    expect((await c.query("select to_regclass($1) as r", [q("p_2021_07")])).rows[0].r).not.toBeNull();
   });
 
   it("a flipped byte in the object is detected and the partition kept", async () => {

@@ -137,6 +137,29 @@ describe("engine review: log pruning cost", () => {
     expect(after - before).toBeLessThan(1000);
   });
 
+  it("an old log row another session holds locked is left for a later run: pruning waits 100 ms at most, says so in a notice, and the run finishes", async () => {
+    const own = await freshDatabase({ prefix: "review_prune_lock" });
+    const c = await own.client();
+    const holder = await own.client();
+    const notices: { severity?: string; message?: string }[] = [];
+    c.on("notice", (n: { severity?: string; message?: string }) => notices.push(n));
+    await c.query(`insert into _tide.log (parent_oid, parent, action, outcome, logged_at) values (1, 'old', 'maintain', 'ok', now() - interval '40 days')`);
+    await holder.query(`begin; select * from _tide.log where parent = 'old' for update`);
+    await c.query(`create table rv_plock (at timestamptz not null) partition by range (at)`);
+    await c.query(`select tide.manage('rv_plock', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    await c.query(`update tide.config set premake = 2 where parent = 'rv_plock'::regclass`);
+    // the holder lets go only after the call returns: a pruning that waited for it would never return
+    await c.query(`call tide.run_maintenance('rv_plock')`);
+    await holder.query("rollback");
+    const run = await c.query(`select outcome, finished_at is not null as finished from _tide.runs order by run_id desc limit 1`);
+    const old = await c.query(`select count(*)::int as n from _tide.log where parent = 'old'`);
+    await own.drop();
+    expect(run.rows[0]).toEqual({ outcome: "ok", finished: true });
+    expect(old.rows[0].n).toBe(1);
+    expect(notices.some((n) => n.severity === "NOTICE" && /maintenance log not pruned this run \(another run is pruning it\)/.test(n.message ?? ""))).toBe(true);
+    expect(notices.some((n) => n.severity === "WARNING")).toBe(false);
+  });
+
   it("a malformed retention setting makes pruning warn, not the run fail: the partitions are made and the run row finished", async () => {
     const own = await freshDatabase({ prefix: "review_prune" });
     const c = await own.client();
