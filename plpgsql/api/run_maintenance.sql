@@ -134,15 +134,15 @@ begin
     commit;
   end loop;
 
+  -- Housekeeping never fails a run or makes it wait: rows another run is deleting at the same time
+  -- are left to it (a short lock_timeout, restored before the run row), and any other error (a
+  -- malformed retention setting …) is reported as a warning, the run row below still finished.
+  old_lt := pg_catalog.current_setting('lock_timeout');
+  perform pg_catalog.set_config('lock_timeout', '100ms', true);
   -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
   -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements)
-  -- Housekeeping never fails a run or makes it wait: rows another run is deleting at the same time
-  -- are left to it (a short lock_timeout), and any error (a malformed log_retention setting …) is
-  -- reported as a warning, the run row below still finished.
-  old_lt := pg_catalog.current_setting('lock_timeout');
   if tables is not null or rid % 10 = 0 then
     begin
-      perform pg_catalog.set_config('lock_timeout', '100ms', true);
       select coalesce(s.value, '30 days')::interval into retention from _tide.settings s where s.name = 'log_retention';
       retention := coalesce(retention, interval '30 days');
       -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
@@ -165,7 +165,6 @@ begin
   -- had work, and in every 60th run (hourly when pg_cron fires every minute), not in every idle one.
   if tables is not null or rid % 60 = 0 then
     begin
-      perform pg_catalog.set_config('lock_timeout', '100ms', true);
       perform _tide.prune_cron_history(pg_catalog.now());
     exception when lock_not_available or insufficient_privilege then
       raise notice 'pgtide: cron.job_run_details not pruned this run: %', sqlerrm;

@@ -21,7 +21,6 @@ declare
   pt        regclass[];
   part_key  text;
   has_dflt  boolean;
-  floor_pos bigint;
   slot      record;
   made      record;
   made_at   timestamptz;
@@ -69,11 +68,8 @@ begin
       message := format('%s (gave up after %s retries with lock_timeout %s)', msg, mt.lock_retries, mt.lock_timeout);
       exit work;
     end;
-    -- whether there is a default partition, and the key of the partitions as they are now (see
-    -- _tide.listing_key, whose expression this is: one query for both)
-    select pt.partdefid <> 0,
-           (select md5(string_agg(i.inhrelid::text || ':' || i.xmin::text || ':' || i.ctid::text, ',' order by i.inhrelid))
-              from pg_inherits i where i.inhparent = mt.parent)
+    -- whether there is a default partition, and the key of the partitions as they are now
+    select pt.partdefid <> 0, _tide.listing_key(mt.parent)
       into has_dflt, part_key
       from pg_partitioned_table pt where pt.partrelid = mt.parent;
     has_dflt := coalesce(has_dflt, false);
@@ -109,8 +105,7 @@ begin
     -- in key order and never overlapping, the first partition reaches lowest
     from_pos := coalesce(lo[1], hi[1]);
     thru_pos := _tide.premake_horizon(mt, now_pos);
-    floor_pos := _tide.grid_floor(mt, now_pos);
-    from_pos := least(from_pos, floor_pos);
+    from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
     for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, pt) s loop
       begin
         made_at := clock_timestamp();
@@ -189,23 +184,10 @@ begin
                where cutoff is null or u.h is null or u.h > cutoff
                order by u.l nulls first) s;
     end if;
-    -- The next-due time is _tide.next_due_at's, the signature _tide.due_signature's and the key
-    -- _tide.listing_key's, written out here so that one scan of pg_inherits serves the last two
-    -- (run_maintenance compares the stored signature with due_signature(): pgTAP engine_listing
-    -- checks that the two agree); the next grid point is the one after floor_pos, from above.
     update _tide.managed_tables m
-       set next_due_at = case when mt.every_int is null and mt.every_interval is not null then
-                           least(_tide.position_local(mt, _tide.grid_next(mt, floor_pos)) at time zone mt.time_zone,
-                                 case when mt.keep_interval is not null and oldest_hi is not null
-                                      then (_tide.position_local(mt, oldest_hi) + mt.keep_interval) at time zone mt.time_zone end)
-                         end,
-           due_signature = md5(concat_ws('|', mt.every, mt.premake, mt.keep, mt.on_expire, mt.time_zone, mt.default_partition,
-                                         mt.enabled, mt.detach_schema, i.oids)),
-           listing_key = i.key,
+       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature(mt),
+           listing_key = _tide.listing_key(mt.parent),
            listing_partitions = kept_pt, listing_lower = kept_lo, listing_upper = kept_hi
-      from (select string_agg(i.inhrelid::text, ',' order by i.inhrelid) as oids,
-                   md5(string_agg(i.inhrelid::text || ':' || i.xmin::text || ':' || i.ctid::text, ',' order by i.inhrelid)) as key
-              from pg_inherits i where i.inhparent = mt.parent) i
      where m.parent = maintain_table.parent;
   else
     -- and the kept listing is given up: the next run reads the catalog

@@ -91,9 +91,8 @@ begin
   return next ok(exists (select from pg_inherits where inhrelid = 'ld_p500'::regclass), 'creating the next ones after the last');
 end $$;
 
--- Maintenance writes its bookkeeping with the expressions of _tide.due_signature, _tide.listing_key
--- and _tide.next_due_at inline (one pg_inherits scan for all): they must give what those give, or
--- run_maintenance would find the table due on every run, or never.
+-- The bookkeeping maintenance stores must be what _tide.due_signature, _tide.listing_key and
+-- _tide.next_due_at give, or run_maintenance would find the table due on every run, or never.
 create or replace function tests.test_listing_bookkeeping_matches_the_helpers() returns setof text language plpgsql as $$
 declare m _tide.managed_tables;
 begin
