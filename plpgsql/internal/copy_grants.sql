@@ -1,5 +1,6 @@
 -- A table built to stand in for another (a new partition, the partitioned table convert creates,
--- the plain table unconvert leaves) gets that table's owner and privileges: one place for it.
+-- the plain table unconvert leaves) gets that table's owner and privileges, and no others: one
+-- place for it.
 create or replace function _tide.copy_grants(source regclass, target regclass, with_columns boolean)
 returns void
 language plpgsql
@@ -13,6 +14,16 @@ begin
   if src.relowner <> (select c.relowner from pg_class c where c.oid = target) then
     execute format('alter table %s owner to %I', target, pg_get_userbyid(src.relowner));
   end if;
+  -- what the target holds beyond that (ALTER DEFAULT PRIVILEGES gives a new table grants of its
+  -- own) is taken away first, so that it ends up with exactly the source's privileges
+  for g in select t.grantee, t.privilege_type, t.is_grantable
+             from aclexplode((select c.relacl from pg_class c where c.oid = target)) t
+            where t.grantee <> src.relowner
+           except
+           select a.grantee, a.privilege_type, a.is_grantable from aclexplode(src.relacl) a loop
+    execute format('revoke %s on table %s from %s cascade', g.privilege_type, target,
+                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end);
+  end loop;
   for g in select a.grantee, a.privilege_type, a.is_grantable
              from aclexplode(src.relacl) a
             where a.grantee <> src.relowner loop
@@ -33,4 +44,4 @@ end
 $fn$;
 
 comment on function _tide.copy_grants(regclass, regclass, boolean) is
-  'Gives TARGET the owner and table privileges of SOURCE (and, WITH_COLUMNS, its column privileges, matched by column name). Takes the locks ALTER OWNER and GRANT take on TARGET.';
+  'Gives TARGET the owner and table privileges of SOURCE and no others (a privilege TARGET holds that SOURCE does not, such as one from ALTER DEFAULT PRIVILEGES, is revoked), and, WITH_COLUMNS, its column privileges, matched by column name. Takes the locks ALTER OWNER, REVOKE and GRANT take on TARGET.';

@@ -15,10 +15,12 @@ declare
 begin
   -- the parent's tablespace and, as a partitioned table has no storage parameters, those of its
   -- newest partition (the largest oid that is not the default): one query, one probe per catalog.
-  -- It also tells whether the parent has an owner or grants the new table would not get by itself
-  -- (the creating role owns it; no privileges are granted): only then is copy_grants called.
+  -- It also tells whether the new table could differ from the parent in owner or privileges (the
+  -- creating role owns it; it gets no privileges unless ALTER DEFAULT PRIVILEGES gives it some):
+  -- only then is copy_grants called.
   select (select t.spcname from pg_tablespace t where t.oid = c.reltablespace) as spcname,
-         c.relacl is not null or c.relowner <> (select r.oid from pg_roles r where r.rolname = current_user) as grants,
+         c.relacl is not null or c.relowner <> (select r.oid from pg_roles r where r.rolname = current_user)
+           or exists (select from pg_default_acl d where d.defaclobjtype = 'r') as grants,
          (select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
             from pg_class k, unnest(k.reloptions) o
            where k.oid = (select max(i.inhrelid) from pg_inherits i

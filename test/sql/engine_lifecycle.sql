@@ -40,6 +40,38 @@ begin
   return next is((select n from sh_2031_02), 1, 'defaults and generated columns work in the new partition');
 end $$;
 
+-- exploded privileges of a table (no ACL yet = the owner's defaults), grantor left out, for
+-- comparing two tables' grants
+create or replace function tests.privileges_of(t regclass) returns text[] language sql as $$
+  select array_agg(format('%s:%s:%s', a.grantee::regrole, a.privilege_type, a.is_grantable) order by 1)
+    from pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a where c.oid = t
+$$;
+
+create or replace function tests.test_engine_partitions_get_only_parent_privileges() returns setof text language plpgsql as $$
+begin
+  create role engine_dp_reader nologin;
+  create role engine_dp_writer nologin;
+  create table dp (at timestamptz not null) partition by range (at);
+  grant select on dp to engine_dp_writer;
+  create table dq (at timestamptz not null) partition by range (at);  -- no grants, owned by this role
+  -- every table created from now on gets these: the parent was created before, so it has none of them
+  alter default privileges grant select, insert on tables to engine_dp_reader;
+  alter default privileges grant select, insert on tables to engine_dp_writer with grant option;
+  perform tide.manage('dp', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  return next is(tests.privileges_of('dp_2031_01'), tests.privileges_of('dp'),
+                 'a partition manage creates has exactly the parent''s privileges, none that ALTER DEFAULT PRIVILEGES gives new tables');
+  perform _tide.maintain_table('dp', '2031-02-10');
+  return next ok(not has_table_privilege('engine_dp_reader', 'dp_2031_03', 'select'),
+                 'maintenance takes away a default privilege the parent does not have');
+  return next ok(has_table_privilege('engine_dp_writer', 'dp_2031_03', 'select')
+                 and not has_table_privilege('engine_dp_writer', 'dp_2031_03', 'select with grant option')
+                 and not has_table_privilege('engine_dp_writer', 'dp_2031_03', 'insert'),
+                 'and keeps the parent''s own grant as it is (no grant option, no insert)');
+  perform tide.manage('dq', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  return next is(tests.privileges_of('dq_2031_01'), tests.privileges_of('dq'),
+                 'a parent without grants of its own gets partitions without any either');
+end $$;
+
 create or replace function tests.test_engine_moves_default_rows_on_create() returns setof text language plpgsql as $$
 declare r record;
 begin
