@@ -29,6 +29,11 @@ begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
   end if;
+  -- generic plans for this transaction's queries (key lookups), as maintain_table's SET clause
+  -- gives its own: left to choose, the plan cache plans each query again for its first five
+  -- executions in a session. A procedure that commits may have no SET clause: set for the run row's
+  -- transaction here and for the housekeeping's below (the tables' are maintain_table's).
+  perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
   -- Rule 8: look at the installer's lock before touching any _tide table: an install or upgrade
   -- in progress may hold them ACCESS EXCLUSIVE (migrations) until it commits. The skip is
   -- recorded only if that can be done without waiting.
@@ -139,6 +144,7 @@ begin
   -- malformed retention setting …) is reported as a warning, the run row below still finished.
   old_lt := pg_catalog.current_setting('lock_timeout');
   perform pg_catalog.set_config('lock_timeout', '100ms', true);
+  perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
   -- the log and the run history are pruned in runs that had work and in every 10th idle one (an
   -- idle run is the common case when pg_cron fires every minute: it stays a handful of statements)
   if tables is not null or rid % 10 = 0 then

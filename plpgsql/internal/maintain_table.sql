@@ -8,6 +8,10 @@ create or replace function _tide.maintain_table(
 language plpgsql
 set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
+-- every query below and in the helpers it calls looks catalog and state rows up by key, which a
+-- generic plan does as well as a custom one; left to choose, the plan cache would plan each of
+-- them again for its first five executions in every session (every pg_cron run is a new one)
+set plan_cache_mode = force_generic_plan
 as $fn$
 declare
   mt        _tide.managed_tables;

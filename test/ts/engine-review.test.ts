@@ -179,3 +179,36 @@ describe("engine review: log pruning cost", () => {
     expect(warnings.some((w) => /maintenance log not pruned this run/.test(w))).toBe(true);
   });
 });
+
+describe("engine: plans", () => {
+  it("every query of a maintenance run is planned generically (no custom plan for each of its first five runs in a session), and the session keeps its own setting", async () => {
+    const own = await freshDatabase({ prefix: "review_plans" });
+    const c = await own.client();
+    await c.query(`create table rv_plans (at timestamptz not null) partition by range (at)`);
+    await c.query(`select tide.manage('rv_plans', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    await c.query(`call tide.run_maintenance('rv_plans')`);  // a run row for the pruning below
+    // what the plan cache is told while maintenance writes its run row, its log rows and prunes
+    await c.query(`create table public.seen (tbl text, op text, mode text)`);
+    await c.query(`create function public.note_mode() returns trigger language plpgsql as $$
+                   begin insert into public.seen values (tg_table_name, tg_op, current_setting('plan_cache_mode')); return null; end $$`);
+    for (const t of ["runs", "log"]) {
+      await c.query(`create trigger note_mode after insert or update or delete on _tide.${t} for each row execute function public.note_mode()`);
+    }
+    await c.query(`insert into _tide.settings (name, value) values ('log_retention', '1 microsecond')
+                   on conflict (name) do update set value = excluded.value`);
+    await c.query(`update tide.config set premake = 2 where parent = 'rv_plans'::regclass`);
+    await c.query(`call tide.run_maintenance('rv_plans')`);
+    const seen = await c.query<{ tbl: string; op: string; mode: string }>(`select distinct tbl, op, mode from public.seen order by 1, 2, 3`);
+    const session = await c.query<{ m: string }>(`select current_setting('plan_cache_mode') as m`);
+    await own.drop();
+    // the run row (insert, update), the table's log rows, and the pruning of both
+    expect(seen.rows).toEqual([
+      { tbl: "log", op: "DELETE", mode: "force_generic_plan" },
+      { tbl: "log", op: "INSERT", mode: "force_generic_plan" },
+      { tbl: "runs", op: "DELETE", mode: "force_generic_plan" },
+      { tbl: "runs", op: "INSERT", mode: "force_generic_plan" },
+      { tbl: "runs", op: "UPDATE", mode: "force_generic_plan" },
+    ]);
+    expect(session.rows[0]?.m).toBe("auto");
+  });
+});
