@@ -38,14 +38,6 @@ begin
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
       hint = 'Use e.g. 10000.';
   end if;
-  -- Rule 8: a step and a maintenance run of the same table (which may expire the legacy partition
-  -- or create beside it) never overlap; a busy table is left, not waited for
-  if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
-    raise exception using errcode = '55P03',
-      message = format('table %s is being maintained by another session', parent),
-      detail = 'A maintenance run, tide.create_partitions, tide.drain_default or another split step of this table holds its maintenance lock.',
-      hint = 'Call tide.split_legacy again when it has finished; the split resumes where it stopped.';
-  end if;
   select pb.lower_bound, pb.upper_bound into lo, hi from _tide.partition_bounds(lg.legacy) pb;
   a := _tide.key_position(mt, lo);
   b := _tide.grid_next(mt, a);
@@ -152,4 +144,4 @@ end
 $fn$;
 
 comment on function _tide.convert_split_step(regclass, integer, timestamptz) is
-  'One step of tide.split_legacy (one batch moved, or one boundary moved); resumable from the catalog state. Raises 55P03 when another session holds the table''s maintenance lock. Takes ROW EXCLUSIVE on the legacy partition, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried).';
+  'One step of tide.split_legacy (one batch moved, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried).';

@@ -136,24 +136,4 @@ describe("tide.split_legacy", () => {
     const loose = await admin.query(`select relname from pg_class where relname like 'split_log_%' and relkind = 'r' and not relispartition`);
     expect(loose.rows).toEqual([]);
   }, 120_000);
-
-  it("leaves a table another session is maintaining, moving nothing, and resumes once it is free", async () => {
-    const admin = await db.client();
-    const holder = await db.client();
-    await fixture(admin, "busy_log", 20_000);
-    await convertTable(admin, { source: "busy_log", control: "ts", every: "1 week", premake: 2 });
-    const before = await checksum(admin, "busy_log");
-    await holder.query("begin");
-    await holder.query(`select pg_advisory_xact_lock(_tide.lock_key('maintain', 'busy_log'::regclass))`);
-    const err = await admin.query(`call tide.split_legacy('busy_log', 500)`).then(() => null, (e: pg.DatabaseError) => e);
-    expect(err?.code).toBe("55P03");
-    expect(err?.message).toMatch(/busy_log is being maintained by another session/);
-    expect(err?.hint).toMatch(/again when it has finished/);
-    const lg = await admin.query(`select state, rows_moved, rows_expired from _tide.legacy where parent = 'busy_log'::regclass`);
-    expect(lg.rows[0]).toEqual({ state: "attached", rows_moved: "0", rows_expired: "0" });
-    await holder.query("commit");
-    await admin.query(`call tide.split_legacy('busy_log', 5000)`);
-    expect((await admin.query(`select state from _tide.legacy where parent = 'busy_log'::regclass`)).rows[0]?.state).toBe("split");
-    expect(await checksum(admin, "busy_log")).toBe(before);
-  }, 60_000);
 });
