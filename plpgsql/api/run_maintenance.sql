@@ -29,15 +29,11 @@ begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
   end if;
-  -- generic plans for this transaction's queries (key lookups), as maintain_table's SET clause
-  -- gives its own: left to choose, the plan cache plans each query again for its first five
-  -- executions in a session. A procedure that commits may have no SET clause: set for the run row's
-  -- transaction here and for the housekeeping's below (the tables' are maintain_table's).
-  perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
   -- Rule 8: look at the installer's lock before touching any _tide table: an install or upgrade
   -- in progress may hold them ACCESS EXCLUSIVE (migrations) until it commits. The skip is
   -- recorded only if that can be done without waiting.
   if not pg_catalog.pg_try_advisory_xact_lock_shared(install_key) then
+    old_lt := pg_catalog.current_setting('lock_timeout');
     begin
       perform pg_catalog.set_config('lock_timeout', '50ms', true);
       insert into _tide.runs (as_of, only_parent, outcome, finished_at)
@@ -45,8 +41,15 @@ begin
     exception when lock_not_available then
       raise notice 'pgtide: maintenance skipped: pgtide is being installed or upgraded';
     end;
+    perform pg_catalog.set_config('lock_timeout', old_lt, true);  -- the caller's transaction goes on as it was
     return;
   end if;
+  -- generic plans for this transaction's queries (key lookups), as maintain_table's SET clause
+  -- gives its own: left to choose, the plan cache plans each query again for its first five
+  -- executions in a session. A procedure that commits may have no SET clause: set for the run row's
+  -- transaction here (past the early returns, which leave the caller's transaction as it was) and
+  -- for the housekeeping's below (the tables' are maintain_table's).
+  perform pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
   if parent is not null then
     perform _tide.load_managed_table(parent);  -- TD001 when not managed
   end if;
@@ -153,11 +156,19 @@ begin
       retention := coalesce(retention, interval '30 days');
       -- pruning walks the primary keys from the oldest row (ids grow with time), so a run with
       -- nothing to prune reads one index entry per table, not the whole log
+      -- (one DELETE per case: a generic plan of one DELETE for both could not use the key)
       select l.log_id into first_kept from _tide.log l where l.logged_at >= pg_catalog.now() - retention order by l.log_id limit 1;
-      delete from _tide.log l where l.log_id < first_kept or (first_kept is null and l.logged_at < pg_catalog.now() - retention);
+      if first_kept is not null then
+        delete from _tide.log l where l.log_id < first_kept;
+      else
+        delete from _tide.log l where l.logged_at < pg_catalog.now() - retention;
+      end if;
       select r.run_id into first_kept from _tide.runs r where r.started_at >= pg_catalog.now() - retention order by r.run_id limit 1;
-      delete from _tide.runs r where (r.run_id < first_kept or (first_kept is null and r.started_at < pg_catalog.now() - retention))
-                                 and r.run_id <> rid;
+      if first_kept is not null then
+        delete from _tide.runs r where r.run_id < first_kept and r.run_id <> rid;
+      else
+        delete from _tide.runs r where r.started_at < pg_catalog.now() - retention and r.run_id <> rid;
+      end if;
     exception when lock_not_available then
       raise notice 'pgtide: maintenance log not pruned this run (another run is pruning it): %', sqlerrm;
     when others then

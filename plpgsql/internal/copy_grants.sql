@@ -14,19 +14,30 @@ begin
   if src.relowner <> (select c.relowner from pg_class c where c.oid = target) then
     execute format('alter table %s owner to %I', target, pg_get_userbyid(src.relowner));
   end if;
-  -- what the target holds beyond that (ALTER DEFAULT PRIVILEGES gives a new table grants of its
-  -- own) is taken away first, so that it ends up with exactly the source's privileges
-  for g in select t.grantee, t.privilege_type, t.is_grantable
-             from aclexplode((select c.relacl from pg_class c where c.oid = target)) t
-            where t.grantee <> src.relowner
+  -- then exactly the source's privileges, the owner's own included (a table without an ACL has its
+  -- owner's defaults; ALTER DEFAULT PRIVILEGES can give a new table more, or its owner less): what
+  -- the target holds beyond the source's is revoked, what it lacks is granted
+  for g in select t.grantee, t.privilege_type
+             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t
            except
-           select a.grantee, a.privilege_type, a.is_grantable from aclexplode(src.relacl) a loop
+           select a.grantee, a.privilege_type from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a loop
     execute format('revoke %s on table %s from %s cascade', g.privilege_type, target,
                    case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end);
   end loop;
+  -- a grant option the source does not give is taken back, the privilege itself kept
+  for g in select t.grantee, t.privilege_type
+             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t
+            where t.is_grantable
+           except
+           select a.grantee, a.privilege_type from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a where a.is_grantable loop
+    execute format('revoke grant option for %s on table %s from %s cascade', g.privilege_type, target,
+                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end);
+  end loop;
   for g in select a.grantee, a.privilege_type, a.is_grantable
-             from aclexplode(src.relacl) a
-            where a.grantee <> src.relowner loop
+             from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a
+           except
+           select t.grantee, t.privilege_type, t.is_grantable
+             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t loop
     execute format('grant %s on table %s to %s%s', g.privilege_type, target,
                    case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
                    case when g.is_grantable then ' with grant option' else '' end);
@@ -44,4 +55,4 @@ end
 $fn$;
 
 comment on function _tide.copy_grants(regclass, regclass, boolean) is
-  'Gives TARGET the owner and table privileges of SOURCE and no others (a privilege TARGET holds that SOURCE does not, such as one from ALTER DEFAULT PRIVILEGES, is revoked), and, WITH_COLUMNS, its column privileges, matched by column name. Takes the locks ALTER OWNER, REVOKE and GRANT take on TARGET.';
+  'Gives TARGET the owner and exactly the table privileges of SOURCE, the owner''s own included (what TARGET holds beyond them, such as grants from ALTER DEFAULT PRIVILEGES, is revoked; what it lacks is granted), and, WITH_COLUMNS, its column privileges, matched by column name. Takes the locks ALTER OWNER, REVOKE and GRANT take on TARGET.';

@@ -132,9 +132,16 @@ describe("engine review: log pruning cost", () => {
     };
     const before = await seqRead();
     await c.query(`call tide.run_maintenance('rv_log')`);
-    const after = await seqRead();
+    const afterIdle = await seqRead();
+    // a run with work prunes too (an idle one only every 10th time)
+    await c.query(`update tide.config set premake = 2 where parent = 'rv_log'::regclass`);
+    await c.query(`call tide.run_maintenance('rv_log')`);
+    const afterDue = await seqRead();
+    const due = await c.query<{ n: number }>(`select count(*)::int as n from _tide.log where action = 'create' and parent_oid = 'rv_log'::regclass`);
     await own.drop();
-    expect(after - before).toBeLessThan(1000);
+    expect(afterIdle - before).toBeLessThan(1000);
+    expect(due.rows[0]!.n).toBeGreaterThan(0);
+    expect(afterDue - afterIdle).toBeLessThan(1000);
   });
 
   it("an old log row another session holds locked is left for a later run: pruning waits 100 ms at most, says so in a notice, and the run finishes", async () => {
@@ -210,5 +217,22 @@ describe("engine: plans", () => {
       { tbl: "runs", op: "UPDATE", mode: "force_generic_plan" },
     ]);
     expect(session.rows[0]?.m).toBe("auto");
+  });
+
+  it("a run that returns at once (an install holds its lock) leaves the caller's transaction with its own settings", async () => {
+    const own = await freshDatabase({ prefix: "review_leak" });
+    const installer = await own.client();
+    const caller = await own.client();
+    await installer.query(`select pg_advisory_lock(_tide.lock_key('install'))`);
+    await caller.query("begin");
+    await caller.query("set local lock_timeout = '2s'");
+    await caller.query(`call tide.run_maintenance()`);
+    const inside = await caller.query(`select current_setting('plan_cache_mode') as pcm, current_setting('lock_timeout') as lt`);
+    await caller.query("commit");
+    await installer.query(`select pg_advisory_unlock(_tide.lock_key('install'))`);
+    const skipped = await caller.query(`select count(*)::int as n from _tide.runs where outcome = 'skipped'`);
+    await own.drop();
+    expect(inside.rows[0]).toEqual({ pcm: "auto", lt: "2s" });
+    expect(skipped.rows[0]?.n).toBe(1);
   });
 });
