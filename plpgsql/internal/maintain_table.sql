@@ -151,15 +151,10 @@ begin
       pending := '{}';
       -- bounds as text (for the log, the detached list and the archive queue) are read for the
       -- expiring partitions only
-      -- a legacy partition tide.split_legacy is working through is left to it: the split moves
-      -- (or, when expired, deletes) its rows interval by interval, and retention takes the
-      -- partitions it attaches like any other
       for p in select l.partition, b.lower_bound, b.upper_bound
                  from unnest(lo, hi, pt) as l(lower_pos, upper_pos, partition)
                  cross join lateral _tide.partition_bounds(l.partition) b
                 where l.upper_pos is not null and l.upper_pos <= cutoff
-                  and not exists (select from _tide.legacy g
-                                   where g.parent = mt.parent and g.legacy = l.partition and g.state = 'splitting')
                 order by l.lower_pos nulls first loop
         begin
           perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);

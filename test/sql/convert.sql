@@ -204,24 +204,6 @@ begin
   return next is(id, 43::bigint, 'an identity column continues where it was');
 end $$;
 
-create function tests.test_retention_leaves_a_legacy_partition_being_split() returns setof text language plpgsql as $$
-declare s record; hi text; r record;
-begin
-  perform tests.convert_hostile();
-  loop
-    select * into s from _tide.convert_split_step('"Conv.Ö"."Audit ""Log"""', 1000);
-    exit when s.action like 'legacy partition now starts%';
-  end loop;
-  select upper_bound into hi from _tide.partition_bounds('"Conv.Ö"."Audit ""Log""_legacy"');
-  update tide.config set keep = '1 month' where parent = '"Conv.Ö"."Audit ""Log"""'::regclass;
-  -- every partition there is now is older than keep
-  r := _tide.maintain_table('"Conv.Ö"."Audit ""Log"""', hi::timestamptz + interval '3 months');
-  return next is(r.outcome, 'ok', 'maintenance of a table whose split is underway succeeds');
-  return next ok(exists (select from pg_inherits where inhrelid = '"Conv.Ö"."Audit ""Log""_legacy"'::regclass),
-                 'retention leaves the legacy partition its split is working through');
-  return next ok(to_regclass('"Conv.Ö"."Audit ""Log""_2025_01"') is null, 'and expires the partition the split attached');
-end $$;
-
 create function tests.test_split_step_moves_oldest_month() returns setof text language plpgsql as $$
 declare before text; after text; s record;
 begin
