@@ -54,6 +54,8 @@ begin
   create table dp (at timestamptz not null) partition by range (at);
   grant select on dp to engine_dp_writer;
   create table dq (at timestamptz not null) partition by range (at);  -- no grants, owned by this role
+  create table dr (at timestamptz not null) partition by range (at);
+  revoke truncate on dr from current_user;  -- an owner that took a privilege from itself on the parent
   -- every table created from now on gets these: the parent was created before, so it has none of them
   alter default privileges grant select, insert on tables to engine_dp_reader;
   alter default privileges grant select, insert on tables to engine_dp_writer with grant option;
@@ -72,6 +74,9 @@ begin
   perform tide.manage('dq', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
   return next is(tests.privileges_of('dq_2031_01'), tests.privileges_of('dq'),
                  'a parent without grants of its own gets partitions without any either, and their owner keeps all of its own');
+  perform tide.manage('dr', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => true);
+  return next is(tests.privileges_of('dr_2031_01'), tests.privileges_of('dq_2031_01'),
+                 'the owner keeps all of its privileges on a partition, whatever it took from itself on the parent (moving rows out of the default needs them)');
 end $$;
 
 create or replace function tests.test_engine_moves_default_rows_on_create() returns setof text language plpgsql as $$
