@@ -231,6 +231,9 @@ async function main(): Promise<void> {
     const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "Rule-1 floor ms", "ceiling"]];
     let have = 0;
     const fmtRatio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(1) + "×";
+    // one tool's run, timed on its own long-lived connection or in a new session
+    const timer = (fresh: boolean) => (x: pg.Client, f: (s: pg.Client) => Promise<unknown>) =>
+      fresh ? timedFresh(url, f) : timed(() => f(x));
     for (const n of COUNTS) {
       process.stderr.write(`setting up ${n} tables of each kind...\n`);
       await addTables(c, have, n);
@@ -245,25 +248,24 @@ async function main(): Promise<void> {
       await c.query(`vacuum analyze ${CHURNED.join(", ")}`);
       const settledT = await partitionCount(c, "bench_tide", n);
       const settledP = await partitionCount(c, "bench_pm", n);
-      const [idleT, idleP, idleTs, idlePs] = [[], [], [], []] as number[][];
+      const [idleT, idleP, idleTs, idlePs]: number[][] = [[], [], [], []];
       // the runs on long-lived connections first, as in a quiet database; then the new sessions
-      for (let r = 0; r < REPEAT; r++) {
-        idleT!.push(await timed(() => runTide(ct)));
-        idleP!.push(await timed(() => runPartman(cp)));
-      }
-      for (let r = 0; r < REPEAT; r++) {
-        idleTs!.push(await timedFresh(url, runTide));
-        idlePs!.push(await timedFresh(url, runPartman));
+      for (const [fresh, outT, outP] of [[false, idleT, idleP], [true, idleTs, idlePs]] as const) {
+        const run = timer(fresh);
+        for (let r = 0; r < REPEAT; r++) {
+          outT!.push(await run(ct, runTide));
+          outP!.push(await run(cp, runPartman));
+        }
       }
       if ((await partitionCount(c, "bench_tide", n)) !== settledT || (await partitionCount(c, "bench_pm", n)) !== settledP) {
         throw new Error("bench is invalid: a run with nothing due created partitions");
       }
       rows.push([String(n), "nothing due", median(idleT!).toFixed(1), median(idleP!).toFixed(1), fmtRatio(idleP!, idleT!), "", ""]);
       rows.push(["", "  in a new session", median(idleTs!).toFixed(1), median(idlePs!).toFixed(1), fmtRatio(idlePs!, idleTs!), "", ""]);
-      const [dueT, dueP, dueF, dueTs, duePs, dueFs] = [[], [], [], [], [], []] as number[][];
+      const [dueT, dueP, dueF, dueTs, duePs, dueFs]: number[][] = [[], [], [], [], [], []];
       // one partition due on every table, run by each tool: on its own connection, or in a new session
       const dueRun = async (fresh: boolean, out: number[][]) => {
-        const run = (x: pg.Client, f: (s: pg.Client) => Promise<unknown>) => (fresh ? timedFresh(url, f) : timed(() => f(x)));
+        const run = timer(fresh);
         await makeOneDue(c, "bench_tide", n);
         let before = await partitionCount(c, "bench_tide", n);
         out[0]!.push(await run(ct, runTide));

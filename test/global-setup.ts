@@ -42,6 +42,9 @@ async function buildTemplate(adminUrl: string): Promise<void> {
     const stale = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'pgtide\\_t\\_%' or datname = $1`, [TEMPLATE]);
     for (const r of stale.rows) await admin.query(`drop database if exists "${r.datname}"`);
     await admin.query(`create database ${TEMPLATE}`);
+    // pg_cron lives in its own database (cron.database_name = 'postgres'); made here, once, as the
+    // test files that need it would otherwise race to create it
+    await admin.query("create extension if not exists pg_cron");
   } finally {
     await admin.end();
   }

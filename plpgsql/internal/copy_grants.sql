@@ -7,58 +7,62 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  src  record;
-  g    record;
+  src      record;
+  src_acl  aclitem[];
+  tgt_acl  aclitem[];
+  stmt     text;
 begin
   select c.relowner, c.relacl into src from pg_class c where c.oid = source;
   if src.relowner <> (select c.relowner from pg_class c where c.oid = target) then
     execute format('alter table %s owner to %I', target, pg_get_userbyid(src.relowner));
   end if;
-  -- then the source's privileges for every other role (a table without an ACL has its owner's
-  -- defaults; ALTER DEFAULT PRIVILEGES can give a new table grants of its own): what the target
-  -- grants beyond them is revoked, what it lacks is granted. The owner keeps all of its own
-  -- privileges on the target whatever it has on the source, and gets any that default privileges
-  -- took from it: pgtide's own work on the table (moving rows out of a default partition, the
-  -- triggers ATTACH and convert put on it) runs as the owner and needs them
-  for g in select t.grantee, t.privilege_type
-             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t
-            where t.grantee <> src.relowner
-           except
-           select a.grantee, a.privilege_type from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a loop
-    execute format('revoke %s on table %s from %s cascade', g.privilege_type, target,
-                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end);
+  -- a table without an ACL has its owner's defaults (the target's read after the owner change)
+  src_acl := coalesce(src.relacl, acldefault('r', src.relowner));
+  select coalesce(c.relacl, acldefault('r', c.relowner)) into tgt_acl from pg_class c where c.oid = target;
+  -- Then the source's privileges for every other role (ALTER DEFAULT PRIVILEGES can give a new
+  -- table grants of its own): what the target grants beyond them is revoked, what it lacks is
+  -- granted. The owner keeps all of its own privileges on the target whatever it has on the
+  -- source, and gets any that default privileges took from it: pgtide's own work on the table
+  -- (moving rows out of a default partition, the triggers ATTACH and convert put on it) runs as
+  -- the owner and needs them. One statement per difference, revokes first.
+  for stmt in
+    with want as (select x.grantee, x.privilege_type, bool_or(x.is_grantable) as is_grantable
+                    from (select a.grantee, a.privilege_type, a.is_grantable from aclexplode(src_acl) a where a.grantee <> src.relowner
+                          union all
+                          select a.grantee, a.privilege_type, false from aclexplode(acldefault('r', src.relowner)) a) x
+                   group by 1, 2),
+         have as (select t.grantee, t.privilege_type, bool_or(t.is_grantable) as is_grantable
+                    from aclexplode(tgt_acl) t group by 1, 2),
+         todo as (
+           -- a privilege the target grants another role beyond the source's
+           select 1 as step, h.grantee, h.privilege_type, null::name as col, 'revoke %1$s on table %2$s from %3$s cascade' as sql
+             from have h
+            where h.grantee <> src.relowner
+              and not exists (select from want w where w.grantee = h.grantee and w.privilege_type = h.privilege_type)
+           union all
+           -- a grant option the source does not give (the privilege itself kept)
+           select 2, h.grantee, h.privilege_type, null, 'revoke grant option for %1$s on table %2$s from %3$s cascade'
+             from have h join want w on w.grantee = h.grantee and w.privilege_type = h.privilege_type
+            where h.grantee <> src.relowner and h.is_grantable and not w.is_grantable
+           union all
+           -- what the target lacks
+           select 3, w.grantee, w.privilege_type, null,
+                  'grant %1$s on table %2$s to %3$s' || case when w.is_grantable then ' with grant option' else '' end
+             from want w
+            where not exists (select from have h where h.grantee = w.grantee and h.privilege_type = w.privilege_type
+                                                   and (h.is_grantable or not w.is_grantable))
+           union all
+           -- WITH_COLUMNS: the source's column privileges, matched by column name
+           select 4, x.grantee, x.privilege_type, a.attname,
+                  'grant %1$s (%4$I) on table %2$s to %3$s' || case when x.is_grantable then ' with grant option' else '' end
+             from pg_attribute a cross join lateral aclexplode(a.attacl) x
+            where with_columns and a.attrelid = source and a.attacl is not null and not a.attisdropped)
+    select format(d.sql, d.privilege_type, target,
+                  case when d.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(d.grantee)) end, d.col)
+      from todo d order by d.step
+  loop
+    execute stmt;
   end loop;
-  -- a grant option the source does not give is taken back, the privilege itself kept
-  for g in select t.grantee, t.privilege_type
-             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t
-            where t.is_grantable and t.grantee <> src.relowner
-           except
-           select a.grantee, a.privilege_type from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a where a.is_grantable loop
-    execute format('revoke grant option for %s on table %s from %s cascade', g.privilege_type, target,
-                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end);
-  end loop;
-  for g in (select a.grantee, a.privilege_type, a.is_grantable
-              from aclexplode(coalesce(src.relacl, acldefault('r', src.relowner))) a
-             where a.grantee <> src.relowner
-            union
-            select a.grantee, a.privilege_type, false
-              from aclexplode(acldefault('r', src.relowner)) a)
-           except
-           select t.grantee, t.privilege_type, t.is_grantable
-             from aclexplode((select coalesce(c.relacl, acldefault('r', c.relowner)) from pg_class c where c.oid = target)) t loop
-    execute format('grant %s on table %s to %s%s', g.privilege_type, target,
-                   case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
-                   case when g.is_grantable then ' with grant option' else '' end);
-  end loop;
-  if with_columns then
-    for g in select a.attname, x.grantee, x.privilege_type, x.is_grantable
-               from pg_attribute a cross join lateral aclexplode(a.attacl) x
-              where a.attrelid = source and a.attacl is not null and not a.attisdropped loop
-      execute format('grant %s (%I) on table %s to %s%s', g.privilege_type, g.attname, target,
-                     case when g.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(g.grantee)) end,
-                     case when g.is_grantable then ' with grant option' else '' end);
-    end loop;
-  end if;
 end
 $fn$;
 

@@ -12,7 +12,6 @@ describe("pg_cron in its own database", () => {
   beforeAll(async () => {
     c = new pg.Client({ connectionString: adminUrl() });
     await c.connect();
-    await c.query("create extension if not exists pg_cron");
     await install(c);
     await c.query(`create table cron_own_db (at timestamptz not null) partition by range (at)`);
     await c.query(`select count(*) from tide.manage('cron_own_db', 'at', '1 day', premake => 2)`);

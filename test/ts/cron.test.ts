@@ -11,7 +11,6 @@ describe("pg_cron", () => {
   let client: pg.Client;
 
   beforeAll(async () => {
-    await adminQuery("create extension if not exists pg_cron");
     db = await freshDatabase({ prefix: "cron" });
     client = await db.client();
     await client.query(`create table "Cron ""t""" (at timestamptz not null, v int) partition by range (at)`);
