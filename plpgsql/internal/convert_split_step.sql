@@ -27,10 +27,15 @@ declare
   old_lt   text := current_setting('lock_timeout');
 begin
   select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;
-  if not found or lg.state = 'split' then
+  if not found or lg.state in ('split', 'retired') then
     raise exception using errcode = '55000',
       message = format('table %s has no legacy partition to split', parent),
-      detail = case when found then 'Its legacy partition was split already.' else 'It was not converted by tide.convert.' end,
+      detail = case when not found then 'It was not converted by tide.convert.'
+                    when lg.state = 'split' then 'Its legacy partition was split already.'
+                    when lg.legacy is null then format('Retention dropped its legacy partition %s%s: all of its range was older than keep.',
+                                                       lg.legacy_name, ' at ' || lg.retired_at)
+                    else format('Retention detached its legacy partition%s: all of its range was older than keep. It is now the table %s.',
+                                ' at ' || lg.retired_at, lg.legacy) end,
       hint = 'Nothing to do.';
   end if;
   if batch_rows is null or batch_rows < 1 then

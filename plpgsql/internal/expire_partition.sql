@@ -1,6 +1,9 @@
 -- Retention for one expired partition: drop it, or detach it (renamed <name>_detached, or moved to
 -- the table's detach_schema) and record it, or detach it for the archiver. Plain DROP/DETACH take
--- ACCESS EXCLUSIVE on the parent briefly, under the caller's lock_timeout.
+-- ACCESS EXCLUSIVE on the parent briefly, under the caller's lock_timeout. A legacy partition
+-- tide.convert left and tide.split_legacy has not finished is retired the same way, together with
+-- the slice a split was filling, and its _tide.legacy row says so. A standalone table (that slice)
+-- is retired like a detached partition.
 
 create or replace function _tide.expire_partition(mt _tide.managed_tables, partition regclass, lower_bound text, upper_bound text, run_id bigint default null)
 returns void
@@ -10,39 +13,43 @@ as $fn$
 declare
   started  timestamptz := clock_timestamp();
   old_name text := partition::text;
-  rel      name;
-  head     text;
+  lg       _tide.legacy;
+  slice    regclass;
+  slice_hi bigint;
 begin
+  -- the legacy row first, as split_legacy locks it before the tables (so neither waits for the
+  -- other holding what the other needs); a split step running now makes this wait, under lock_timeout
+  select * into lg from _tide.legacy l
+   where l.parent = mt.parent and l.legacy = expire_partition.partition and l.state in ('attached', 'splitting')
+     for update;
+  if found and lg.state = 'splitting' and lower_bound is not null then
+    -- the rows split_legacy has moved out of the oldest interval left in the legacy partition wait
+    -- in a table of their own, to be attached with that interval: they expire with it
+    slice := to_regclass(format('%I.%I', mt.parent_schema, _tide.partition_name(mt, _tide.key_position(mt, lower_bound))));
+    if slice is not null and exists (select from pg_class c where c.oid = slice and c.relkind = 'r' and not c.relispartition) then
+      slice_hi := _tide.grid_next(mt, _tide.key_position(mt, lower_bound));
+    else
+      slice := null;
+    end if;
+  end if;
+
   if mt.on_expire = 'drop' then
     perform _tide.execute_with_retry(format('drop table %s', partition), mt.lock_retries);
     perform _tide.log_action(run_id, mt.parent, 'drop', old_name, 'ok', null, started,
                              detail => format('range [%s, %s)', coalesce(lower_bound, 'MINVALUE'), upper_bound));
-    return;
-  end if;
-
-  perform _tide.execute_with_retry(format('alter table %s detach partition %s', mt.parent, partition), mt.lock_retries);
-  if mt.detach_schema is not null then
-    execute format('alter table %s set schema %I', partition, mt.detach_schema);
   else
-    select c.relname into rel from pg_class c where c.oid = partition;
-    head := rel;
-    while octet_length(head || '_detached') > 63 loop
-      head := left(head, length(head) - 1);
-    end loop;
-    execute format('alter table %s rename to %I', partition, head || '_detached');
+    perform _tide.retire_detached(mt, partition, lower_bound, upper_bound, run_id, started);
   end if;
-  insert into _tide.detached (partition, parent_oid, parent, lower_bound, upper_bound, reason)
-  values (partition, mt.parent, mt.parent::text, lower_bound, upper_bound,
-          case when mt.on_expire = 'archive' then 'archive' else 'retention' end);
-  if mt.on_expire = 'archive' then
-    -- the archive queue is another component's; called dynamically so this file loads without it
-    execute 'select _tide.enqueue_archive($1, $2, $3, $4)' using mt.parent, partition, lower_bound, upper_bound;
+  if slice is not null then
+    perform _tide.expire_partition(mt, slice, lower_bound, _tide.position_bound(mt, slice_hi), run_id);
   end if;
-  perform _tide.log_action(run_id, mt.parent, case when mt.on_expire = 'archive' then 'archive' else 'detach' end,
-                           partition::text, 'ok', null, started,
-                           detail => format('was %s, range [%s, %s)', old_name, coalesce(lower_bound, 'MINVALUE'), upper_bound));
+  if lg.parent is not null then
+    update _tide.legacy l
+       set state = 'retired', retired_at = clock_timestamp(), legacy = case when mt.on_expire = 'drop' then null else l.legacy end
+     where l.parent = mt.parent;
+  end if;
 end
 $fn$;
 
 comment on function _tide.expire_partition(_tide.managed_tables, regclass, text, text, bigint) is
-  'Applies on_expire (drop, detach, archive) to one expired partition under lock_timeout with retries; logs it.';
+  'Applies on_expire (drop, detach, archive) to one expired partition under lock_timeout with retries; logs it. A legacy partition not yet split is retired with the slice a split was filling, and recorded as retired.';

@@ -137,3 +137,90 @@ describe("tide.split_legacy", () => {
     expect(loose.rows).toEqual([]);
   }, 120_000);
 });
+
+describe("retention of a legacy partition", () => {
+  // 1,000 hourly rows from 2026-10-01: the legacy partition spans [2026-09-28, 2026-12-07) on a weekly
+  // grid; maintenance as of 2027-02-01 with keep 2 weeks finds all of it expired
+  async function converted(c: pg.Client, table: string, onExpire: string): Promise<void> {
+    await c.query(`create table ${table} (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
+    await c.query(`insert into ${table} (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
+    await c.query(`call tide.convert('${table}', 'ts', '1 week', premake => 2)`);
+    await c.query(`update tide.config set keep = '2 weeks', on_expire = $2 where parent = $1::regclass`, [table, onExpire]);
+  }
+
+  it("retires one never split, and split_legacy then says retention took it", async () => {
+    const c = await db.client();
+    await converted(c, "aged_log", "drop");
+    await c.query(`call tide.run_maintenance('aged_log', as_of => '2027-02-01')`);
+    const lg = await c.query(`select legacy, state, retired_at is not null as dated from _tide.legacy where parent = 'aged_log'::regclass`);
+    expect(lg.rows).toEqual([{ legacy: null, state: "retired", dated: true }]);
+    expect((await c.query(`select to_regclass('aged_log_legacy') as t`)).rows[0]?.t).toBeNull();
+    const err = await c.query(`call tide.split_legacy('aged_log')`).then(() => null, (e: pg.DatabaseError) => e);
+    expect(err).toMatchObject({ code: "55000", message: "table public.aged_log has no legacy partition to split" });
+    expect(err?.detail).toMatch(/^Retention dropped its legacy partition aged_log_legacy at .*older than keep/);
+    // nothing waits for a split that cannot finish: unconvert goes ahead
+    await c.query(`call tide.unconvert('aged_log')`);
+    expect((await c.query(`select relkind from pg_class where oid = 'aged_log'::regclass`)).rows[0]?.relkind).toBe("r");
+  });
+
+  it("waits no longer than the lock timeout for a split step in progress, and retires the legacy partition on the next run", async () => {
+    const c = await db.client();
+    const split = await db.client();
+    await converted(c, "busy_log", "detach");
+    // a split step's transaction, left open: it holds the legacy row and the legacy partition
+    await split.query("begin");
+    await split.query(`select * from _tide.convert_split_step('busy_log', 50, '2026-10-10')`);
+    const t0 = performance.now();
+    await c.query(`call tide.run_maintenance('busy_log', as_of => '2027-02-01')`);
+    const waited = performance.now() - t0;
+    const gaveUp = await c.query(`select outcome from _tide.log where parent_oid = 'busy_log'::regclass and action = 'maintain'`);
+    expect(gaveUp.rows).toEqual([{ outcome: "lock_timeout" }]);
+    // lock_timeout 100 ms and lock_retries 3 (backoff up to ~0.3 s): well under two seconds in all
+    expect(waited).toBeLessThan(2000);
+    // the legacy partition is still there and still the legacy one (the step's own change is not committed yet)
+    expect((await c.query(`select state, legacy::text from _tide.legacy where parent = 'busy_log'::regclass`)).rows[0])
+      .toEqual({ state: "attached", legacy: "busy_log_legacy" });
+    await split.query("commit");
+    await c.query(`call tide.run_maintenance('busy_log', as_of => '2027-02-01')`);
+    expect((await c.query(`select state from _tide.legacy where parent = 'busy_log'::regclass`)).rows[0]?.state).toBe("retired");
+    const all = await c.query(`select (select count(*) from busy_log) + (select count(*) from busy_log_legacy_detached)
+                                      + (select count(*) from busy_log_2026_w40_detached) as n`);
+    expect(Number(all.rows[0]?.n)).toBe(1000);
+  });
+
+  for (const onExpire of ["drop", "detach", "archive"]) {
+    it(`retires one mid-split (${onExpire}) with the slice being filled: every row is in the table, detached, or expired on purpose`, async () => {
+      const c = await db.client();
+      const t = `mid_${onExpire}`;
+      await converted(c, t, onExpire);
+      // two batches move the oldest week (95 rows, not expired as of the split) into its slice, which
+      // is not attached yet
+      for (let i = 0; i < 2; i++) await c.query(`select * from _tide.convert_split_step($1, 50, '2026-10-10')`, [t]);
+      expect((await c.query(`select count(*)::int n from ${t}_2026_w40`)).rows[0]?.n).toBe(95); // all of that week but its CHECK
+      await c.query(`call tide.run_maintenance('${t}', as_of => '2027-02-01')`);
+      const lg = await c.query(`select legacy::text, state from _tide.legacy where parent = $1::regclass`, [t]);
+      expect(lg.rows[0]?.state).toBe("retired");
+      const loose = await c.query(`select relname from pg_class where relname like $1 and relkind = 'r' and not relispartition order by 1`, [`${t}\\_%`]);
+      const outcome = await c.query(`select action, outcome from _tide.log where parent_oid = $1::regclass and partition like '%w40%'`, [t]);
+      if (onExpire === "drop") {
+        expect(lg.rows[0]?.legacy).toBeNull();
+        expect(loose.rows).toEqual([]); // the slice went with the legacy partition
+        expect(outcome.rows).toEqual([{ action: "drop", outcome: "ok" }]);
+      } else {
+        expect(lg.rows[0]?.legacy).toBe(`${t}_legacy_detached`);
+        const detached = await c.query(`select partition::text as p, lower_bound, upper_bound from _tide.detached where parent_oid = $1::regclass and partition::text like '%w40%'`, [t]);
+        expect(detached.rows).toEqual([{ p: `${t}_2026_w40_detached`, lower_bound: "2026-09-28 00:00:00+00", upper_bound: "2026-10-05 00:00:00+00" }]);
+        // the 1,000 rows: none attached any more (all expired), each in exactly one detached table
+        const all = await c.query(`select (select count(*) from ${t}) + (select count(*) from ${t}_legacy_detached)
+                                          + (select count(*) from ${t}_2026_w40_detached) as n`);
+        expect(Number(all.rows[0]?.n)).toBe(1000);
+        if (onExpire === "archive") {
+          const queued = await c.query(`select partition_table from _tide.archives where parent_oid = $1::regclass and state = 'pending' order by 1`, [t]);
+          expect(queued.rows.map((r) => r.partition_table)).toContain(`${t}_2026_w40_detached`);
+          expect(queued.rows.map((r) => r.partition_table)).toContain(`${t}_legacy_detached`);
+        }
+      }
+      await expect(c.query(`call tide.split_legacy('${t}')`)).rejects.toMatchObject({ code: "55000" });
+    });
+  }
+});
