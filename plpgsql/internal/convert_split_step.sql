@@ -19,6 +19,7 @@ declare
   b_txt    text;
   sname    name;
   slice    regclass;
+  made     regclass;
   expired  boolean;
   cols     text;
   n        bigint;
@@ -34,8 +35,11 @@ begin
                     when lg.state = 'split' then 'Its legacy partition was split already.'
                     when lg.legacy is null then format('Retention dropped its legacy partition %s%s: all of its range was older than keep.',
                                                        lg.legacy_name, ' at ' || lg.retired_at)
-                    else format('Retention detached its legacy partition%s: all of its range was older than keep. It is now the table %s.',
-                                ' at ' || lg.retired_at, lg.legacy) end,
+                    else format('Retention detached its legacy partition%s: all of its range was older than keep. %s',
+                                ' at ' || lg.retired_at,
+                                case when exists (select from pg_class c where c.oid = lg.legacy::oid)
+                                     then format('It is now the table %s.', lg.legacy)
+                                     else 'That table has been dropped since (archived, or dropped by hand).' end) end,
       hint = 'Nothing to do.';
   end if;
   if batch_rows is null or batch_rows < 1 then
@@ -79,7 +83,10 @@ begin
   expired := coalesce(expired, false) and mt.on_expire = 'drop';
 
   sname := _tide.partition_name(mt, a);
-  slice := to_regclass(format('%I.%I', mt.parent_schema, sname));
+  -- the slice being filled, by oid (the parent may have been renamed since), else by name (a split
+  -- an earlier version started)
+  slice := coalesce((select c.oid::regclass from pg_class c where c.oid = lg.slice::oid and not c.relispartition),
+                    to_regclass(format('%I.%I', mt.parent_schema, sname)));
 
   -- phase 3: the CHECK proving the legacy table starts at b is valid: move the boundary
   select c.conname, c.convalidated into nxt from pg_constraint c where c.conrelid = lg.legacy and c.conname = 'tide_legacy_next';
@@ -93,6 +100,7 @@ begin
     if slice is not null then
       execute format('alter table %s attach partition %s for values from (%L) to (%L)', parent, slice, lo, b_txt);
       execute format('alter table %s drop constraint if exists tide_legacy_slice', slice);
+      update _tide.legacy l set slice = null where l.parent = convert_split_step.parent;
     end if;
     perform set_config('lock_timeout', old_lt, true);
     return query select format('legacy partition now starts at %s%s', b_txt,
@@ -115,7 +123,9 @@ begin
 
   -- phase 1: move one batch, oldest interval first
   if not expired and slice is null then
-    slice := _tide.create_partition_table(mt, sname);
+    made := _tide.create_partition_table(mt, sname);
+    update _tide.legacy l set slice = made where l.parent = convert_split_step.parent;
+    slice := made;
   end if;
   if expired then
     execute format('delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s))',

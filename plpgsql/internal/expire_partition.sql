@@ -17,16 +17,18 @@ declare
   slice    regclass;
   slice_hi bigint;
 begin
-  -- the legacy row first, as split_legacy locks it before the tables (so neither waits for the
-  -- other holding what the other needs); a split step running now makes this wait, under lock_timeout
+  -- a split step holds the legacy row for its whole transaction and takes the parent after it,
+  -- the reverse of this transaction's order (the parent since maintain_table began): never wait
+  -- for the row. A step in progress makes this give up at once (55P03); the next run tries again.
   select * into lg from _tide.legacy l
    where l.parent = mt.parent and l.legacy = expire_partition.partition and l.state in ('attached', 'splitting')
-     for update;
+     for update nowait;
   if found and lg.state = 'splitting' and lower_bound is not null then
     -- the rows split_legacy has moved out of the oldest interval left in the legacy partition wait
-    -- in a table of their own, to be attached with that interval: they expire with it
-    slice := to_regclass(format('%I.%I', mt.parent_schema, _tide.partition_name(mt, _tide.key_position(mt, lower_bound))));
-    if slice is not null and exists (select from pg_class c where c.oid = slice and c.relkind = 'r' and not c.relispartition) then
+    -- in a table of their own, to be attached with that interval: they expire with it (found by oid;
+    -- by name for a split an earlier version started)
+    slice := coalesce(lg.slice, to_regclass(format('%I.%I', mt.parent_schema, _tide.partition_name(mt, _tide.key_position(mt, lower_bound)))));
+    if slice is not null and exists (select from pg_class c where c.oid = slice::oid and c.relkind = 'r' and not c.relispartition) then
       slice_hi := _tide.grid_next(mt, _tide.key_position(mt, lower_bound));
     else
       slice := null;
@@ -45,7 +47,8 @@ begin
   end if;
   if lg.parent is not null then
     update _tide.legacy l
-       set state = 'retired', retired_at = clock_timestamp(), legacy = case when mt.on_expire = 'drop' then null else l.legacy end
+       set state = 'retired', retired_at = clock_timestamp(), slice = null,
+           legacy = case when mt.on_expire = 'drop' then null else l.legacy end
      where l.parent = mt.parent;
   end if;
 end
