@@ -127,6 +127,11 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
     await client.query(`select set_config('lock_timeout', $1, false)`, [opts.lockTimeout ?? "5s"]);
     const before = await installedVersion(client);
+    // a migration that repairs state says in a WARNING what it could not repair: the caller hears it
+    const warn = (m: { severity?: string; message?: string; detail?: string; hint?: string }) => {
+      if (m.severity === "WARNING") notes.push([m.message, m.detail, m.hint && `hint: ${m.hint}`].filter(Boolean).join("\n  "));
+    };
+    client.on("notice", warn);
     const ran = await runner({
       dbClient: client,
       dir: join(projectRoot(), "migrations"),
@@ -146,6 +151,7 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
         error: (m: string) => (m.startsWith("Can't determine timestamp") ? undefined : log(m)),
       },
     });
+    client.off("notice", warn);
     await client.query(`set search_path to default`);
     const migrationsRun = ran.map((m) => m.name);
     for (const m of migrationsRun) log(`migration ${m} applied`);

@@ -13,29 +13,59 @@ comment on column _tide.legacy.retired_at is
 comment on column _tide.legacy.slice is
   'The standalone table tide.split_legacy is filling with the oldest interval left in the legacy partition (NULL between intervals)';
 
+-- expire_partition now says whether it retired the partition (false while a split step holds the
+-- legacy row); the installer re-creates it from plpgsql/ after the migrations
+drop function if exists _tide.expire_partition(_tide.managed_tables, regclass, text, text, bigint);
+
 -- Rows an earlier version left behind: retention dropped the legacy table (the oid dangles) or
--- detached it (no longer a partition of the parent). Rows a split had moved into its slice table
--- stay in that table: named in a WARNING, as nothing else lists it.
+-- detached it (no longer a partition of the parent). For a split under way, its slice is an
+-- unattached table in the parent's schema with the parent's columns (not listed as detached), named
+-- after the parent when it can be: recorded when that leaves one table; otherwise, and whenever
+-- retention already retired the legacy table, a WARNING names the candidates, as nothing else lists them.
 do $repair$
 declare
   r record;
-  loose text;
+  loose regclass[];
+  named regclass[];
 begin
-  for r in select l.parent, l.state, l.legacy::oid as legacy, exists (select from pg_catalog.pg_class c where c.oid = l.legacy::oid) as kept
+  for r in select l.parent, l.state, l.legacy::oid as legacy,
+                  exists (select from pg_catalog.pg_class c where c.oid = l.legacy::oid) as kept,
+                  exists (select from pg_catalog.pg_inherits i where i.inhrelid = l.legacy::oid and i.inhparent = l.parent::oid) as attached
              from _tide.legacy l
-            where l.state in ('attached', 'splitting')
-              and not exists (select from pg_catalog.pg_inherits i where i.inhrelid = l.legacy::oid and i.inhparent = l.parent::oid) loop
-    update _tide.legacy l set state = 'retired', legacy = case when r.kept then l.legacy end where l.parent = r.parent;
+            where l.state in ('attached', 'splitting') loop
+    loose := null;
+    named := null;
     if r.state = 'splitting' then
-      select string_agg(format('%I.%I', n.nspname, c.relname), ', ' order by c.relname) into loose
-        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-             join pg_catalog.pg_class p on p.oid = r.parent::oid
-       where c.relnamespace = p.relnamespace and c.relkind = 'r' and not c.relispartition
-         and c.relname like replace(replace(p.relname, '_', '\_'), '%', '\%') || '\_%'
-         and c.oid is distinct from r.legacy and not exists (select from _tide.detached d where d."partition"::oid = c.oid);
-      raise warning 'pgtide: retention retired the legacy partition of % while tide.split_legacy was splitting it', r.parent
-        using detail = format('Rows the split had moved out stay in its slice table, which is not attached; candidates: %s.', coalesce(loose, 'none found')),
-              hint = 'Check that table: attach it, keep it, or drop it if its rows are expired.';
+      -- named after the parent first (a rename or a shortened long name can defeat that), else any
+      select array_agg(k.oid order by k.relname) filter (where k.named), array_agg(k.oid order by k.relname) into named, loose
+        from (select c.oid::regclass as oid, c.relname,
+                     c.relname like replace(replace(p.relname, '_', '\_'), '%', '\%') || '\_%' as named
+                from pg_catalog.pg_class c join pg_catalog.pg_class p on p.oid = r.parent::oid
+               where c.relnamespace = p.relnamespace and c.relkind = 'r' and not c.relispartition
+                 and c.oid is distinct from r.legacy
+                 and not exists (select from _tide.detached d where d."partition"::oid = c.oid)
+                 and (select string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
+                        from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)
+                     = (select string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
+                          from pg_catalog.pg_attribute a where a.attrelid = p.oid and a.attnum > 0 and not a.attisdropped)) k;
+      loose := coalesce(named, loose);
+    end if;
+    if r.attached then
+      if cardinality(named) = 1 then
+        update _tide.legacy l set slice = named[1] where l.parent = r.parent;
+      elsif cardinality(loose) > 0 then
+        raise warning 'pgtide: tide.split_legacy of % is under way and its slice table could not be told for sure', r.parent
+          using detail = format('Candidates: %s. The next split step finds it by name unless the table has been renamed.', array_to_string(loose, ', ')),
+                hint = 'Run tide.split_legacy before renaming the table.';
+      end if;
+    else
+      update _tide.legacy l set state = 'retired', legacy = case when r.kept then l.legacy end where l.parent = r.parent;
+      if r.state = 'splitting' then
+        raise warning 'pgtide: retention retired the legacy partition of % while tide.split_legacy was splitting it', r.parent
+          using detail = format('Rows the split had moved out stay in its slice table, which is not attached; candidates: %s.',
+                                coalesce(array_to_string(loose, ', '), 'none found')),
+                hint = 'Check that table: attach it, keep it, or drop it if its rows are expired.';
+      end if;
     end if;
   end loop;
 end

@@ -85,8 +85,14 @@ begin
   sname := _tide.partition_name(mt, a);
   -- the slice being filled, by oid (the parent may have been renamed since), else by name (a split
   -- an earlier version started)
-  slice := coalesce((select c.oid::regclass from pg_class c where c.oid = lg.slice::oid and not c.relispartition),
+  slice := coalesce((select c.oid::regclass from pg_class c
+                       where c.oid = lg.slice::oid and c.relkind = 'r' and not c.relispartition
+                         and c.relnamespace = (select p.relnamespace from pg_class p where p.oid = parent)),
                     to_regclass(format('%I.%I', mt.parent_schema, sname)));
+  if slice is not null and lg.slice is distinct from slice then
+    made := slice;  -- found by name: recorded, so a rename of the parent does not lose it
+    update _tide.legacy l set slice = made where l.parent = convert_split_step.parent;
+  end if;
 
   -- phase 3: the CHECK proving the legacy table starts at b is valid: move the boundary
   select c.conname, c.convalidated into nxt from pg_constraint c where c.conrelid = lg.legacy and c.conname = 'tide_legacy_next';

@@ -6,7 +6,7 @@
 -- is retired like a detached partition.
 
 create or replace function _tide.expire_partition(mt _tide.managed_tables, partition regclass, lower_bound text, upper_bound text, run_id bigint default null)
-returns void
+returns boolean
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -19,16 +19,24 @@ declare
 begin
   -- a split step holds the legacy row for its whole transaction and takes the parent after it,
   -- the reverse of this transaction's order (the parent since maintain_table began): never wait
-  -- for the row. A step in progress makes this give up at once (55P03); the next run tries again.
-  select * into lg from _tide.legacy l
-   where l.parent = mt.parent and l.legacy = expire_partition.partition and l.state in ('attached', 'splitting')
-     for update nowait;
+  -- for the row. While split_legacy runs (its steps follow each other closely) the legacy partition
+  -- is left for a later run, and the rest of retention goes on.
+  begin
+    select * into lg from _tide.legacy l
+     where l.parent = mt.parent and l.legacy = expire_partition.partition and l.state in ('attached', 'splitting')
+       for update nowait;
+  exception when lock_not_available then
+    perform _tide.log_action(run_id, mt.parent, mt.on_expire, old_name, 'skipped', null, started,
+                             message => 'tide.split_legacy is working on this legacy partition; it is retired by a run after the split step');
+    return false;
+  end;
   if found and lg.state = 'splitting' and lower_bound is not null then
     -- the rows split_legacy has moved out of the oldest interval left in the legacy partition wait
     -- in a table of their own, to be attached with that interval: they expire with it (found by oid;
     -- by name for a split an earlier version started)
     slice := coalesce(lg.slice, to_regclass(format('%I.%I', mt.parent_schema, _tide.partition_name(mt, _tide.key_position(mt, lower_bound)))));
-    if slice is not null and exists (select from pg_class c where c.oid = slice::oid and c.relkind = 'r' and not c.relispartition) then
+    if slice is not null and exists (select from pg_class c where c.oid = slice::oid and c.relkind = 'r' and not c.relispartition
+                                                    and c.relnamespace = (select p.relnamespace from pg_class p where p.oid = mt.parent)) then
       slice_hi := _tide.grid_next(mt, _tide.key_position(mt, lower_bound));
     else
       slice := null;
@@ -51,8 +59,9 @@ begin
            legacy = case when mt.on_expire = 'drop' then null else l.legacy end
      where l.parent = mt.parent;
   end if;
+  return true;
 end
 $fn$;
 
 comment on function _tide.expire_partition(_tide.managed_tables, regclass, text, text, bigint) is
-  'Applies on_expire (drop, detach, archive) to one expired partition under lock_timeout with retries; logs it. A legacy partition not yet split is retired with the slice a split was filling, and recorded as retired.';
+  'Applies on_expire (drop, detach, archive) to one expired partition under lock_timeout with retries; logs it; true when done. A legacy partition not yet split is retired with the slice a split was filling, and recorded as retired; false (logged skipped) while a split step works on it.';

@@ -34,6 +34,7 @@ declare
   kept_pt   oid[];
   kept_lo   bigint[];
   kept_hi   bigint[];
+  kept_back oid[] := '{}';
   oldest_hi bigint;
   p         record;
   cutoff    bigint;
@@ -110,7 +111,15 @@ begin
     from_pos := coalesce(lo[1], hi[1]);
     thru_pos := _tide.premake_horizon(mt, now_pos);
     from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
+    if mt.keep_interval is not null then
+      cutoff := _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
+    elsif mt.keep_int is not null then
+      cutoff := now_pos - mt.keep_int;
+    end if;
     for slot in select s.lower_pos, s.upper_pos from _tide.missing_slots_among(mt, from_pos, thru_pos, lo, hi, pt) s loop
+      -- a cell retention would retire at once is not created (a gap among expired partitions, such
+      -- as those above a legacy partition left while split_legacy works on it)
+      continue when cutoff is not null and slot.upper_pos <= cutoff;
       begin
         made_at := clock_timestamp();
         made := _tide.add_partition(mt, slot.lower_pos, slot.upper_pos);
@@ -139,12 +148,7 @@ begin
       end;
     end loop;
 
-    -- retention: a partition expires only when all of its range is older than as_of - keep
-    if mt.keep_interval is not null then
-      cutoff := _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
-    elsif mt.keep_int is not null then
-      cutoff := now_pos - mt.keep_int;
-    end if;
+    -- retention (below): a partition expires only when all of its range is older than as_of - keep
     if cutoff is not null then
       -- expire_partition logs each partition itself: the creations go first, as they happened
       perform _tide.insert_log(run_id, parent, pending);
@@ -157,9 +161,12 @@ begin
                 where l.upper_pos is not null and l.upper_pos <= cutoff
                 order by l.lower_pos nulls first loop
         begin
-          perform _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id);
-          partitions_expired := partitions_expired + 1;
-          mt.lock_retries := 0;  -- the parent is now held ACCESS EXCLUSIVE: see above
+          if _tide.expire_partition(mt, p.partition, p.lower_bound, p.upper_bound, run_id) then
+            partitions_expired := partitions_expired + 1;
+            mt.lock_retries := 0;  -- the parent is now held ACCESS EXCLUSIVE: see above
+          else
+            kept_back := kept_back || p.partition::oid;  -- still attached: stays in the kept listing
+          end if;
         exception when lock_not_available then
           get stacked diagnostics msg = message_text;
           outcome := 'lock_timeout'; message := msg;
@@ -173,7 +180,8 @@ begin
 
   perform set_config('lock_timeout', old_lt, true);
   if outcome = 'ok' then
-    message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired);
+    message := format('%s created, %s rows moved, %s expired', partitions_created, rows_moved, partitions_expired)
+               || case when cardinality(kept_back) > 0 then format(', %s left while tide.split_legacy works on it', cardinality(kept_back)) else '' end;
     -- the listing as this run leaves it (created partitions in, expired ones out, key order; one
     -- sort feeds every array) is kept with the key of the partitions it describes, for the next
     -- run; the oldest partition left gives the next-due time when keep is an interval
@@ -185,7 +193,7 @@ begin
       select coalesce(array_agg(s.part::oid), '{}'), coalesce(array_agg(s.l), '{}'), coalesce(array_agg(s.h), '{}'), min(s.h)
         into kept_pt, kept_lo, kept_hi, oldest_hi
         from (select u.* from unnest(lo, hi, pt) u(l, h, part)
-               where cutoff is null or u.h is null or u.h > cutoff
+               where cutoff is null or u.h is null or u.h > cutoff or u.part::oid = any (kept_back)
                order by u.l nulls first) s;
     end if;
     update _tide.managed_tables m
