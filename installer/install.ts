@@ -128,30 +128,35 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     await client.query(`select set_config('lock_timeout', $1, false)`, [opts.lockTimeout ?? "5s"]);
     const before = await installedVersion(client);
     // a migration that repairs state says in a WARNING what it could not repair: the caller hears it
-    const warn = (m: { severity?: string; message?: string; detail?: string; hint?: string }) => {
-      if (m.severity === "WARNING") notes.push([m.message, m.detail, m.hint && `hint: ${m.hint}`].filter(Boolean).join("\n  "));
+    // (by SQLSTATE class 01, as the severity word is translated under another lc_messages)
+    const warn = (m: { code?: string; message?: string; detail?: string; hint?: string }) => {
+      if (m.code?.startsWith("01")) notes.push([m.message, m.detail, m.hint && `hint: ${m.hint}`].filter(Boolean).join("\n  "));
     };
     client.on("notice", warn);
-    const ran = await runner({
-      dbClient: client,
-      dir: join(projectRoot(), "migrations"),
-      migrationsTable: MIGRATIONS_TABLE,
-      migrationsSchema: MIGRATIONS_SCHEMA,
-      createMigrationsSchema: true,
-      direction: "up",
-      lockValue: MIGRATE_LOCK_VALUE,
-      singleTransaction: true,
-      checkOrder: true,
-      // Our migrations are numbered 001, 002, …; node-pg-migrate orders them by that number
-      // but complains that it is not a timestamp, which is noise here.
-      logger: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (m: string) => log(m),
-        error: (m: string) => (m.startsWith("Can't determine timestamp") ? undefined : log(m)),
-      },
-    });
-    client.off("notice", warn);
+    let ran: Awaited<ReturnType<typeof runner>>;
+    try {
+      ran = await runner({
+        dbClient: client,
+        dir: join(projectRoot(), "migrations"),
+        migrationsTable: MIGRATIONS_TABLE,
+        migrationsSchema: MIGRATIONS_SCHEMA,
+        createMigrationsSchema: true,
+        direction: "up",
+        lockValue: MIGRATE_LOCK_VALUE,
+        singleTransaction: true,
+        checkOrder: true,
+        // Our migrations are numbered 001, 002, …; node-pg-migrate orders them by that number
+        // but complains that it is not a timestamp, which is noise here.
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: (m: string) => log(m),
+          error: (m: string) => (m.startsWith("Can't determine timestamp") ? undefined : log(m)),
+        },
+      });
+    } finally {
+      client.off("notice", warn);
+    }
     await client.query(`set search_path to default`);
     const migrationsRun = ran.map((m) => m.name);
     for (const m of migrationsRun) log(`migration ${m} applied`);

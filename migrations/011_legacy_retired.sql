@@ -18,54 +18,52 @@ comment on column _tide.legacy.slice is
 drop function if exists _tide.expire_partition(_tide.managed_tables, regclass, text, text, bigint);
 
 -- Rows an earlier version left behind: retention dropped the legacy table (the oid dangles) or
--- detached it (no longer a partition of the parent). For a split under way, its slice is an
--- unattached table in the parent's schema with the parent's columns (not listed as detached), named
--- after the parent when it can be: recorded when that leaves one table; otherwise, and whenever
--- retention already retired the legacy table, a WARNING names the candidates, as nothing else lists them.
+-- detached it (no longer a partition of the parent). A split under way with its legacy table
+-- attached gets its slice recorded: the table of the exact name the split step looks for (it would
+-- find it by that name anyway; recorded, a later rename of the parent does not lose it). Where
+-- retention already retired the legacy table mid-split, a WARNING names the tables that may hold
+-- the rows the split had moved (unattached, in the parent's schema, with the parent's columns), as
+-- nothing else lists them.
 do $repair$
 declare
-  r record;
-  loose regclass[];
-  named regclass[];
+  r      record;
+  mt     _tide.managed_tables;
+  lo     text;
+  sl     regclass;
+  loose  text;
 begin
   for r in select l.parent, l.state, l.legacy::oid as legacy,
                   exists (select from pg_catalog.pg_class c where c.oid = l.legacy::oid) as kept,
                   exists (select from pg_catalog.pg_inherits i where i.inhrelid = l.legacy::oid and i.inhparent = l.parent::oid) as attached
              from _tide.legacy l
             where l.state in ('attached', 'splitting') loop
-    loose := null;
-    named := null;
-    if r.state = 'splitting' then
-      -- named after the parent first (a rename or a shortened long name can defeat that), else any
-      select array_agg(k.oid order by k.relname) filter (where k.named), array_agg(k.oid order by k.relname) into named, loose
-        from (select c.oid::regclass as oid, c.relname,
-                     c.relname like replace(replace(p.relname, '_', '\_'), '%', '\%') || '\_%' as named
-                from pg_catalog.pg_class c join pg_catalog.pg_class p on p.oid = r.parent::oid
-               where c.relnamespace = p.relnamespace and c.relkind = 'r' and not c.relispartition
-                 and c.oid is distinct from r.legacy
-                 and not exists (select from _tide.detached d where d."partition"::oid = c.oid)
-                 and (select string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
-                        from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)
-                     = (select string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
-                          from pg_catalog.pg_attribute a where a.attrelid = p.oid and a.attnum > 0 and not a.attisdropped)) k;
-      loose := coalesce(named, loose);
-    end if;
     if r.attached then
-      if cardinality(named) = 1 then
-        update _tide.legacy l set slice = named[1] where l.parent = r.parent;
-      elsif cardinality(loose) > 0 then
-        raise warning 'pgtide: tide.split_legacy of % is under way and its slice table could not be told for sure', r.parent
-          using detail = format('Candidates: %s. The next split step finds it by name unless the table has been renamed.', array_to_string(loose, ', ')),
-                hint = 'Run tide.split_legacy before renaming the table.';
-      end if;
-    else
-      update _tide.legacy l set state = 'retired', legacy = case when r.kept then l.legacy end where l.parent = r.parent;
       if r.state = 'splitting' then
-        raise warning 'pgtide: retention retired the legacy partition of % while tide.split_legacy was splitting it', r.parent
-          using detail = format('Rows the split had moved out stay in its slice table, which is not attached; candidates: %s.',
-                                coalesce(array_to_string(loose, ', '), 'none found')),
-                hint = 'Check that table: attach it, keep it, or drop it if its rows are expired.';
+        mt := _tide.load_managed_table(r.parent);
+        select b.lower_bound into lo from _tide.partition_bounds(r.legacy::regclass) b;
+        sl := pg_catalog.to_regclass(pg_catalog.format('%I.%I', mt.parent_schema,
+                   _tide.partition_name(mt, _tide.key_position(mt, lo))));
+        if sl is not null and exists (select from pg_catalog.pg_class c where c.oid = sl::oid and c.relkind = 'r' and not c.relispartition) then
+          update _tide.legacy l set slice = sl where l.parent = r.parent;
+        end if;
       end if;
+      continue;
+    end if;
+    update _tide.legacy l set state = 'retired', legacy = case when r.kept then l.legacy end where l.parent = r.parent;
+    if r.state = 'splitting' then
+      select pg_catalog.string_agg(c.oid::regclass::text, ', ' order by c.relname) into loose
+        from pg_catalog.pg_class c join pg_catalog.pg_class p on p.oid = r.parent::oid
+       where c.relnamespace = p.relnamespace and c.relkind = 'r' and not c.relispartition
+         and c.oid is distinct from r.legacy
+         and not exists (select from _tide.detached d where d."partition"::oid = c.oid)
+         and (select pg_catalog.string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
+                from pg_catalog.pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)
+             = (select pg_catalog.string_agg(a.attname || ' ' || a.atttypid::regtype::text, ', ' order by a.attnum)
+                  from pg_catalog.pg_attribute a where a.attrelid = p.oid and a.attnum > 0 and not a.attisdropped);
+      raise warning 'pgtide: retention retired the legacy partition of % while tide.split_legacy was splitting it', r.parent
+        using detail = pg_catalog.format('Rows the split had moved out stay in its slice table, which is not attached; tables that may be it: %s.',
+                                         coalesce(loose, 'none found')),
+              hint = 'Check those tables: attach the slice, keep it, or drop it if its rows are expired.';
     end if;
   end loop;
 end

@@ -27,7 +27,7 @@ begin
        for update nowait;
   exception when lock_not_available then
     perform _tide.log_action(run_id, mt.parent, mt.on_expire, old_name, 'skipped', null, started,
-                             message => 'tide.split_legacy is working on this legacy partition; it is retired by a run after the split step');
+                             message => 'another session holds this legacy partition''s row in _tide.legacy (a tide.split_legacy step); it is retired by a later run');
     return false;
   end;
   if found and lg.state = 'splitting' and lower_bound is not null then

@@ -57,7 +57,9 @@ as $fn$
   select t.qname, 'retention_overdue', 'warning',
          format('%s has %s partition(s) older than keep = %s (oldest ends %s) still attached',
                 t.qname, t.expired_partitions, t.keep, t.oldest_expired_upper),
-         format('CALL tide.run_maintenance(%L);', t.qname)
+         case when exists (select from _tide.legacy l where l.parent = t.parent and l.state = 'splitting')
+              then format('tide.split_legacy is splitting the legacy partition of %s; maintenance retires it once no split step holds it (between steps, or after the split)', t.qname)
+              else format('CALL tide.run_maintenance(%L);', t.qname) end
     from t cross join cron
    where t.table_state = 'ok' and t.enabled and t.expired_partitions > 0
      and (t.control_type in ('integer'::regtype, 'bigint'::regtype)
@@ -165,6 +167,7 @@ as $fn$
                        ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'
    where not exists (select from _tide.detached d where d.partition::oid = c.oid)
      and not exists (select from _tide.archives a where a.partition::oid = c.oid and a.state <> 'dropped')
+     and not exists (select from _tide.legacy l where l.slice::oid = c.oid)  -- a split's slice, being filled
 
   union all
   -- archive queue: jobs waiting too long, failed jobs (defined with the archive queue)
