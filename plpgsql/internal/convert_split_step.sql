@@ -83,12 +83,7 @@ begin
   expired := coalesce(expired, false) and mt.on_expire = 'drop';
 
   sname := _tide.partition_name(mt, a);
-  -- the slice being filled, by oid (the parent may have been renamed since), else by name (a split
-  -- an earlier version started)
-  slice := (select c.oid::regclass from pg_class c
-             where c.oid = coalesce(lg.slice::oid, to_regclass(format('%I.%I', mt.parent_schema, sname))::oid)
-               and c.relkind = 'r' and not c.relispartition
-               and c.relnamespace = (select p.relnamespace from pg_class p where p.oid = parent));
+  slice := _tide.split_slice(mt, lg, a);
   if slice is not null and lg.slice is distinct from slice then
     made := slice;  -- found by name: recorded, so a rename of the parent does not lose it
     update _tide.legacy l set slice = made where l.parent = convert_split_step.parent;

@@ -15,7 +15,7 @@ declare
   old_name text := partition::text;
   lg       _tide.legacy;
   slice    regclass;
-  slice_hi bigint;
+  slice_lo bigint;
 begin
   -- a split step holds the legacy row for its whole transaction and takes the parent after it,
   -- the reverse of this transaction's order (the parent since maintain_table began): never wait
@@ -32,15 +32,9 @@ begin
   end;
   if found and lg.state = 'splitting' and lower_bound is not null then
     -- the rows split_legacy has moved out of the oldest interval left in the legacy partition wait
-    -- in a table of their own, to be attached with that interval: they expire with it (found by oid;
-    -- by name for a split an earlier version started)
-    slice := coalesce(lg.slice, to_regclass(format('%I.%I', mt.parent_schema, _tide.partition_name(mt, _tide.key_position(mt, lower_bound)))));
-    if slice is not null and exists (select from pg_class c where c.oid = slice::oid and c.relkind = 'r' and not c.relispartition
-                                                    and c.relnamespace = (select p.relnamespace from pg_class p where p.oid = mt.parent)) then
-      slice_hi := _tide.grid_next(mt, _tide.key_position(mt, lower_bound));
-    else
-      slice := null;
-    end if;
+    -- in a table of their own, to be attached with that interval: they expire with it
+    slice_lo := _tide.key_position(mt, lower_bound);
+    slice := _tide.split_slice(mt, lg, slice_lo);
   end if;
 
   if mt.on_expire = 'drop' then
@@ -51,7 +45,7 @@ begin
     perform _tide.retire_detached(mt, partition, lower_bound, upper_bound, run_id, started);
   end if;
   if slice is not null then
-    perform _tide.expire_partition(mt, slice, lower_bound, _tide.position_bound(mt, slice_hi), run_id);
+    perform _tide.expire_partition(mt, slice, lower_bound, _tide.position_bound(mt, _tide.grid_next(mt, slice_lo)), run_id);
   end if;
   if lg.parent is not null then
     update _tide.legacy l
