@@ -43,7 +43,7 @@ begin
       message = format('through %L for %s would create %s partitions, more than 1000', through, parent, n),
       hint = 'Create partitions in smaller steps, or choose a larger interval.';
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   for i in 1 .. n loop
     return query select * from _tide.create_partition(mt, los[i], his[i]);
   end loop;

@@ -152,7 +152,7 @@ begin
       hint = 'Choose a later start_at, a larger interval or a smaller premake; tide.create_partitions() can back-fill older ranges in steps.';
   end if;
 
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   insert into _tide.managed_tables (parent, parent_schema, parent_name, control, control_type, every, every_interval, every_int,
                                     premake, keep, on_expire, time_zone, default_partition)
   values (mt.parent, mt.parent_schema, mt.parent_name, mt.control, mt.control_type, mt.every, mt.every_interval, mt.every_int,

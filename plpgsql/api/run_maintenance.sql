@@ -60,7 +60,7 @@ begin
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg((select pt.partdefid from pg_catalog.pg_partitioned_table pt where pt.partrelid = m.parent)
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
-         pg_catalog.array_agg((extract(epoch from m.lock_timeout) * 1000)::bigint || 'ms'
+         pg_catalog.array_agg(_tide.lock_timeout_setting(m.lock_timeout)
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.count(*) filter (where not m.due)
     into tables, defaults, timeouts, n_ok

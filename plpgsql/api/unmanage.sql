@@ -13,7 +13,7 @@ begin
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
   -- past the table's lock_timeout; otherwise say how to drop it
   begin
-    perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+    perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
     perform _tide.drop_fences(parent);
     perform set_config('lock_timeout', old_lt, true);
   exception when lock_not_available then

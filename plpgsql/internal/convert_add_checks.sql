@@ -15,7 +15,7 @@ declare
   ok_lo boolean;
   ok_hi boolean;
 begin
-  perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(lock_timeout), true);
   begin
     perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', source), lock_retries);
   exception when lock_not_available then

@@ -24,7 +24,7 @@ declare
   cols     text;
   n        bigint;
   nxt      record;
-  lt       text := (extract(epoch from mt.lock_timeout) * 1000)::bigint::text;
+  lt       text := _tide.lock_timeout_setting(mt.lock_timeout);
   old_lt   text := current_setting('lock_timeout');
 begin
   select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;

@@ -18,7 +18,7 @@ declare
   t0        timestamptz;
   result    jsonb;
 begin
-  perform set_config('lock_timeout', (extract(epoch from lock_timeout) * 1000)::bigint::text, true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(lock_timeout), true);
   begin
     attempts := _tide.execute_with_retry(format('lock table %s in access exclusive mode', source), lock_retries);
   exception when lock_not_available then

@@ -31,7 +31,7 @@ begin
       message = format('table %s is being maintained by another session', parent),
       hint = 'Try again when that maintenance has finished.';
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   loop
     execute format('select min(%I)::text from only %s', mt.control, dflt) into v;
     exit when v is null;

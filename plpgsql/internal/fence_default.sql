@@ -28,7 +28,7 @@ begin
   if dflt is null or not mt.enabled then
     return null;
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   -- an empty default costs ATTACH nothing to scan (run_maintenance calls this only for a default
   -- that has pages; one that has some may still hold no live row)
   execute format('select exists (select from only %s)', dflt) into has_rows;

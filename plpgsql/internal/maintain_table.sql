@@ -53,7 +53,7 @@ begin
     perform _tide.log_action(run_id, parent, 'maintain', null, 'busy', null, started, message => message);
     return;
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   -- Rule 2 across statements: once this transaction holds a lock that stops application writes
   -- (ACCESS EXCLUSIVE on the parent after a drop/detach, on the default after an attach), a later
   -- lock wait would make them queue behind it too, and a backoff sleep would hold them for nothing.

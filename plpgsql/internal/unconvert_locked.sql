@@ -18,7 +18,7 @@ begin
     raise exception using errcode = '22023', message = format('unknown unconvert mode %L for table %s', mode, parent),
       hint = 'Use ''detach'' or ''finish''.';
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint::text, true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   begin
     -- recurses to the partitions
     attempts := _tide.execute_with_retry(format('lock table %s in access exclusive mode', parent), mt.lock_retries);

@@ -44,7 +44,7 @@ begin
   end loop;
 
   -- from here on every write through the table is recorded (SHARE ROW EXCLUSIVE, briefly, retried)
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint::text, true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   begin
     perform _tide.execute_with_retry(format('create trigger tide_unconvert_capture after insert or update or delete on %s '
                                             'for each row execute function _tide.unconvert_capture(%s)', parent, parent::oid),

@@ -16,7 +16,7 @@ begin
   if dflt is null then
     return null;
   end if;
-  perform set_config('lock_timeout', (extract(epoch from mt.lock_timeout) * 1000)::bigint || 'ms', true);
+  perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   begin
     perform _tide.execute_with_retry(format('alter table %s validate constraint %I', dflt, fence), mt.lock_retries);
     return 'validated';

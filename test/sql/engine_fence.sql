@@ -115,3 +115,18 @@ begin
   return next is(current_setting('lock_timeout'), '7s', 'and leaves the caller''s lock_timeout as it was');
   return next lives_ok($q$insert into fg values (1, '2030-03-04 06:00+00', 'early')$q$, 'rows of the once-fenced range land again');
 end $$;
+
+create or replace function tests.test_fence_under_the_tables_lock_timeout() returns setof text language plpgsql as $$
+declare
+  mt _tide.managed_tables;
+begin
+  return next is(_tide.lock_timeout_setting('100 milliseconds'), '100ms', 'a lock_timeout is set in whole milliseconds');
+  return next is(_tide.lock_timeout_setting('2 seconds'), '2000ms', 'seconds become milliseconds');
+  return next is(_tide.lock_timeout_setting('1.4 milliseconds'), '1ms', 'the smallest accepted value rounds to 1 ms, never to 0 (no timeout)');
+  perform tests.fence_fixture('fl');
+  update tide.config set lock_timeout = '250 ms' where parent = 'fl'::regclass;
+  mt := _tide.load_managed_table('fl');
+  perform set_config('lock_timeout', '7s', true);
+  perform _tide.fence_default(mt, '2030-03-02 12:00+00');
+  return next is(current_setting('lock_timeout'), '250ms', 'the fence is added under the table''s lock_timeout from tide.config');
+end $$;
