@@ -1,6 +1,7 @@
 -- tide.convert: a plain table with data becomes a managed partitioned table without a rewrite.
 -- A procedure because it needs three transactions (add CHECK NOT VALID, VALIDATE, swap); it is a
 -- thin loop over search_path-locked _tide.convert_* functions, so it carries no SET clause itself.
+-- Its COMMITs are made with synchronous_commit off, as run_maintenance's are (see there).
 
 create or replace procedure tide.convert(
   source regclass, control name, every text, premake integer default 4, keep text default null,
@@ -30,12 +31,15 @@ begin
 
   perform _tide.convert_add_checks(source, control, (plan->>'control_type')::regtype,
                                    plan->>'lower_bound', plan->>'upper_bound');
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: CHECK added NOT VALID; validating (writes continue)';
   perform _tide.convert_validate(source);
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: CHECK validated in %; swapping', pg_catalog.clock_timestamp() - t0;
   result := _tide.convert_swap(plan);
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: % is partitioned: legacy partition % [%, %), swap held its lock % ms (attempt %), % partitions created; total %',
     result->>'parent', result->>'legacy', result->>'lower_bound', result->>'upper_bound',

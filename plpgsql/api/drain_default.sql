@@ -1,5 +1,6 @@
 -- Empties a managed table's default partition into proper partitions, committing after each step
 -- so a long drain never holds its locks for long. Thin: the work is in _tide.drain_default_step.
+-- Its COMMITs are made with synchronous_commit off, as run_maintenance's are (see there).
 
 create or replace procedure tide.drain_default(parent regclass, batch_rows integer default 10000)
 language plpgsql
@@ -10,6 +11,7 @@ declare
 begin
   loop
     moved := _tide.drain_default_step(parent, batch_rows);
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
     total := total + moved;
     exit when moved = 0;

@@ -1,6 +1,13 @@
 -- The scheduled entry point: maintains every enabled managed table (or one), committing after each
 -- so one table's failure or lock timeout never undoes or stops another's. Thin by design: a SET
 -- clause would forbid COMMIT, so every name is schema-qualified and the work is in _tide.maintain_table.
+--
+-- Every COMMIT here (and in pgtide's other procedures) is made with synchronous_commit off, for that
+-- transaction only: a commit still holding the locks of an ATTACH, DROP or DETACH never waits for a
+-- WAL flush or a synchronous standby, so a lagging standby cannot keep application queries queued
+-- behind maintenance (Rule 2). A crash may forget the last of these commits, never half of one; any
+-- later synchronous commit (an application write to a new partition) flushes them first, as WAL is
+-- written in order; and the next run redoes what was forgotten (docs/engine.md, "Commits").
 
 create or replace procedure tide.run_maintenance(parent regclass default null, as_of timestamptz default now())
 language plpgsql
@@ -75,6 +82,7 @@ begin
     values (as_of, parent, 'ok', pg_catalog.clock_timestamp(), n_ok, 0, 0) returning run_id into rid;
   else
     insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;  -- the per-table transactions below log against this run
   end if;
 
@@ -84,6 +92,7 @@ begin
       -- an install started: leave the rest to the next run
       perform _tide.log_action(rid, t, 'maintain', null, 'skipped', message => 'pgtide is being installed or upgraded');
       n_skip := n_skip + 1;
+      perform pg_catalog.set_config('synchronous_commit', 'off', true);
       commit;
       continue;
     end if;
@@ -106,6 +115,7 @@ begin
                                sqlstate => st, message => msg);
     end;
     if fence is not null then
+      perform pg_catalog.set_config('synchronous_commit', 'off', true);
       commit;
       begin
         fenced := _tide.validate_fence(_tide.load_managed_table(t), fence);
@@ -117,6 +127,7 @@ begin
         perform _tide.log_action(rid, t, 'fence', fence, case when st = '55P03' then 'lock_timeout' else 'error' end,
                                  sqlstate => st, message => msg);
       end;
+      perform pg_catalog.set_config('synchronous_commit', 'off', true);
       commit;
     end if;
     begin
@@ -139,6 +150,7 @@ begin
         raise notice 'pgtide: kept listing of % not cleared (its row is locked); the next run re-checks its key', t;
       end;
     end;
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
   end loop;
 
@@ -200,6 +212,7 @@ begin
                           else 'partial' end
      where r.run_id = rid;
   end if;
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
 end
 $fn$;

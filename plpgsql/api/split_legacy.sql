@@ -1,6 +1,7 @@
 -- tide.split_legacy: after tide.convert, move the legacy partition's rows into proper partitions,
 -- online, oldest interval first, one committed batch at a time. A thin loop (it commits, so no SET
 -- clause) over _tide.convert_split_step, which keeps all state in the catalog: stop it any time.
+-- Its COMMITs are made with synchronous_commit off, as run_maintenance's are (see there).
 
 create or replace procedure tide.split_legacy(parent regclass, batch_rows integer default 10000)
 language plpgsql
@@ -14,6 +15,7 @@ declare
 begin
   loop
     select * into st from _tide.convert_split_step(parent, batch_rows, pg_catalog.now());
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
     moved := moved + st.rows;
     rate := moved / greatest(extract(epoch from pg_catalog.clock_timestamp() - t0), 0.001);

@@ -1,6 +1,7 @@
 -- tide.unconvert: the undo of tide.convert — a managed partitioned table becomes one plain table
 -- again. A procedure because the copy commits batch by batch; it is a thin loop over the
 -- search_path-locked _tide.unconvert_* functions, so it carries no SET clause itself.
+-- Its COMMITs are made with synchronous_commit off, as run_maintenance's are (see there).
 
 create or replace procedure tide.unconvert(parent regclass, batch_rows integer default 10000)
 language plpgsql
@@ -21,6 +22,7 @@ begin
   if plan->>'path' = 'detach' then
     raise notice 'pgtide: plan: detach % (all rows but % are in it) and give it the name %', plan->>'keep_partition', plan->>'rows_elsewhere', name;
     res := _tide.unconvert_locked(parent, 'detach', batch_rows);
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
     if (res->>'done')::boolean then
       raise notice 'pgtide: % is a plain table again (was partition %; % rows moved into it), lock held % ms (attempt %)',
@@ -30,11 +32,13 @@ begin
     raise notice 'pgtide: more than % rows arrived outside %; copying instead', batch_rows, plan->>'keep_partition';
   end if;
   res := _tide.unconvert_start(parent);
+  perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: %: copying % rows into %, oldest partition first, % per batch; writes continue and are replayed',
     case when (res->>'resumed')::boolean then 'resuming' else 'started' end, res->>'rows_total', res->>'target', batch_rows;
   loop
     select * into st from _tide.unconvert_step(parent, batch_rows);
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
     moved := moved + st.rows;
     rate := moved / greatest(extract(epoch from pg_catalog.clock_timestamp() - t0), 0.001);
