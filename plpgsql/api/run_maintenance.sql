@@ -136,7 +136,9 @@ begin
         n_skip := n_skip + 1;
       else
         res := _tide.maintain_table(t, as_of, rid);  -- an expression: no portal for one row
-        if res.outcome = 'ok' then n_ok := n_ok + 1; else n_skip := n_skip + 1; end if;
+        if res.outcome = 'ok' then n_ok := n_ok + 1;
+        elsif res.outcome = 'error' then n_fail := n_fail + 1;  -- retention failed; what was created is kept
+        else n_skip := n_skip + 1; end if;
       end if;
     exception when others then
       get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail;

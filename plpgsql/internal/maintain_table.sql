@@ -40,6 +40,8 @@ declare
   cutoff    bigint;
   st        text;
   msg       text;
+  det       text;
+  err_state text;
 begin
   outcome := 'ok'; partitions_created := 0; rows_moved := 0; partitions_expired := 0;
   mt := _tide.load_managed_table(parent);
@@ -173,6 +175,15 @@ begin
           perform _tide.log_action(run_id, parent, mt.on_expire, p.partition::text, 'lock_timeout', null, started, '55P03', msg,
                                    format('gave up after %s retries with lock_timeout %s', mt.lock_retries, mt.lock_timeout));
           exit work;
+        when others then
+          -- any other failure (a view that depends on the partition, a name already taken …) leaves
+          -- this partition as it was and is recorded; the partitions created above still commit and
+          -- the younger expired ones are still tried: one partition that cannot go must not stop the
+          -- table's creation ahead on every run
+          get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail;
+          outcome := 'error'; err_state := st;
+          message := format('%s of %s failed: %s', mt.on_expire, p.partition, msg);
+          perform _tide.log_action(run_id, parent, mt.on_expire, p.partition::text, 'error', null, started, st, msg, det);
         end;
       end loop;
     end if;
@@ -208,7 +219,7 @@ begin
   end if;
   -- the table's row, after the partitions it created (log_ids keep the order things happened in)
   lr := null;
-  lr.action := 'maintain'; lr.outcome := outcome; lr.rows := rows_moved; lr.message := message;
+  lr.action := 'maintain'; lr.outcome := outcome; lr.rows := rows_moved; lr.message := message; lr.sqlstate := err_state;
   lr.logged_at := clock_timestamp(); lr.duration := lr.logged_at - started;
   perform _tide.insert_log(run_id, parent, pending || lr);
 end

@@ -131,6 +131,31 @@ begin
   return next ok(exists (select from pg_class where relname = 'rd_default'), 'retention never touches the default partition');
 end $$;
 
+create or replace function tests.test_engine_retention_failure_keeps_creation() returns setof text language plpgsql as $$
+declare r record;
+begin
+  create table rf (at timestamptz not null) partition by range (at);
+  perform tide.manage('rf', 'at', '1 month', premake => 1, start_at => '2031-01-01', keep => '2 months', default_partition => false);
+  -- a view of the DBA's over the oldest month: DROP of that partition fails (2BP01)
+  create view rf_january as select count(*) from rf_2031_01;
+  r := _tide.maintain_table('rf', '2031-06-15');
+  return next is(r.outcome, 'error', 'a partition that cannot be dropped makes the table''s outcome error');
+  return next ok(r.message like 'drop of %rf_2031_01 failed:%', 'the message names the partition and the action');
+  return next is(r.partitions_created, 4, 'the partitions created ahead in the same run are kept');
+  return next ok(exists (select from pg_class where relname = 'rf_2031_07'), 'creation reached as_of + premake');
+  return next ok(exists (select from pg_class where relname = 'rf_2031_01'), 'the partition the view needs is left as it was');
+  return next ok(not exists (select from pg_class where relname = 'rf_2031_02'), 'the younger expired partition is still dropped');
+  return next is((select l.outcome || ' ' || l.sqlstate from _tide.log l where l.parent_oid = 'rf'::regclass and l.action = 'drop' and l.partition like '%rf_2031_01'),
+                 'error 2BP01', 'the failed drop is logged with its SQLSTATE');
+  return next is((select l.sqlstate from _tide.log l where l.parent_oid = 'rf'::regclass and l.action = 'maintain'), '2BP01',
+                 'and the table''s own row carries it');
+  return next is((select listing_key from _tide.managed_tables where parent = 'rf'::regclass), null,
+                 'the kept listing is given up: the next run reads the catalog and tries again');
+  drop view rf_january;
+  r := _tide.maintain_table('rf', '2031-06-15');
+  return next is(r.outcome || ' ' || r.partitions_expired, 'ok 1', 'once the view is gone the next run drops it');
+end $$;
+
 create or replace function tests.test_engine_detach_on_expire() returns setof text language plpgsql as $$
 begin
   create table dt (at date not null) partition by range (at);
