@@ -63,6 +63,23 @@ begin
       message = format('lock_retries %s for %s is out of range', coalesce(new.lock_retries::text, 'NULL'), new.parent),
       hint = 'Use a value between 0 and 100.';
   end if;
+  -- registering a table (tide.manage does it through here too) is for its owner: maintenance later
+  -- creates and drops its partitions as whoever runs the job, so a row inserted by anyone else
+  -- would hand them that power over a table they may not even read
+  if tg_op = 'INSERT' and not exists (select from pg_class c where c.oid = new.parent
+                                        and pg_has_role(current_user, c.relowner, 'USAGE')) then
+    raise exception using errcode = '42501',
+      message = format('%s cannot be put under pgtide by role %I', new.parent, current_user),
+      detail = 'Only the owner of a table (or a member of its owning role) may have pgtide manage it.',
+      hint = 'Call tide.manage() as the table''s owner.';
+  end if;
+  if new.detach_schema is not null
+     and (new.detach_schema in ('tide', '_tide', 'pg_catalog', 'information_schema') or new.detach_schema ~ '^pg_(toast|temp)') then
+    raise exception using errcode = '22023',
+      message = format('detach_schema %I for %s is not allowed', new.detach_schema, new.parent),
+      detail = 'pgtide''s own schemas and the system schemas cannot hold detached partitions: uninstalling pgtide drops its schemas with everything in them.',
+      hint = 'Use a schema of your own, e.g. CREATE SCHEMA detached; or set detach_schema to NULL.';
+  end if;
   if new.detach_schema is not null and not exists (select from pg_namespace where nspname = new.detach_schema) then
     raise exception using errcode = '3F000',
       message = format('detach_schema %I for %s does not exist', new.detach_schema, new.parent),

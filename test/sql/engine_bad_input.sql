@@ -88,6 +88,31 @@ begin
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
   return query select tests.engine_bad($q$update tide.config set every = '1 day' where parent = 'bad.managed'::regclass$q$, '22023', 'config: changing the grid is refused');
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'no_such_schema' where parent = 'bad.managed'::regclass$q$, '3F000', 'config: a missing detach schema is refused');
+  return query select tests.engine_bad($q$update tide.config set detach_schema = 'tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: pgtide''s own schema as detach schema is refused (uninstall would drop what is detached there)');
+  return query select tests.engine_bad($q$update tide.config set detach_schema = '_tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: _tide as detach schema is refused');
+  return query select tests.engine_bad($q$update tide.config set detach_schema = 'pg_catalog' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a system schema as detach schema is refused');
+end $$;
+
+create or replace function tests.test_engine_registration_is_for_the_owner() returns setof text language plpgsql as $$
+declare before text;
+begin
+  create role engine_intruder_test nologin;
+  create table bad.foreign_owned (at timestamptz not null) partition by range (at);
+  grant usage on schema _tide to engine_intruder_test;
+  grant insert on _tide.managed_tables to engine_intruder_test;
+  grant usage on schema bad to engine_intruder_test;
+  before := tests.engine_fingerprint();
+  set local role engine_intruder_test;
+  -- a role that may write pgtide's state but does not own the table cannot register it behind
+  -- tide.manage's back (maintenance would then create and drop its partitions as the job's owner)
+  return next throws_ok($q$insert into _tide.managed_tables (parent, parent_schema, parent_name, control, control_type, every, every_interval, premake, keep, default_partition)
+                           values ('bad.foreign_owned', 'bad', 'foreign_owned', 'at', 'timestamptz', '1 month', '1 month', 1, '1 month', false)$q$,
+                        '42501', 'bad.foreign_owned cannot be put under pgtide by role engine_intruder_test',
+                        'registering a table one does not own is refused');
+  reset role;
+  return next is(tests.engine_fingerprint(), before, 'and changes nothing');
+  return next lives_ok($q$select tide.manage('bad.foreign_owned', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false)$q$,
+                       'its owner (here a superuser) still manages it');
 end $$;
 
 create or replace function tests.test_engine_bad_input_messages() returns setof text language plpgsql as $$
