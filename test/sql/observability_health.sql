@@ -216,3 +216,14 @@ begin
   return next ok(obj_description('tide.tables'::regclass, 'pg_class') is not null, 'tide.tables is commented');
   return next ok(obj_description('tide.schedule(text)'::regprocedure, 'pg_proc') like '%GMT%', 'tide.schedule says schedules are in GMT');
 end $$;
+
+create function tests.test_default_rows_counts_only_default_partitions() returns setof text language plpgsql as $$
+begin
+  create table public.obs_secret (x int);
+  insert into public.obs_secret select generate_series(1, 50);
+  -- SECURITY DEFINER: a monitor may call it, so it must not count a table the caller cannot read
+  return next throws_ok($q$select _tide.obs_default_rows('public.obs_secret', 1000)$q$, '42501', null,
+                        'the counting helper refuses a table that is not a managed default partition');
+  return next is(_tide.obs_default_rows((select pt.partdefid::regclass from pg_partitioned_table pt where pt.partrelid = tests.parent()), 1000),
+                 (select count(*) from only "Obs ""Ω"" s"."Ev.log_default"), 'and counts the default partition of a managed table');
+end $$;
