@@ -227,3 +227,24 @@ begin
   return next is(_tide.obs_default_rows((select pt.partdefid::regclass from pg_partitioned_table pt where pt.partrelid = tests.parent()), 1000),
                  (select count(*) from only "Obs ""Ω"" s"."Ev.log_default"), 'and counts the default partition of a managed table');
 end $$;
+
+create function tests.test_settings_are_validated() returns setof text language plpgsql as $$
+declare before text := (select string_agg(name || '=' || coalesce(value, 'NULL'), ',' order by name) from _tide.settings);
+begin
+  return next throws_ok($q$update _tide.settings set value = '64MB' where name = 'oversized_partition_min_bytes'$q$, '22023', null,
+                        'a byte count with a unit is refused');
+  return next throws_ok($q$update _tide.settings set value = 'a day' where name = 'archive_pending_warning'$q$, '22023', null,
+                        'an interval that does not parse is refused');
+  return next throws_ok($q$update _tide.settings set value = '-5' where name = 'tiny_partition_count'$q$, '22023', null,
+                        'a negative count is refused');
+  return next throws_ok($q$update _tide.settings set value = 'many' where name = 'tiny_partition_count'$q$, '22023', null,
+                        'a count that is no number is refused');
+  return next throws_ok($q$update _tide.settings set value = '0 days' where name = 'log_retention'$q$, '22023', null,
+                        'a retention of nothing is refused');
+  return next throws_ok($q$update _tide.settings set value = '0' where name = 'archive_max_attempts'$q$, '22023', null,
+                        'zero archive attempts is refused');
+  return next is((select string_agg(name || '=' || coalesce(value, 'NULL'), ',' order by name) from _tide.settings), before,
+                 'and nothing changed');
+  return next lives_ok($q$select count(*) from tide.health$q$, 'tide.health still reads');
+  return next lives_ok($q$update _tide.settings set value = '90 days' where name = 'log_retention'$q$, 'a good value is taken');
+end $$;
