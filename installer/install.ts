@@ -256,8 +256,62 @@ export interface UninstallResult {
 }
 
 /**
+ * Before uninstall drops tide and _tide (CASCADE), what of the user's would go with them: a table
+ * living in one of our schemas (tide holds only views; a detached partition moved into either, or
+ * a partition of a user's table there), and any object outside them that depends on an object
+ * inside — a view over tide.health, a default calling a _tide function, the capture trigger of an
+ * unconvert under way. Raises 2BP01 naming them all; changes nothing.
+ */
+const UNINSTALL_GUARD_SQL = `do $guard$
+declare
+  ours oid[] := array(select n.oid from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide'));
+  found text;
+begin
+  select string_agg(w, E'\n' order by w) into found from (
+    select pg_catalog.format('%s %s (lives in a pgtide schema)',
+             case c.relkind when 'p' then 'partitioned table' when 'm' then 'materialized view'
+                            when 'f' then 'foreign table' else 'table' end, c.oid::regclass) as w
+      from pg_catalog.pg_class c
+     where c.relnamespace = any (ours) and c.relkind in ('r', 'p', 'm', 'f')
+       and (c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relispartition
+            or exists (select from pg_catalog.pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid))
+    union
+    select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
+                             pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0))
+      from pg_catalog.pg_depend d
+     where d.deptype = 'n'
+       and case d.refclassid
+             when 'pg_catalog.pg_class'::regclass then (select k.relnamespace from pg_catalog.pg_class k where k.oid = d.refobjid)
+             when 'pg_catalog.pg_proc'::regclass then (select p.pronamespace from pg_catalog.pg_proc p where p.oid = d.refobjid)
+             when 'pg_catalog.pg_type'::regclass then (select t.typnamespace from pg_catalog.pg_type t where t.oid = d.refobjid)
+           end = any (ours)
+       -- the dependent object's own schema: that of the relation it belongs to, for the parts of one
+       and coalesce(case d.classid
+             when 'pg_catalog.pg_class'::regclass then (select k.relnamespace from pg_catalog.pg_class k where k.oid = d.objid)
+             when 'pg_catalog.pg_proc'::regclass then (select p.pronamespace from pg_catalog.pg_proc p where p.oid = d.objid)
+             when 'pg_catalog.pg_type'::regclass then (select t.typnamespace from pg_catalog.pg_type t where t.oid = d.objid)
+             when 'pg_catalog.pg_rewrite'::regclass then (select k.relnamespace from pg_catalog.pg_rewrite r join pg_catalog.pg_class k on k.oid = r.ev_class where r.oid = d.objid)
+             when 'pg_catalog.pg_trigger'::regclass then (select k.relnamespace from pg_catalog.pg_trigger g join pg_catalog.pg_class k on k.oid = g.tgrelid where g.oid = d.objid)
+             when 'pg_catalog.pg_attrdef'::regclass then (select k.relnamespace from pg_catalog.pg_attrdef a join pg_catalog.pg_class k on k.oid = a.adrelid where a.oid = d.objid)
+             when 'pg_catalog.pg_constraint'::regclass then (select coalesce(k.relnamespace, t.typnamespace) from pg_catalog.pg_constraint o
+                                                              left join pg_catalog.pg_class k on k.oid = o.conrelid
+                                                              left join pg_catalog.pg_type t on t.oid = o.contypid where o.oid = d.objid)
+             when 'pg_catalog.pg_policy'::regclass then (select k.relnamespace from pg_catalog.pg_policy y join pg_catalog.pg_class k on k.oid = y.polrelid where y.oid = d.objid)
+           end, 0) <> all (ours)
+  ) x;
+  if found is not null then
+    raise exception using errcode = '2BP01',
+      message = 'pgtide cannot be uninstalled: objects of yours would be dropped with its schemas',
+      detail = found,
+      hint = 'Move your tables out of tide and _tide (ALTER TABLE ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
+  end if;
+end
+$guard$;`;
+
+/**
  * Remove schemas tide and _tide and our pg_cron job. Managed tables, their partitions and
- * rows stay: they belong to the user, and nothing of theirs depends on our schemas.
+ * rows stay: they belong to the user. Refused (2BP01, nothing changed) when anything of the
+ * user's lives in our schemas or depends on them (UNINSTALL_GUARD_SQL).
  */
 export async function uninstall(
   client: pg.ClientBase,
@@ -267,6 +321,9 @@ export async function uninstall(
   await client.query(`select set_config('application_name', 'pgtide', false)`);
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
     const kept: string[] = [];
+    // nothing is changed (not even the pg_cron job) when something of the user's would go too
+    const schemas = await client.query<{ n: number }>(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+    if ((schemas.rows[0]?.n ?? 0) > 0) await client.query(UNINSTALL_GUARD_SQL);
     const managed = await client.query<{ t: string | null }>(`select to_regclass('_tide.managed_tables')::text as t`);
     if (managed.rows[0]?.t) {
       const r = await client.query<{ parent: string }>(

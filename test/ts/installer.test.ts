@@ -183,6 +183,32 @@ describe("uninstall", () => {
     await c.query(`insert into public."Events ünïcode" (at, body) values ('2026-01-15', 'after uninstall')`);
   });
 
+  it("refuses (2BP01, nothing changed) when objects of the user's would go with pgtide's schemas", async () => {
+    const d = await freshDatabase({ prefix: "uninst_guard" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create table public.ug (at timestamptz not null, v text) partition by range (at)`);
+    await c.query(`select tide.manage('public.ug', 'at', '1 month', premake => 1, start_at => '2026-01-01', default_partition => false)`);
+    await c.query(`create view public.ug_health as select * from tide.health`);
+    // a table of the user's in a pgtide schema (as an earlier version let detach_schema put there)
+    await c.query(`create table tide.ug_kept (v text)`);
+    await c.query(`insert into tide.ug_kept values ('precious')`);
+    const err = await uninstall(c).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    expect(err?.detail).toContain("view ug_health");
+    expect(err?.detail).toContain("tide.ug_kept");
+    const schemas = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+    expect(schemas.rows[0].n).toBe(2);
+    expect((await c.query(`select v from tide.ug_kept`)).rows).toEqual([{ v: "precious" }]);
+    expect((await c.query(`select count(*)::int as n from public.ug_health`)).rows[0].n).toBeGreaterThanOrEqual(0);
+    // once the user's objects are out of the way, uninstall goes through
+    await c.query(`alter table tide.ug_kept set schema public`);
+    await c.query(`drop view public.ug_health`);
+    await uninstall(c);
+    expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
+    expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
+  });
+
   it("refuses nothing and reports nothing kept when pgtide was never installed", async () => {
     const d = await emptyDb("uninst_empty");
     const c = await d.client();
