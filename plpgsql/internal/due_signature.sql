@@ -1,4 +1,5 @@
--- What a table's next-due time depends on: its settings and the exact set of its partitions.
+-- What a table's next-due time depends on: its settings and the exact set of its partitions (with
+-- their bounds: the listing key changes with every attach, detach or drop).
 -- Any change (a partition dropped or attached by hand, premake raised) makes the table due.
 create or replace function _tide.due_signature(mt _tide.managed_tables)
 returns text
@@ -6,11 +7,10 @@ language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-  -- PL/pgSQL, not SQL: the query's plan is cached for the session instead of re-planned per call
+  -- the partitions by their listing key, not by their oids: a partition detached and attached again
+  -- with other bounds keeps its oid, but not its pg_inherits row
   return md5(concat_ws('|', mt.every, mt.premake, mt.keep, mt.on_expire, mt.time_zone, mt.default_partition,
-                       mt.enabled, mt.detach_schema,
-                       (select string_agg(i.inhrelid::text, ',' order by i.inhrelid)
-                          from pg_catalog.pg_inherits i where i.inhparent = mt.parent)));
+                       mt.enabled, mt.detach_schema, _tide.listing_key(mt.parent)));
 end
 $fn$;
 

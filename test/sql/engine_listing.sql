@@ -165,3 +165,16 @@ begin
                  array['create:public.lr_2031_03_03:ok', 'create:public.lr_2031_03_04:ok', 'drop:public.lr_2031_03_01:ok', 'maintain::ok'],
                  'the partitions created, then those retention dropped, then the table, in the order they happened');
 end $$;
+
+create or replace function tests.test_listing_reattach_changes_due_signature() returns setof text language plpgsql as $$
+declare sig text;
+begin
+  create table lr (at timestamptz not null) partition by range (at);
+  perform tide.manage('lr', 'at', '1 month', premake => 3, start_at => '2031-01-01', default_partition => false);
+  sig := _tide.due_signature(_tide.load_managed_table('lr'));
+  -- detached and attached again by hand with other bounds: same oid, other range
+  alter table lr detach partition lr_2031_02;
+  alter table lr attach partition lr_2031_02 for values from ('2031-08-01 00:00+00') to ('2031-09-01 00:00+00');
+  return next isnt(_tide.due_signature(_tide.load_managed_table('lr')), sig,
+                   'a partition attached again with other bounds makes the table due (its oid alone would not)');
+end $$;
