@@ -114,7 +114,7 @@ begin
     thru_pos := _tide.premake_horizon(mt, now_pos);
     from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
     if mt.keep_interval is not null then
-      cutoff := _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
+      cutoff := _tide.retention_cutoff(mt, as_of);
     elsif mt.keep_int is not null then
       cutoff := now_pos - mt.keep_int;
     end if;

@@ -18,7 +18,9 @@ begin
   create_at := _tide.position_local(mt, _tide.grid_next(mt, _tide.grid_floor(mt, _tide.current_position(mt, as_of))))
                at time zone mt.time_zone;
   if mt.keep_interval is not null and oldest_upper is not null then
-    expire_at := (_tide.position_local(mt, oldest_upper) + mt.keep_interval) at time zone mt.time_zone;
+    -- the inverse of _tide.retention_cutoff: the time of day as elapsed time, then the calendar part
+    expire_at := (_tide.position_local(mt, oldest_upper + (extract(epoch from mt.keep_interval - _tide.calendar_part(mt.keep_interval)) * 1000000)::bigint)
+                  + _tide.calendar_part(mt.keep_interval)) at time zone mt.time_zone;
   end if;
   return least(create_at, expire_at);
 end

@@ -63,8 +63,7 @@ as $fn$
     from t cross join cron
    where t.table_state = 'ok' and t.enabled and t.expired_partitions > 0
      and (t.control_type in ('integer'::regtype, 'bigint'::regtype)
-          or (select _tide.local_position(m, (as_of at time zone m.time_zone) - m.keep_interval
-                                              - greatest(2 * cron.period, interval '1 hour'))
+          or (select _tide.retention_cutoff(m, as_of - greatest(2 * cron.period, interval '1 hour'))
                 from _tide.managed_tables m where m.parent = t.parent)
              >= _tide.key_position((select m from _tide.managed_tables m where m.parent = t.parent), t.oldest_expired_upper))
 

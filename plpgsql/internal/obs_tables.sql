@@ -64,7 +64,7 @@ as $fn$
     select mt.parent,
            case when mt.state = 'ok' then _tide.current_position(mt.r, as_of) end as cur,
            case when (mt.r).keep_interval is not null
-                  then _tide.local_position(mt.r, (as_of at time zone (mt.r).time_zone) - (mt.r).keep_interval)
+                  then _tide.retention_cutoff(mt.r, as_of)
                 when (mt.r).keep_int is not null and mt.state = 'ok'
                   then _tide.current_position(mt.r, as_of) - (mt.r).keep_int
            end as cutoff

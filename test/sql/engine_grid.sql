@@ -155,3 +155,20 @@ begin
     'z_2031_06_03 2031-06-02 23:00:00+00 2031-06-03 23:00:00+00'],
     'bounds follow the table''s zone (London midnight) whatever the session TimeZone at manage and at maintenance');
 end $$;
+
+create or replace function tests.test_grid_keep_in_hours_is_elapsed_time() returns setof text language plpgsql as $$
+begin
+  -- hourly partitions in Europe/Berlin, keep 24 hours, across the night the clocks go forward
+  -- (2031-03-30 02:00 CET -> 03:00 CEST): as_of - keep is 24 real hours back, not 24 on the wall clock
+  create table hk (at timestamptz not null) partition by range (at);
+  perform tide.manage('hk', 'at', '1 hour', premake => 2, keep => '24 hours', time_zone => 'Europe/Berlin',
+                      start_at => '2031-03-29 20:00', default_partition => false);
+  perform _tide.maintain_table('hk', '2031-03-29 22:30+00');
+  perform _tide.maintain_table('hk', '2031-03-30 22:30+00');
+  return next ok(exists (select from pg_class where relname = 'hk_2031_03_29_2300'),
+                 'the hour ending 23:00 UTC the day before is kept: as_of - 24 hours (22:30 UTC) is inside it');
+  return next ok(not exists (select from pg_class where relname = 'hk_2031_03_29_2200'),
+                 'the hour before it, wholly older than 24 hours, expired');
+  return next cmp_ok(_tide.next_due_at(_tide.load_managed_table('hk'), '2031-03-30 22:30+00', _tide.key_position(_tide.load_managed_table('hk'), '2031-03-29 23:00+00')),
+                     '<=', '2031-03-30 23:00+00'::timestamptz, 'and the next-due time is no later than the instant that hour expires');
+end $$;
