@@ -241,6 +241,9 @@ create trigger "Row Audit" after insert on tests_transition referencing new tabl
 create type tests_rowt as (id bigint, ts timestamptz, v int);
 create table tests_typed of tests_rowt (ts with options not null, primary key (id, ts));
 insert into tests_typed (id, ts, v) select i, now() - i * interval '1 hour', i from generate_series(1, 500) i;
+select tests.shaped('tests_idx_clash');
+create index tests_idx_clash_v_idx on tests_idx_clash (id);
+create index "Foo" on tests_idx_clash (v);
 
 create function tests.refuses_unchanged(t regclass, code text, what text, names text, hint text)
 returns setof text language plpgsql as $$
@@ -291,3 +294,19 @@ create function tests.test_refuses_typed_table() returns setof text language sql
                                  'table public.tests_typed is a typed table \(OF public\.tests_rowt\)',
                                  'ALTER TABLE public.tests_typed NOT OF');
 $$;
+
+-- index tests_idx_clash_v_idx is on (id) and "Foo" on (v): the name LIKE gives "Foo"'s copy is
+-- tests_idx_clash_v_idx; the swap still gives each index of the partitioned table its own name
+create function tests.test_convert_index_names_that_clash() returns setof text language plpgsql as $$
+declare p jsonb := _tide.convert_preflight('tests_idx_clash', 'ts', '1 month', 2, null, 'drop', 'UTC', true, now(), true);
+begin
+  perform _tide.convert_add_checks('tests_idx_clash', 'ts', 'timestamptz', p->>'lower_bound', p->>'upper_bound');
+  perform _tide.convert_validate('tests_idx_clash');
+  perform _tide.convert_swap(p);
+  return next is((select relkind::text from pg_class where oid = 'tests_idx_clash'::regclass), 'p', 'the table is converted');
+  return next set_eq($q$select c.relname || ' ' || regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
+                         from pg_index i join pg_class c on c.oid = i.indexrelid
+                        where i.indrelid = 'tests_idx_clash'::regclass$q$,
+                     array['tests_idx_clash_pkey btree (id, ts)', 'tests_idx_clash_v_idx btree (id)', 'Foo btree (v)'],
+                     'each index of the partitioned table has its original name');
+end $$;
