@@ -14,6 +14,12 @@ declare
   result  jsonb;
   step    text;
   t0      timestamptz := clock_timestamp();
+  dropped   boolean;
+  e_step    text;
+  e_state   text;
+  e_message text;
+  e_detail  text;
+  e_hint    text;
 begin
   plan := _tide.convert_preflight(source, control, every, premake, keep, on_expire, time_zone,
                                   default_partition, pg_catalog.now(), true);
@@ -34,11 +40,54 @@ begin
   perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: CHECK added NOT VALID; validating (writes continue)';
-  perform _tide.convert_validate(source);
-  perform pg_catalog.set_config('synchronous_commit', 'off', true);
-  commit;
-  raise notice 'pgtide: CHECK validated in %; swapping', pg_catalog.clock_timestamp() - t0;
-  result := _tide.convert_swap(plan);
+  -- from here on the plain table carries the CHECKs: a failure must not leave them behind
+  begin
+    perform _tide.convert_validate(source);
+  exception when others then
+    get stacked diagnostics e_state = returned_sqlstate, e_message = message_text,
+                            e_detail = pg_exception_detail, e_hint = pg_exception_hint;
+    e_step := 'the VALIDATE';
+  end;
+  if e_state is null then
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
+    commit;
+    raise notice 'pgtide: CHECK validated in %; swapping', pg_catalog.clock_timestamp() - t0;
+    begin
+      result := _tide.convert_swap(plan);
+    exception when others then
+      get stacked diagnostics e_state = returned_sqlstate, e_message = message_text,
+                              e_detail = pg_exception_detail, e_hint = pg_exception_hint;
+      e_step := 'the swap';
+    end;
+  end if;
+  if e_state is not null then
+    -- the failed step rolled back; drop the CHECKs in a short transaction of their own, commit
+    -- that, then raise the step's error (a bare RAISE would roll the drop back with it)
+    rollback;
+    raise notice 'pgtide: % failed (%: %); dropping the CHECKs tide_legacy_lower and tide_legacy_upper again',
+      e_step, e_state, e_message;
+    e_detail := nullif(e_detail, '');
+    e_hint := nullif(e_hint, '');
+    if e_hint is null then  -- a PostgreSQL error, not one of ours: say what it interrupted
+      e_message := pg_catalog.format('%s of table %s failed: %s', e_step, source, e_message);
+    end if;
+    dropped := _tide.convert_drop_checks(source);
+    perform pg_catalog.set_config('synchronous_commit', 'off', true);
+    commit;
+    if dropped then
+      raise exception using errcode = e_state, message = e_message,
+        detail = pg_catalog.concat_ws(' ', e_detail,
+          pg_catalog.format('tide.convert dropped its CHECKs tide_legacy_lower and tide_legacy_upper again: table %s is as it was.', source)),
+        hint = coalesce(e_hint, 'Fix the cause and run tide.convert again.');
+    else
+      raise exception using errcode = e_state, message = e_message,
+        detail = pg_catalog.concat_ws(' ', e_detail,
+          pg_catalog.format('tide.convert could not lock table %s to drop its CHECKs tide_legacy_lower and tide_legacy_upper again: they stay, and refuse every row whose %I is not in [%s, %s).',
+                            source, control, plan->>'lower_bound', plan->>'upper_bound')),
+        hint = pg_catalog.concat_ws(' ', e_hint,
+          pg_catalog.format('Drop them as soon as the table is free (or run tide.convert again): ALTER TABLE %s DROP CONSTRAINT IF EXISTS tide_legacy_lower, DROP CONSTRAINT IF EXISTS tide_legacy_upper;', source));
+    end if;
+  end if;
   perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;
   raise notice 'pgtide: % is partitioned: legacy partition % [%, %), swap held its lock % ms (attempt %), % partitions created; total %',
@@ -49,4 +98,4 @@ end
 $proc$;
 
 comment on procedure tide.convert(regclass, name, text, integer, text, text, text, boolean, boolean) is
-  'Turns plain table SOURCE into a range-partitioned table managed by pgtide without rewriting it: refuses (changing nothing) what cannot be converted, adds a CHECK on [min, max] rounded to interval edges NOT VALID, VALIDATEs it (writes continue), then in one short transaction (ACCESS EXCLUSIVE for milliseconds, lock_timeout 100 ms, retried) renames SOURCE to <name>_legacy, creates the partitioned table in its place with its shape, attaches the old table as the legacy partition and adopts its indexes, creates future partitions and registers it. Commits between steps, so CALL it outside a transaction block. dry_run => true prints the plan only.';
+  'Turns plain table SOURCE into a range-partitioned table managed by pgtide without rewriting it: refuses (changing nothing) what cannot be converted, adds a CHECK on [min, max] rounded to interval edges NOT VALID, VALIDATEs it (writes continue), then in one short transaction (ACCESS EXCLUSIVE for milliseconds, lock_timeout 100 ms, retried) renames SOURCE to <name>_legacy, creates the partitioned table in its place with its shape, attaches the old table as the legacy partition and adopts its indexes, creates future partitions and registers it. When the VALIDATE or the swap fails it drops the CHECKs again (or says how to) and raises the error. Commits between steps, so CALL it outside a transaction block. dry_run => true prints the plan only.';

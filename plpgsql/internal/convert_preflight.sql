@@ -193,6 +193,45 @@ begin
       message = format('table %s has constraint trigger %I', source, r.tgname),
       hint = 'Drop it, convert, and create it on the partitioned table.';
   end loop;
+  -- shapes a partitioned table (or the ATTACH of the legacy partition) cannot take: refused here,
+  -- before the CHECKs are added and validated, not half-way through the swap
+  for r in select tgname from pg_trigger
+            where tgrelid = source and not tgisinternal and tgtype & 1 = 1
+              and (tgoldtable is not null or tgnewtable is not null) loop
+    raise exception using errcode = '0A000',
+      message = format('table %s has row-level trigger %I with a transition table', source, r.tgname),
+      detail = 'PostgreSQL does not support row-level triggers with transition tables (REFERENCING OLD/NEW TABLE) on partitioned tables or their partitions.',
+      hint = format('Drop it (DROP TRIGGER %I ON %s), convert, and create it on the partitioned table as a FOR EACH STATEMENT trigger, which may use transition tables.',
+                    r.tgname, source);
+  end loop;
+  if exists (select from pg_class where oid = source and reloftype <> 0) then
+    raise exception using errcode = '0A000',
+      message = format('table %s is a typed table (OF %s)', source,
+                       (select reloftype::regtype from pg_class where oid = source)),
+      detail = 'PostgreSQL cannot attach a typed table as a partition.',
+      hint = format('Unlink it from its type first: ALTER TABLE %s NOT OF; (catalog only, no rewrite), then convert.', source);
+  end if;
+  for r in select conname from pg_constraint
+            where conrelid = source and contype = 'c' and connoinherit order by conname loop
+    raise exception using errcode = '0A000',
+      message = format('check constraint %I of table %s is NO INHERIT', r.conname, source),
+      detail = 'A partitioned table cannot have NO INHERIT constraints, and the converted table takes over the table''s CHECK constraints.',
+      hint = format('Drop it (ALTER TABLE %s DROP CONSTRAINT %I), convert, then add it back without NO INHERIT (NOT VALID, then VALIDATE CONSTRAINT).',
+                    source, r.conname);
+  end loop;
+  for r in select conname, contype from pg_constraint
+            where conrelid = source and contype in ('c', 'f') and not convalidated
+              and conname not in ('tide_legacy_lower', 'tide_legacy_upper')  -- ours, from an earlier attempt
+            order by conname loop
+    raise exception using errcode = '55000',
+      message = format('%s %I of table %s is NOT VALID', case r.contype when 'f' then 'foreign key' else 'check constraint' end,
+                       r.conname, source),
+      detail = case r.contype
+                 when 'f' then 'PostgreSQL cannot add a NOT VALID foreign key to a partitioned table, so the converted table could not take it over.'
+                 else 'The partitioned table would take the constraint over as valid, and attaching the table as its legacy partition fails while the constraint is NOT VALID there.' end,
+      hint = format('Validate it first (SHARE UPDATE EXCLUSIVE: reads and writes continue): ALTER TABLE %s VALIDATE CONSTRAINT %I; then convert.',
+                    source, r.conname);
+  end loop;
 
   legacy := _tide.convert_short_name(rel.relname, '_legacy');
   if exists (select from pg_class where relnamespace = (select relnamespace from pg_class where oid = source) and relname = legacy) then

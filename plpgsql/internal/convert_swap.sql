@@ -24,7 +24,7 @@ begin
   exception when lock_not_available then
     raise exception using errcode = '55P03',
       message = format('could not lock table %s for the conversion swap within %s, %s times', source, lock_timeout, lock_retries + 1),
-      detail = 'Long transactions or queries hold locks on the table. The validated CHECKs stay, so a retry starts at the swap.',
+      detail = 'Long transactions or queries hold locks on the table.',
       hint = 'Run tide.convert again when the table is quieter (see pg_locks / pg_stat_activity).';
   end;
   t0 := clock_timestamp();

@@ -110,12 +110,25 @@ begin
   -- 3. attach: the validated CHECKs prove the bounds, so PostgreSQL reads no row
   execute format('alter table %s attach partition %s for values from (%L) to (%L)', parent, source, lo, hi);
 
-  -- 4. the parent's indexes adopted the legacy ones; give them the original names
-  for idx in select inh.inhparent::regclass as pidx, i.indexrelid::oid as lidx
-               from pg_index i join pg_inherits inh on inh.inhrelid = i.indexrelid
-              where i.indrelid = source loop
-    continue when (select c.relname from pg_class c where c.oid = idx.pidx) = idx_map->>(idx.lidx::text);
-    execute format('alter index %s rename to %I', idx.pidx, idx_map->>(idx.lidx::text));
+  -- 4. the parent's indexes adopted the legacy ones; give them the original names. The names
+  --    LIKE chose may be original names of other indexes (index t_b_idx on (a) and index foo on
+  --    (b): foo's copy is called t_b_idx), so first every index to be renamed gets a name of its
+  --    own, then each gets its original name, which nothing holds any more
+  for phase in 1..2 loop
+    for idx in select inh.inhparent::regclass as pidx, i.indexrelid::oid as lidx
+                 from pg_index i join pg_inherits inh on inh.inhrelid = i.indexrelid
+                where i.indrelid = source loop
+      continue when (select c.relname from pg_class c where c.oid = idx.pidx) = idx_map->>(idx.lidx::text);
+      if phase = 1 then
+        tname := 'tide_swap_' || idx.pidx::oid;
+        while exists (select from pg_class where relnamespace = (select oid from pg_namespace where nspname = nsp) and pg_class.relname = tname) loop
+          tname := 'tide_swap_' || idx.pidx::oid || '_' || (random() * 1000)::int;
+        end loop;
+      else
+        tname := idx_map->>(idx.lidx::text);
+      end if;
+      execute format('alter index %s rename to %I', idx.pidx, tname);
+    end loop;
   end loop;
   if exists (select from pg_index i where i.indrelid = source
               and not exists (select from pg_inherits where inhrelid = i.indexrelid)) then

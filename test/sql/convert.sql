@@ -219,3 +219,94 @@ begin
   return next is((select lower_bound from _tide.partition_bounds('"Conv.Ö"."Audit ""Log""_legacy"')), '2025-02-01 00:00:00+00',
                  'the legacy partition now starts in February');
 end $$;
+
+-- shapes a partitioned table or the ATTACH cannot take: refused by the preflight, before the
+-- CHECKs are added and validated, not by a raw error half-way through the swap
+create function tests.shaped(t text, extra text default '') returns void language plpgsql as $$
+begin
+  execute format('create table %s %s (id bigint generated always as identity, ts timestamptz not null, v int, primary key (id, ts))', t, extra);
+  execute format('insert into %s (ts, v) select now() - i * interval ''1 hour'', i from generate_series(1, 500) i', t);
+end $$;
+select tests.shaped('tests_nv_check');
+alter table tests_nv_check add constraint "V ""pos""" check (v > 0) not valid;
+select tests.shaped('tests_nv_fk');
+create table tests_nv_target (v int primary key);
+insert into tests_nv_target select generate_series(1, 500);
+alter table tests_nv_fk add constraint "V.fk" foreign key (v) references tests_nv_target not valid;
+select tests.shaped('tests_noinherit');
+alter table tests_noinherit add constraint "v not inherited" check (v > 0) no inherit;
+select tests.shaped('tests_transition');
+create function tests.noop() returns trigger language plpgsql as $$ begin return null; end $$;
+create trigger "Row Audit" after insert on tests_transition referencing new table as fresh for each row execute function tests.noop();
+create type tests_rowt as (id bigint, ts timestamptz, v int);
+create table tests_typed of tests_rowt (ts with options not null, primary key (id, ts));
+insert into tests_typed (id, ts, v) select i, now() - i * interval '1 hour', i from generate_series(1, 500) i;
+select tests.shaped('tests_idx_clash');
+create index tests_idx_clash_v_idx on tests_idx_clash (id);
+create index "Foo" on tests_idx_clash (v);
+
+create function tests.refuses_unchanged(t regclass, code text, what text, names text, hint text)
+returns setof text language plpgsql as $$
+declare
+  rows_before text;
+  m text; h text; d text; st text;
+begin
+  execute format('select count(*) || ''/'' || sum(hashtext(x::text)) from %s x', t) into rows_before;
+  begin
+    call tide.convert(t, 'ts', '1 month');
+  exception when others then
+    get stacked diagnostics st = returned_sqlstate, m = message_text, d = pg_exception_detail, h = pg_exception_hint;
+  end;
+  return next is(st, code, what || ' with SQLSTATE ' || code);
+  return next matches(m, names, 'the message names the table and the offending object');
+  return next ok(d is not null, 'the refusal has a DETAIL');
+  return next matches(h, hint, 'the HINT says what to do');
+  return next is((select count(*)::int from pg_constraint where conrelid = t and conname like 'tide\_legacy\_%'), 0,
+                 'no conversion CHECK was added');
+  return next is((select relkind::text from pg_class where oid = t), 'r', 'the table is still a plain table');
+  return next is(to_regclass(t::text || '_legacy'), null, 'nothing was renamed');
+  return query execute format('select is(count(*) || ''/'' || sum(hashtext(x::text)), %L, %L) from %s x',
+                              rows_before, 'its rows are the same', t);
+end $$;
+
+create function tests.test_refuses_not_valid_check() returns setof text language sql as $$
+  select tests.refuses_unchanged('tests_nv_check', '55000', 'a NOT VALID check constraint is refused',
+                                 'check constraint "V ""pos""" of table public.tests_nv_check is NOT VALID',
+                                 'ALTER TABLE public.tests_nv_check VALIDATE CONSTRAINT "V ""pos"""');
+$$;
+create function tests.test_refuses_not_valid_foreign_key() returns setof text language sql as $$
+  select tests.refuses_unchanged('tests_nv_fk', '55000', 'a NOT VALID foreign key is refused',
+                                 'foreign key "V.fk" of table public.tests_nv_fk is NOT VALID',
+                                 'ALTER TABLE public.tests_nv_fk VALIDATE CONSTRAINT "V.fk"');
+$$;
+create function tests.test_refuses_no_inherit_check() returns setof text language sql as $$
+  select tests.refuses_unchanged('tests_noinherit', '0A000', 'a NO INHERIT check constraint is refused',
+                                 'check constraint "v not inherited" of table public.tests_noinherit is NO INHERIT',
+                                 'DROP CONSTRAINT "v not inherited"');
+$$;
+create function tests.test_refuses_transition_table_trigger() returns setof text language sql as $$
+  select tests.refuses_unchanged('tests_transition', '0A000', 'a row trigger with a transition table is refused',
+                                 'table public.tests_transition has row-level trigger "Row Audit" with a transition table',
+                                 'FOR EACH STATEMENT');
+$$;
+create function tests.test_refuses_typed_table() returns setof text language sql as $$
+  select tests.refuses_unchanged('tests_typed', '0A000', 'a typed table is refused',
+                                 'table public.tests_typed is a typed table \(OF public\.tests_rowt\)',
+                                 'ALTER TABLE public.tests_typed NOT OF');
+$$;
+
+-- index tests_idx_clash_v_idx is on (id) and "Foo" on (v): the name LIKE gives "Foo"'s copy is
+-- tests_idx_clash_v_idx; the swap still gives each index of the partitioned table its own name
+create function tests.test_convert_index_names_that_clash() returns setof text language plpgsql as $$
+declare p jsonb := _tide.convert_preflight('tests_idx_clash', 'ts', '1 month', 2, null, 'drop', 'UTC', true, now(), true);
+begin
+  perform _tide.convert_add_checks('tests_idx_clash', 'ts', 'timestamptz', p->>'lower_bound', p->>'upper_bound');
+  perform _tide.convert_validate('tests_idx_clash');
+  perform _tide.convert_swap(p);
+  return next is((select relkind::text from pg_class where oid = 'tests_idx_clash'::regclass), 'p', 'the table is converted');
+  return next set_eq($q$select c.relname || ' ' || regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '')
+                         from pg_index i join pg_class c on c.oid = i.indexrelid
+                        where i.indrelid = 'tests_idx_clash'::regclass$q$,
+                     array['tests_idx_clash_pkey btree (id, ts)', 'tests_idx_clash_v_idx btree (id)', 'Foo btree (v)'],
+                     'each index of the partitioned table has its original name');
+end $$;
