@@ -132,6 +132,17 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     const warn = (m: { code?: string; message?: string; detail?: string; hint?: string }) => {
       if (m.code?.startsWith("01")) notes.push([m.message, m.detail, m.hint && `hint: ${m.hint}`].filter(Boolean).join("\n  "));
     };
+    // The migrations commit before the code is re-applied (node-pg-migrate runs its own transaction):
+    // what is known to stop the code step — a user's view over ours — is tried first, inside a
+    // transaction rolled back, so that an upgrade it would stop half-way is refused before any migration.
+    if (before !== null) {
+      await client.query("begin");
+      try {
+        await client.query(DROP_VIEWS_SQL);
+      } finally {
+        await client.query("rollback");
+      }
+    }
     client.on("notice", warn);
     let ran: Awaited<ReturnType<typeof runner>>;
     try {

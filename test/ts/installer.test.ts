@@ -148,6 +148,24 @@ describe("plan", () => {
   });
 });
 
+describe("upgrade refused before its migrations", () => {
+  it("a user's view over tide.* stops the upgrade before any migration commits (2BP01), not between migrations and code", async () => {
+    const d = await freshDatabase({ prefix: "upg_view" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create view public.my_tables as select * from tide.tables`);
+    // an upgrade with a migration to run: forget the newest one, as if this database were one version older
+    const newest = await c.query<{ name: string }>(`select name from _tide.pgmigrations order by run_on desc, id desc limit 1`);
+    await c.query(`delete from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
+    const err = await install(c, { createCronExtension: false }).then(() => null, (e: { code?: string; message: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    expect(err?.message).toContain("cannot replace its views");
+    const again = await c.query(`select count(*)::int as n from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
+    expect(again.rows[0].n).toBe(0);  // the migration did not run
+    expect((await c.query(`select count(*)::int as n from public.my_tables`)).rows[0].n).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe("uninstall", () => {
   it("removes tide and _tide but never a user's table, partition or row", async () => {
     const d = await freshDatabase({ prefix: "uninst" });
