@@ -47,6 +47,8 @@ begin
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
       hint = 'Use e.g. 10000.';
   end if;
+  -- an unconvert's copy would miss the moved rows (checked again once a batch holds its lock)
+  perform _tide.refuse_unconverting(parent, 'tide.split_legacy', 'legacy partition');
   -- rows move by DELETE from the legacy partition: ON DELETE actions would fire on referencing rows,
   -- and the legacy partition cannot be detached while rows reference it
   select string_agg(format('%I on table %s', c.conname, c.conrelid::regclass), ', ' order by c.conrelid::regclass::text, c.conname)
@@ -167,6 +169,8 @@ begin
     update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = convert_split_step.parent;
     lg.rows_moved := lg.rows_moved + n;
   end if;
+  -- an unconvert that started while this batch waited for its lock: undo the batch
+  perform _tide.refuse_unconverting(parent, 'tide.split_legacy', 'legacy partition');
   if n = 0 then
     -- the interval is empty in the legacy table: add the CHECK that will move its lower bound
     perform set_config('lock_timeout', lt, true);

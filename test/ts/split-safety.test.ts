@@ -110,3 +110,146 @@ describe("tide.split_legacy on a table a foreign key references", () => {
     expect(await count(c, "trg_inserted")).toBe(0);
   }, 60_000);
 });
+
+describe("while tide.unconvert copies a table", () => {
+  it("split_legacy refuses and changes nothing, and the unconvert keeps every row", async () => {
+    const c = await db.client();
+    await converted(c, "unc_split");
+    await c.query(`insert into unc_split (ts) select now() + interval '45 days' + i * interval '1 minute' from generate_series(1, 500) i`);
+    await c.query(`select _tide.unconvert_start('unc_split')`);
+    await c.query(`select * from _tide.unconvert_step('unc_split', 100)`);
+    const before = await state(c, "unc_split");
+    const err = await refusal(c, `call tide.split_legacy('unc_split', 300)`);
+    expect(err.code).toBe("55000");
+    expect(err.message).toMatch(/unconvert of table public\.unc_split is in progress/);
+    expect(err.detail).toBeTruthy();
+    expect(err.hint).toMatch(/tide\.unconvert/);
+    expect(await state(c, "unc_split")).toEqual(before);
+    expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
+    await c.query(`call tide.unconvert('unc_split', 100)`);
+    expect(await count(c, "unc_split")).toBe(2500);
+  }, 60_000);
+
+  it("drain_default refuses and changes nothing, and the unconvert keeps every row", async () => {
+    const c = await db.client();
+    await c.query(`create table unc_drain (id bigint generated always as identity, ts timestamptz not null, primary key (id, ts))
+                     partition by range (ts)`);
+    await c.query(`select tide.manage('unc_drain', 'ts', '1 month', premake => 2)`);
+    await c.query(`insert into unc_drain (ts) select now() + i * interval '1 second' from generate_series(1, 300) i`);
+    // rows beyond the premade partitions land in the default
+    await c.query(`insert into unc_drain (ts) select now() + interval '400 days' + i * interval '1 minute' from generate_series(1, 200) i`);
+    expect(await count(c, "unc_drain_default")).toBe(200);
+    await c.query(`select _tide.unconvert_start('unc_drain')`);
+    await c.query(`select * from _tide.unconvert_step('unc_drain', 100)`);
+    const parts = `select array_agg(inhrelid::regclass::text order by 1) p from pg_inherits where inhparent = 'unc_drain'::regclass`;
+    const partsBefore = (await c.query(parts)).rows[0];
+    const err = await refusal(c, `call tide.drain_default('unc_drain', 50)`);
+    expect(err.code).toBe("55000");
+    expect(err.message).toMatch(/unconvert of table public\.unc_drain is in progress/);
+    expect(err.detail).toBeTruthy();
+    expect(err.hint).toMatch(/tide\.unconvert/);
+    expect((await c.query(parts)).rows[0]).toEqual(partsBefore);
+    expect(await count(c, "unc_drain_default")).toBe(200);
+    expect(await count(c, "unc_drain")).toBe(500);
+    expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
+    await c.query(`call tide.unconvert('unc_drain', 100)`);
+    expect(await count(c, "unc_drain")).toBe(500);
+  }, 60_000);
+});
+
+/** Waits until backend PID is waiting for a lock. */
+async function waitingForLock(c: pg.Client, pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const r = await c.query(`select wait_event_type = 'Lock' w from pg_stat_activity where pid = $1`, [pid]);
+    if (r.rows[0]?.w) return;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  throw new Error(`backend ${pid} never waited for a lock`);
+}
+
+async function pidOf(c: pg.Client): Promise<number> {
+  return (await c.query<{ pid: number }>(`select pg_backend_pid() pid`)).rows[0]?.pid as number;
+}
+
+describe("a split or drain step and an unconvert that start at the same time", () => {
+  it("a split batch that waited for the capture trigger's lock is undone, and the unconvert keeps every row", async () => {
+    const c = await db.client();
+    const u = await db.client();
+    const s = await db.client();
+    await converted(c, "race_split");
+    await c.query(`insert into race_split (ts) select now() + interval '45 days' + i * interval '1 minute' from generate_series(1, 500) i`);
+    const before = (await state(c, "race_split")) as Record<string, unknown>;
+    await u.query("begin");
+    await u.query(`select _tide.unconvert_start('race_split')`);
+    const sPid = await pidOf(s);
+    const step = s.query(`select * from _tide.convert_split_step('race_split', 300)`).then(() => null, (e: pg.DatabaseError) => e);
+    await waitingForLock(c, sPid);
+    await u.query("commit");
+    const err = await step;
+    expect(err?.code).toBe("55000");
+    expect(err?.message).toMatch(/unconvert of table public\.race_split is in progress/);
+    expect(err?.detail).toBeTruthy();
+    expect(err?.hint).toBeTruthy();
+    // all as it was, but the table the unconvert fills and maintenance, which it paused
+    const after = (await state(c, "race_split")) as Record<string, unknown>;
+    expect(after.loose_tables).toEqual(["race_split_unconverted"]);
+    expect({ ...after, managed: null, loose_tables: null }).toEqual({ ...before, managed: null, loose_tables: null });
+    expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
+    await c.query(`call tide.unconvert('race_split', 100)`);
+    expect(await count(c, "race_split")).toBe(2500);
+  }, 60_000);
+
+  it("an unconvert start that waited for a first split step refuses and changes nothing", async () => {
+    const c = await db.client();
+    const u = await db.client();
+    const s = await db.client();
+    await converted(c, "race_unc");
+    await c.query(`insert into race_unc (ts) select now() + interval '45 days' + i * interval '1 minute' from generate_series(1, 500) i`);
+    await s.query("begin");
+    await s.query(`select * from _tide.convert_split_step('race_unc', 300)`);
+    const uPid = await pidOf(u);
+    const start = u.query(`select _tide.unconvert_start('race_unc')`).then(() => null, (e: pg.DatabaseError) => e);
+    await waitingForLock(c, uPid);
+    await s.query("commit");
+    const err = await start;
+    expect(err?.code).toBe("55000");
+    expect(err?.message).toMatch(/split_legacy of table public\.race_unc is in progress/);
+    expect(err?.detail).toBeTruthy();
+    expect(err?.hint).toBeTruthy();
+    const left = await c.query(`select (select count(*) from _tide.unconverts where parent = 'race_unc'::regclass) as unconverts,
+                                       to_regclass('race_unc_unconverted') is null as no_target,
+                                       (select count(*) from pg_trigger where tgname = 'tide_unconvert_capture'
+                                          and tgrelid in (select 'race_unc'::regclass union select inhrelid from pg_inherits where inhparent = 'race_unc'::regclass)) as triggers,
+                                       (select enabled from _tide.managed_tables where parent = 'race_unc'::regclass) as enabled`);
+    expect(left.rows[0]).toEqual({ unconverts: "0", no_target: true, triggers: "0", enabled: true });
+    await c.query(`call tide.split_legacy('race_unc', 1000)`);
+    await c.query(`call tide.unconvert('race_unc', 100)`);
+    expect(await count(c, "race_unc")).toBe(2500);
+  }, 60_000);
+  it("a drain step that waited for the capture trigger's lock is undone, and the unconvert keeps every row", async () => {
+    const c = await db.client();
+    const u = await db.client();
+    const d = await db.client();
+    await c.query(`create table race_drain (id bigint generated always as identity, ts timestamptz not null, primary key (id, ts))
+                     partition by range (ts)`);
+    await c.query(`select tide.manage('race_drain', 'ts', '1 month', premake => 2)`);
+    await c.query(`insert into race_drain (ts) select now() + i * interval '1 second' from generate_series(1, 300) i`);
+    await c.query(`insert into race_drain (ts) select now() + interval '400 days' + i * interval '1 minute' from generate_series(1, 200) i`);
+    await u.query("begin");
+    await u.query(`select _tide.unconvert_start('race_drain')`);
+    const dPid = await pidOf(d);
+    const step = d.query(`select _tide.drain_default_step('race_drain', 50)`).then(() => null, (e: pg.DatabaseError) => e);
+    await waitingForLock(c, dPid);
+    await u.query("commit");
+    const err = await step;
+    expect(err?.code).toBe("55000");
+    expect(err?.message).toMatch(/unconvert of table public\.race_drain is in progress/);
+    expect(err?.detail).toBeTruthy();
+    expect(err?.hint).toBeTruthy();
+    expect(await count(c, "race_drain_default")).toBe(200);
+    expect(await count(c, "pg_inherits where inhparent = 'race_drain'::regclass")).toBe(4); // three months and the default
+    expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
+    await c.query(`call tide.unconvert('race_drain', 100)`);
+    expect(await count(c, "race_drain")).toBe(500);
+  }, 60_000);
+});
