@@ -253,3 +253,33 @@ describe("a split or drain step and an unconvert that start at the same time", (
     expect(await count(c, "race_drain")).toBe(500);
   }, 60_000);
 });
+
+describe("a split's expiry", () => {
+  it("is the same in every session TimeZone: keep counts back in the table's zone, as retention does", async () => {
+    const c = await db.client();
+    await c.query(`create table tz_log (id bigint generated always as identity, ts timestamp not null, primary key (id, ts))`);
+    // 51 rows on 2026-10-31: younger than keep (1 month) as of 2026-11-30 20:00 UTC
+    await c.query(`insert into tz_log (ts) select timestamp '2026-10-31 00:00' + i * interval '20 minutes' from generate_series(0, 50) i`);
+    await c.query(`insert into tz_log (ts) select timestamp '2026-11-15' + i * interval '1 hour' from generate_series(1, 10) i`);
+    await c.query(`call tide.convert('tz_log', 'ts', '1 month', keep => '1 month', on_expire => 'drop')`);
+    const actions: Record<string, string> = {};
+    for (const zone of ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"]) {
+      await c.query("begin");
+      await c.query(`set local timezone = '${zone}'`);
+      const r = await c.query<{ action: string }>(`select action from _tide.convert_split_step('tz_log', 1000, '2026-11-30 20:00+00')`);
+      actions[zone] = r.rows[0]?.action ?? "";
+      await c.query("rollback");
+    }
+    expect(actions["UTC"]).toMatch(/^moved 51 rows/);
+    expect(actions["Pacific/Kiritimati"]).toBe(actions["UTC"]);
+    expect(actions["America/Los_Angeles"]).toBe(actions["UTC"]);
+    // and a day later the interval has expired, in every zone
+    for (const zone of ["UTC", "Pacific/Kiritimati"]) {
+      await c.query("begin");
+      await c.query(`set local timezone = '${zone}'`);
+      const r = await c.query<{ action: string }>(`select action from _tide.convert_split_step('tz_log', 1000, '2026-12-01 00:00+00')`);
+      expect(r.rows[0]?.action).toMatch(/^deleted \(expired\) 51 rows/);
+      await c.query("rollback");
+    }
+  }, 60_000);
+});
