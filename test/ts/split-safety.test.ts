@@ -1,6 +1,6 @@
-// tide.split_legacy and tide.drain_default never lose rows: they refuse (changing nothing) a table
-// a foreign key references or with a row-level DELETE trigger, and a table whose unconvert is in
-// progress; and a split's expiry does not depend on the session's TimeZone.
+// tide.split_legacy, tide.drain_default and tide.create_partitions never lose rows: the split refuses
+// (changing nothing) a table a foreign key references or with a row-level DELETE trigger, all three
+// a table whose unconvert is in progress; and a split's expiry does not depend on the session's TimeZone.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "./db.js";
@@ -154,6 +154,27 @@ describe("while tide.unconvert copies a table", () => {
     expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
     await c.query(`call tide.unconvert('unc_drain', 100)`);
     expect(await count(c, "unc_drain")).toBe(500);
+  }, 60_000);
+
+  it("create_partitions refuses and changes nothing, and the unconvert keeps every row", async () => {
+    const c = await db.client();
+    await c.query(`create table unc_create (id bigint generated always as identity, ts timestamptz not null, primary key (id, ts))
+                     partition by range (ts)`);
+    await c.query(`select tide.manage('unc_create', 'ts', '1 month', premake => 2)`);
+    await c.query(`insert into unc_create (ts) select now() + i * interval '1 second' from generate_series(1, 300) i`);
+    await c.query(`insert into unc_create (ts) select now() + interval '400 days' + i * interval '1 minute' from generate_series(1, 200) i`);
+    await c.query(`select _tide.unconvert_start('unc_create')`);
+    await c.query(`select * from _tide.unconvert_step('unc_create', 100)`);
+    const err = await refusal(c, `select * from tide.create_partitions('unc_create', (now() + interval '401 days')::text)`);
+    expect(err.code).toBe("55000");
+    expect(err.message).toMatch(/unconvert of table public\.unc_create is in progress/);
+    expect(err.detail).toMatch(/tide\.create_partitions/);
+    expect(err.hint).toMatch(/tide\.unconvert/);
+    expect(await count(c, "pg_inherits where inhparent = 'unc_create'::regclass")).toBe(4); // three months and the default
+    expect(await count(c, "unc_create_default")).toBe(200);
+    expect(await count(c, "_tide.unconvert_changes")).toBe(0); // none recorded: nothing moved
+    await c.query(`call tide.unconvert('unc_create', 100)`);
+    expect(await count(c, "unc_create")).toBe(500);
   }, 60_000);
 });
 
