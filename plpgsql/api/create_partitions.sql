@@ -34,6 +34,8 @@ begin
       message = format('table %s is being maintained by another session', parent),
       hint = 'Try again when that maintenance has finished.';
   end if;
+  -- a partition created for rows in the default moves them: an unconvert's copy would lose them
+  perform _tide.refuse_unconverting(parent, 'tide.create_partitions', 'default partition');
   -- refuse absurd requests before creating anything (partitions that already exist do not count)
   select array_agg(s.lower_pos order by s.lower_pos), array_agg(s.upper_pos order by s.lower_pos) into los, his
     from _tide.missing_slots(mt, from_pos, to_pos) s;
@@ -47,9 +49,11 @@ begin
   for i in 1 .. n loop
     return query select * from _tide.create_partition(mt, los[i], his[i]);
   end loop;
+  -- an unconvert that started while this call waited for its locks: undo it
+  perform _tide.refuse_unconverting(parent, 'tide.create_partitions', 'default partition');
   perform set_config('lock_timeout', old_lt, true);
 end
 $fn$;
 
 comment on function tide.create_partitions(regclass, text) is
-  'Creates the missing partitions of a managed table through a key value (back-filling older ones contiguously); returns one row per partition. Locks: SHARE UPDATE EXCLUSIVE on the parent per ATTACH under lock_timeout.';
+  'Creates the missing partitions of a managed table through a key value (back-filling older ones contiguously); returns one row per partition. Locks: SHARE UPDATE EXCLUSIVE on the parent per ATTACH under lock_timeout. Refuses (55000, changing nothing) while a tide.unconvert of the table is in progress.';

@@ -21,4 +21,4 @@ end
 $fn$;
 
 comment on procedure tide.drain_default(regclass, integer) is
-  'Moves rows that landed in the default partition into proper partitions (creating them), committing after about batch_rows rows; rows of one range move together. Locks: EXCLUSIVE on the default while moving, SHARE UPDATE EXCLUSIVE on the parent per ATTACH, each under lock_timeout.';
+  'Moves rows that landed in the default partition into proper partitions (creating them), committing after about batch_rows rows; rows of one range move together. Locks: EXCLUSIVE on the default while moving, SHARE UPDATE EXCLUSIVE on the parent per ATTACH, each under lock_timeout. Refuses (55000, changing nothing) while a tide.unconvert of the table is in progress.';

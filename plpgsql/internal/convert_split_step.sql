@@ -47,6 +47,31 @@ begin
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
       hint = 'Use e.g. 10000.';
   end if;
+  -- an unconvert's copy would miss the moved rows (checked again once a batch holds its lock)
+  perform _tide.refuse_unconverting(parent, 'tide.split_legacy', 'legacy partition');
+  -- rows move by DELETE from the legacy partition: ON DELETE actions would fire on referencing rows,
+  -- and the legacy partition cannot be detached while rows reference it
+  select string_agg(format('%I on table %s', c.conname, c.conrelid::regclass), ', ' order by c.conrelid::regclass::text, c.conname)
+    into cols
+    from pg_constraint c
+   where c.contype = 'f' and c.conparentid = 0 and c.confrelid in (parent, lg.legacy);
+  if cols is not null then
+    raise exception using errcode = '55000',
+      message = format('table %s is referenced by a foreign key; tide.split_legacy cannot move its rows', parent),
+      detail = format('Referencing: %s. Moving a row deletes it from the legacy partition %s, which would fire the foreign key''s ON DELETE action (or fail it), and the legacy partition cannot be detached while rows reference it.', cols, lg.legacy),
+      hint = 'Drop the foreign key, CALL tide.split_legacy, then add it back with NOT VALID and VALIDATE CONSTRAINT; or leave the legacy partition unsplit (it is a valid partition).';
+  end if;
+  -- nor may a user's DELETE trigger see every moved row as deleted
+  select string_agg(format('%I', t.tgname), ', ' order by t.tgname) into cols
+    from pg_trigger t
+   where t.tgrelid = lg.legacy and not t.tgisinternal and t.tgenabled in ('O', 'A')
+     and (t.tgtype & 1) = 1 and (t.tgtype & 8) = 8;  -- row-level, on DELETE
+  if cols is not null then
+    raise exception using errcode = '55000',
+      message = format('table %s has a row-level DELETE trigger; tide.split_legacy cannot move its rows', parent),
+      detail = format('Trigger(s): %s. Moving a row deletes it from the legacy partition %s, which would fire the trigger for every moved row.', cols, lg.legacy),
+      hint = format('Disable the trigger around the split (ALTER TABLE %s DISABLE TRIGGER …; CALL tide.split_legacy; ALTER TABLE %s ENABLE TRIGGER …) if it may miss deletes meanwhile, or leave the legacy partition unsplit.', parent, parent);
+  end if;
   select pb.lower_bound, pb.upper_bound into lo, hi from _tide.partition_bounds(lg.legacy) pb;
   a := _tide.key_position(mt, lo);
   b := _tide.grid_next(mt, a);
@@ -73,8 +98,10 @@ begin
     return;
   end if;
 
+  -- the cutoff retention uses (maintain_table): keep back from as_of in the table's time zone,
+  -- whatever the session's TimeZone (Rules 3 and 4)
   expired := mt.keep_interval is not null
-             and _tide.position_bound(mt, b)::timestamptz <= as_of - mt.keep_interval;
+             and b <= _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
   -- integer keys: an interval is expired when it ends keep before the greatest key in the table
   if mt.keep_int is not null then
     execute format('select max(%I)::text from %s', mt.control, parent) into cols;
@@ -144,6 +171,8 @@ begin
     update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = convert_split_step.parent;
     lg.rows_moved := lg.rows_moved + n;
   end if;
+  -- an unconvert that started while this batch waited for its lock: undo the batch
+  perform _tide.refuse_unconverting(parent, 'tide.split_legacy', 'legacy partition');
   if n = 0 then
     -- the interval is empty in the legacy table: add the CHECK that will move its lower bound
     perform set_config('lock_timeout', lt, true);

@@ -31,6 +31,8 @@ begin
       message = format('table %s is being maintained by another session', parent),
       hint = 'Try again when that maintenance has finished.';
   end if;
+  -- an unconvert's copy would miss the moved rows (checked again once the rows have moved)
+  perform _tide.refuse_unconverting(parent, 'tide.drain_default', 'default partition');
   perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
   loop
     execute format('select min(%I)::text from only %s', mt.control, dflt) into v;
@@ -47,6 +49,8 @@ begin
     moved := moved + made.rows_moved;
     exit when moved >= batch_rows;
   end loop;
+  -- an unconvert that started while this step waited for its locks: undo the step
+  perform _tide.refuse_unconverting(parent, 'tide.drain_default', 'default partition');
   perform set_config('lock_timeout', old_lt, true);
   return moved;
 end

@@ -56,6 +56,9 @@ begin
       hint = 'CALL tide.unconvert again when the table is quieter (see pg_locks / pg_stat_activity), or raise tide.config.lock_timeout.';
   end;
   perform set_config('lock_timeout', old_lt, true);
+  -- again under the trigger's lock: a split step that committed while it waited (the first one
+  -- leaves rows in a table not attached yet) is seen now, and no other can run until this commits
+  perform _tide.unconvert_preflight(parent, 1);
 
   execute format('select count(*) from %s', parent) into n;
   insert into _tide.unconverts (parent, parent_oid, parent_name, target, key_columns, was_enabled, rows_total)
