@@ -2,7 +2,7 @@
 -- than 63 bytes the parent part of the name is shortened (by whole characters, as partition_name
 -- does), never the partition's own suffix, so two expired ranges never end up with one name.
 
-create or replace function _tide.detached_name(mt _tide.managed_tables, rel name)
+create or replace function _tide.detached_name(mt _tide.managed_tables, rel name, lower_pos bigint)
 returns name
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
@@ -10,18 +10,33 @@ as $fn$
 declare
   r    text := rel::text;
   p    text := mt.parent_name::text;
-  n    integer := 0;
+  n    integer;
+  bare _tide.managed_tables := mt;
+  sfx  text;
   head text;
   tail text;
 begin
-  -- the parent part: the longest beginning of the name that the parent's name also begins with and
-  -- that a '_' follows (audit_log_2025_08: audit_log; t_legacy: t; a shortened head as it stands)
-  for i in 1 .. least(length(r) - 1, length(p)) loop
-    exit when substr(r, i, 1) <> substr(p, i, 1);
-    if substr(r, i + 1, 1) = '_' then
-      n := i;
+  -- the name pgtide gives the range starting at LOWER_POS: its suffix is known exactly ('_' || suffix
+  -- is that name for a parent named '')
+  if lower_pos is not null then
+    bare.parent_name := '';
+    sfx := _tide.partition_name(bare, lower_pos)::text;
+    if length(r) > length(sfx) and right(r, length(sfx)) = sfx
+       and left(p, length(r) - length(sfx)) = left(r, length(r) - length(sfx)) then
+      n := length(r) - length(sfx);
     end if;
-  end loop;
+  end if;
+  -- any other name (a legacy partition, one adopted): the parent part is the longest beginning of
+  -- the name that the parent's name also begins with and that a '_' follows (t_legacy: t)
+  if n is null then
+    n := 0;
+    for i in 1 .. least(length(r) - 1, length(p)) loop
+      exit when substr(r, i, 1) <> substr(p, i, 1);
+      if substr(r, i + 1, 1) = '_' then
+        n := i;
+      end if;
+    end loop;
+  end if;
   head := left(r, n);
   tail := substr(r, n + 1) || '_detached';
   while octet_length(head || tail) > 63 and head <> '' loop
@@ -36,5 +51,5 @@ begin
 end
 $fn$;
 
-comment on function _tide.detached_name(_tide.managed_tables, name) is
-  'Name of an expired partition REL once retention detaches it: REL_detached, shortened to 63 bytes in its parent part (the beginning it shares with the parent''s name), never in its own suffix. Takes no locks.';
+comment on function _tide.detached_name(_tide.managed_tables, name, bigint) is
+  'Name of an expired partition REL (its range starting at LOWER_POS, NULL for MINVALUE) once retention detaches it: REL_detached, shortened to 63 bytes in its parent part, never in its own suffix (the grid suffix of LOWER_POS when REL is pgtide''s name for that range, else what follows the longest beginning REL shares with the parent''s name). Takes no locks.';

@@ -24,7 +24,7 @@ begin
     nsp := mt.detach_schema;
     new_name := rel;
   else
-    new_name := _tide.detached_name(mt, rel);
+    new_name := _tide.detached_name(mt, rel, _tide.key_position(mt, lower_bound));
   end if;
   select c.oid into other
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
