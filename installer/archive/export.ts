@@ -15,7 +15,7 @@ import { canonicalRows, fileDigest, Staging } from "./duck.js";
 import { BATCH_BYTES, COPY_CSV, MAX_ROW_BYTES, startHasher } from "./csv-hash.js";
 import { BatchPool, CopyOutBatches, PooledWriter } from "./copy-out.js";
 import { Progress } from "./progress.js";
-import { archiveKeys, keySegment, openStore, type ObjectStore, type S3Options } from "./store.js";
+import { archiveKeys, keySegment, openStore, unnumberedArchiveKeys, type ObjectStore, type S3Options } from "./store.js";
 
 export interface ArchiveOptions {
   /** Target base URI (`file:///dir` or `s3://bucket/prefix`) for tables whose tide.config has no archive_target. */
@@ -188,7 +188,8 @@ function loadError(e: unknown, job: Job): unknown {
  * Memory is bounded (DuckDB's memory_limit, the 32 batches of the pool); local disk holds the
  * Parquet file of one partition (and DuckDB's spill beyond memory_limit) until the job ends.
  */
-async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string) {
+async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key: string, opts: ArchiveOptions, progress: Progress, work: string,
+  beforePublish: () => Promise<void>) {
   const cols = job.columns;
   const ci = job.control ? cols.findIndex((c) => c.name === job.control) : -1;
   const csvPath = join(work, "stream.csv");
@@ -292,6 +293,7 @@ async function exportTable(client: pg.Client, job: Job, store: ObjectStore, key:
       throw new Error(`pgtide: the Parquet file of ${job.partition_name} decodes to ${f.rows} rows, digest ${f.digest}, control ${f.minControl}..${f.maxControl}; ` +
         `the stream had ${sums.rows} rows, digest ${streamSide.digest}, control ${sums.min}..${sums.max}`);
     }
+    await beforePublish();
     await sink.commit();
     file = { sha256: sha.digest("hex"), bytes };
   } catch (e) {
@@ -361,6 +363,34 @@ async function readManifest(store: ObjectStore, key: string): Promise<Manifest |
   return JSON.parse(Buffer.concat(parts).toString("utf8")) as Manifest;
 }
 
+/** Whether a manifest was written for this job (its id, database, parent and range), not for another one. */
+function isJobManifest(m: Manifest, job: Job, database: string): boolean {
+  return String(m.archive_id) === String(job.archive_id) && m.database === database && m.parent === job.parent &&
+    m.lower_bound === job.lower_bound && m.upper_bound === job.upper_bound;
+}
+
+/**
+ * Refuse to publish over an archive of another job: the manifest at the key, if there is one, must
+ * be this job's (an earlier attempt of it). A data object without a manifest is an unfinished
+ * attempt (the manifest is written before any job is marked exported, so no dropped partition
+ * depends on it) and may be replaced. Throws before anything is written; the partition is kept.
+ */
+async function refuseOtherArchive(store: ObjectStore, keys: { data: string; manifest: string }, job: Job, database: string): Promise<void> {
+  let m: Manifest | null;
+  try {
+    m = await readManifest(store, keys.manifest);
+  } catch (e) {
+    throw new Error(`pgtide: ${store.uri(keys.manifest)} exists but cannot be read as a manifest (${e instanceof Error ? e.message : String(e)}); ` +
+      `archive job ${job.archive_id} of ${job.partition_name} does not overwrite it, and the partition was kept`);
+  }
+  if (m && !isJobManifest(m, job, database)) {
+    throw new Error(`pgtide: ${store.uri(keys.manifest)} already holds the archive of job ${String(m.archive_id)} ` +
+      `(database ${String(m.database)}, partition ${String(m.partition)}, range [${String(m.lower_bound)}, ${String(m.upper_bound)})); ` +
+      `archive job ${job.archive_id} of ${job.partition_name} in database ${database} does not overwrite it, and the partition was kept. ` +
+      `Move that archive elsewhere (or point this table's archive_target at another place), then run pgtide archive again`);
+  }
+}
+
 async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log: (l: string) => void): Promise<ArchiveResult> {
   const started = Date.now();
   const base = job.archive_target ?? opts.target;
@@ -371,39 +401,52 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
   try {
     if (!base) throw new Error(`pgtide: no archive target for ${job.parent}: set tide.config.archive_target or pass --target`);
     const store = await openStore(base, opts.s3);
-    const keys = archiveKeys(job.parent_schema, job.parent_table, job.partition_table);
     const tmpDir = opts.tmpDir ?? tmpdir();
-    result.uri = store.uri(keys.data);
-    result.manifestUri = store.uri(keys.manifest);
+    let keys = archiveKeys(job.parent_schema, job.parent_table, job.partition_table, id);
     let manifest: Manifest | null = null;
     let readBack: (() => Promise<void>) | null = null;
 
     const db = await client.query<{ current_database: string; v: number }>(
       "select current_database(), current_setting('server_version_num')::int as v");
+    const database = db.rows[0]!.current_database;
     // One staging folder per database and job: every run of the job starts by clearing what a
     // killed run may have left there.
-    const work = join(tmpDir, `pgtide-archive-${keySegment(db.rows[0]!.current_database)}-${id}`);
+    const work = join(tmpDir, `pgtide-archive-${keySegment(database)}-${id}`);
     await rmQuiet(work);
     // Resume: the object and manifest were published before a crash; verify them instead of redoing.
-    if ((job.previous_state === "exported" || job.previous_state === "verified") && job.target_uri === result.uri) {
-      manifest = await readManifest(store, keys.manifest);
-      if (manifest && manifest.format !== MANIFEST_FORMAT) {
+    // A job exported by a version whose keys had no job id resumes from its recorded object.
+    if (job.previous_state === "exported" || job.previous_state === "verified") {
+      const unnumbered = unnumberedArchiveKeys(job.parent_schema, job.parent_table, job.partition_table);
+      const resumeKeys = job.target_uri === store.uri(keys.data) ? keys
+        : job.target_uri === store.uri(unnumbered.data) ? unnumbered : null;
+      manifest = resumeKeys ? await readManifest(store, resumeKeys.manifest) : null;
+      if (resumeKeys && manifest && manifest.format !== MANIFEST_FORMAT) {
         // Written by another version (another canonical text): export again rather than fail.
-        log(`${job.partition_name}: ${store.uri(keys.manifest)} is ${String(manifest.format)}, exporting again as ${MANIFEST_FORMAT}`);
+        log(`${job.partition_name}: ${store.uri(resumeKeys.manifest)} is ${String(manifest.format)}, exporting again as ${MANIFEST_FORMAT}`);
         manifest = null;
       }
-      if (manifest) {
-        log(`${job.partition_name}: resuming, verifying ${result.uri}`);
+      if (resumeKeys && manifest && !isJobManifest(manifest, job, database)) {
+        // Another job's archive took that key since (possible with keys without a job id): this
+        // job's own archive is written again under its own key.
+        log(`${job.partition_name}: ${store.uri(resumeKeys.manifest)} belongs to archive job ${String(manifest.archive_id)}, exporting again`);
+        manifest = null;
+      }
+      if (resumeKeys && manifest) {
+        keys = resumeKeys;
+        log(`${job.partition_name}: resuming, verifying ${store.uri(keys.data)}`);
         await verifyObject(store, keys.data, manifest, tmpDir);
       }
     }
+    result.uri = store.uri(keys.data);
+    result.manifestUri = store.uri(keys.manifest);
     if (!manifest) {
+      await refuseOtherArchive(store, keys, job, database);
       const tty = opts.progress ?? Boolean(process.stderr.isTTY);
       const progress = new Progress(job.partition_name, null, tty, log);
       await fsp.mkdir(work, { recursive: true });
       let x;
       try {
-        x = await exportTable(client, job, store, keys.data, opts, progress, work);
+        x = await exportTable(client, job, store, keys.data, opts, progress, work, () => refuseOtherArchive(store, keys, job, database));
       } catch (e) {
         await rmQuiet(work);
         throw e;
@@ -413,7 +456,7 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
         format: MANIFEST_FORMAT,
         pgtide_version: pgtideVersion(),
         archive_id: id,
-        database: db.rows[0]!.current_database,
+        database,
         parent: job.parent,
         partition: job.partition_name,
         schema: job.partition_schema,

@@ -42,7 +42,20 @@ export function keySegment(name: string): string {
   return encodeURIComponent(name).replace(/^\./, "%2E").replace(/\*/g, "%2A");
 }
 
-export function archiveKeys(schema: string, table: string, partition: string): { data: string; manifest: string } {
+/**
+ * Keys of one archive job: `<parent schema>/<parent table>/<partition>@<archive_id>.parquet` and
+ * `….manifest.json`. The job's id makes them unique per job, so a later job whose partition has the
+ * same name (retention reuses `<name>_detached`) never lands on an earlier archive; `@` is never
+ * left literal by keySegment, so these keys never equal a key of the layout without the id.
+ */
+export function archiveKeys(schema: string, table: string, partition: string, archiveId: number | string): { data: string; manifest: string } {
+  if (!/^[0-9]+$/.test(String(archiveId))) throw new Error(`pgtide: archive id ${String(archiveId)} is not a whole number`);
+  const stem = `${keySegment(schema)}/${keySegment(table)}/${keySegment(partition)}@${String(archiveId)}`;
+  return { data: `${stem}.parquet`, manifest: `${stem}.manifest.json` };
+}
+
+/** Keys written by pgtide before archive keys carried the job's id (`<partition>.parquet`): still resumed and restored. */
+export function unnumberedArchiveKeys(schema: string, table: string, partition: string): { data: string; manifest: string } {
   const stem = `${keySegment(schema)}/${keySegment(table)}/${keySegment(partition)}`;
   return { data: `${stem}.parquet`, manifest: `${stem}.manifest.json` };
 }

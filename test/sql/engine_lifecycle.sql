@@ -210,6 +210,44 @@ begin
                         '42P07', null, 'a shortened name that is another table''s partition is refused, never silently reused');
 end $$;
 
+create or replace function tests.test_engine_detached_names() returns setof text language plpgsql as $$
+declare
+  mt _tide.managed_tables;
+  jun bigint;
+begin
+  create table dn (at timestamptz not null) partition by range (at);
+  perform tide.manage('dn', 'at', '1 month', premake => 1, start_at => '2031-01-01', default_partition => false);
+  mt := _tide.load_managed_table('dn');
+  jun := _tide.key_position(mt, '2026-06-01 00:00+00');
+  return next is(_tide.detached_name(mt, 'dn_2026_06', jun)::text, 'dn_2026_06_detached', 'a short name is <name>_detached');
+  mt.parent_name := 'events_of_the_customer_billing_pipeline_archive';
+  return next is(_tide.detached_name(mt, 'events_of_the_customer_billing_pipeline_archive_2026_06', jun)::text,
+                 'events_of_the_customer_billing_pipeline_archiv_2026_06_detached',
+                 'over 63 bytes, the parent part loses characters, never the suffix');
+  mt.parent_name := repeat('é', 30);
+  return next is(_tide.detached_name(mt, repeat('é', 27) || '_2026_06', jun)::text, repeat('é', 23) || '_2026_06_detached',
+                 'the parent part is shortened by whole characters');
+  mt.parent_name := repeat('x', 55) || '_2026_07_x';
+  return next is(_tide.detached_name(mt, repeat('x', 55) || '_2026_06', jun)::text, repeat('x', 46) || '_2026_06_detached',
+                 'the suffix of pgtide''s name for the range is kept even when the parent''s name goes on like a suffix');
+  mt.parent_name := repeat('y', 52);
+  return next is(_tide.detached_name(mt, repeat('y', 52) || '_legacy', null)::text, repeat('y', 47) || '_legacy_detached',
+                 'a legacy partition keeps _legacy: its parent part is what it shares with the parent''s name');
+  return next is(_tide.detached_name(mt, 'by hand ' || repeat('z', 45) || ' 2026-06', jun)::text, ' ' || repeat('z', 45) || ' 2026-06_detached',
+                 'a name that does not begin with its parent''s loses characters at its start, its end kept');
+end $$;
+
+create or replace function tests.test_engine_detached_name_taken() returns setof text language plpgsql as $$
+begin
+  create table dt2 (at timestamptz not null) partition by range (at);
+  perform tide.manage('dt2', 'at', '1 month', premake => 1, keep => '1 month', on_expire => 'detach', start_at => '2031-01-01', default_partition => false);
+  create table dt2_2031_01_detached (x int);
+  return next throws_ok($q$select _tide.maintain_table('dt2', '2031-03-15')$q$, '42P07',
+                        'relation public.dt2_2031_01_detached already exists: expired partition public.dt2_2031_01 of public.dt2 cannot be detached under that name',
+                        'a detached name taken by another relation is 42P07 naming it, never a silent reuse');
+  return next ok(exists (select from pg_inherits where inhrelid = 'dt2_2031_01'::regclass), 'the partition stays attached');
+end $$;
+
 create or replace function tests.test_engine_config_update() returns setof text language plpgsql as $$
 begin
   create table cf (at timestamptz not null) partition by range (at);

@@ -78,12 +78,12 @@ it(`survives SIGKILL during upload and after upload before completion (${TRIALS}
     if (j.stall === "upload") {
       expect(st.state).toBe("exporting");
       // Only a .partial may exist: no object under the final name.
-      expect(files(`${j.name}.parquet`), j.name).toEqual([]);
-      expect(files(`${j.name}.parquet.partial`)).toHaveLength(1);
+      expect(files(`${j.name}@${j.id}.parquet`), j.name).toEqual([]);
+      expect(files(`${j.name}@${j.id}.parquet.partial`)).toHaveLength(1);
     } else {
       expect(st.state).toBe("exported");
-      expect(files(`${j.name}.parquet`)).toHaveLength(1);
-      expect(files(`${j.name}.manifest.json`)).toHaveLength(1);
+      expect(files(`${j.name}@${j.id}.parquet`)).toHaveLength(1);
+      expect(files(`${j.name}@${j.id}.manifest.json`)).toHaveLength(1);
     }
   }
   // The killed exporters' advisory locks died with them: a new run takes every job and finishes.
