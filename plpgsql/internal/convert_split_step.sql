@@ -100,8 +100,7 @@ begin
 
   -- the cutoff retention uses (maintain_table): keep back from as_of in the table's time zone,
   -- whatever the session's TimeZone (Rules 3 and 4)
-  expired := mt.keep_interval is not null
-             and b <= _tide.local_position(mt, (as_of at time zone mt.time_zone) - mt.keep_interval);
+  expired := mt.keep_interval is not null and b <= _tide.retention_cutoff(mt, as_of);
   -- integer keys: an interval is expired when it ends keep before the greatest key in the table
   if mt.keep_int is not null then
     execute format('select max(%I)::text from %s', mt.control, parent) into cols;
