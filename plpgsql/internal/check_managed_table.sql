@@ -44,12 +44,20 @@ begin
   end if;
   if new.on_expire is null or new.on_expire not in ('drop', 'detach', 'archive') then
     raise exception using errcode = '22023',
-      message = format('on_expire %L for %s is not known', new.on_expire, new.parent),
+      message = format('on_expire %s for %s is not known', coalesce(quote_literal(new.on_expire), 'NULL'), new.parent),
+      detail = 'on_expire says what retention does with a partition older than keep: drop it, detach it, or archive it and then drop it.',
       hint = 'Use ''drop'', ''detach'' or ''archive''.';
   end if;
-  if new.enabled is null or new.default_partition is null then
+  if new.enabled is null then
     raise exception using errcode = '22023',
-      message = format('enabled and default_partition of %s must not be NULL', new.parent),
+      message = format('enabled of %s must not be NULL', new.parent),
+      detail = 'enabled says whether maintenance creates and retires partitions of the table; NULL says neither.',
+      hint = 'Use true, or false to pause maintenance of the table.';
+  end if;
+  if new.default_partition is null then
+    raise exception using errcode = '22023',
+      message = format('default_partition of %s must not be NULL', new.parent),
+      detail = 'default_partition says whether the table keeps a default partition for rows outside every partition; NULL says neither.',
       hint = 'Use true or false.';
   end if;
   if new.lock_timeout is null or new.lock_timeout < interval '1 millisecond' or new.lock_timeout > interval '1 minute' then
@@ -61,6 +69,7 @@ begin
   if new.lock_retries is null or new.lock_retries not between 0 and 100 then
     raise exception using errcode = '22023',
       message = format('lock_retries %s for %s is out of range', coalesce(new.lock_retries::text, 'NULL'), new.parent),
+      detail = 'Maintenance retries a statement that could not have its lock this many times, with backoff, before it skips the table.',
       hint = 'Use a value between 0 and 100.';
   end if;
   -- registering a table (tide.manage does it through here too) is for its owner: maintenance later
@@ -83,13 +92,14 @@ begin
   if new.detach_schema is not null and not exists (select from pg_namespace where nspname = new.detach_schema) then
     raise exception using errcode = '3F000',
       message = format('detach_schema %I for %s does not exist', new.detach_schema, new.parent),
+      detail = 'Retention with on_expire => ''detach'' moves the detached partitions of the table into this schema.',
       hint = 'Create the schema first, or set detach_schema to NULL.';
   end if;
   if new.keep is null then
     new.keep_interval := null; new.keep_int := null;
   elsif tg_op = 'INSERT' or new.keep is distinct from old.keep
         or new.keep_interval is distinct from old.keep_interval or new.keep_int is distinct from old.keep_int then
-    select * into parsed from _tide.parse_control_value(new.keep, new.control_type, 'keep', new.every_interval, new.every_int);
+    select * into parsed from _tide.parse_control_value(new.keep, new.control_type, 'keep', new.parent, new.every_interval, new.every_int);
     new.keep_interval := parsed.as_interval; new.keep_int := parsed.as_int;
   end if;
   new.updated_at := now();

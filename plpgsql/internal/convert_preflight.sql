@@ -102,9 +102,9 @@ begin
   end if;
 
   -- parameters (the engine's parser raises 22023 with hints)
-  select as_interval, as_int into ev_iv, ev_int from _tide.parse_control_value(every, col.typ, 'every');
+  select as_interval, as_int into ev_iv, ev_int from _tide.parse_control_value(every, col.typ, 'every', source);
   if keep is not null then
-    perform _tide.parse_control_value(keep, col.typ, 'keep', ev_iv, ev_int);
+    perform _tide.parse_control_value(keep, col.typ, 'keep', source, ev_iv, ev_int);
   end if;
   if premake is null or premake < 1 or premake > 1000 then
     raise exception using errcode = '22023',
