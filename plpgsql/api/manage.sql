@@ -13,6 +13,7 @@ set datestyle = 'ISO, YMD'
 as $fn$
 declare
   rel       record;
+  managed   record;
   key       record;
   mt        _tide.managed_tables;
   parsed    record;
@@ -26,6 +27,12 @@ declare
   old_lt    text := current_setting('lock_timeout');
   i         integer;
 begin
+  if parent is null then
+    raise exception using errcode = '22023',
+      message = 'tide.manage: parent must not be NULL',
+      detail = 'parent is the range-partitioned table to take under management.',
+      hint = 'Pass the table, e.g. select * from tide.manage(''public.events'', ''created_at'', ''1 month'');';
+  end if;
   select c.relkind, c.relname, n.nspname into rel
     from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = parent;
   if rel.relkind = 'r' then
@@ -36,17 +43,23 @@ begin
   elsif rel.relkind is distinct from 'p' then
     raise exception using errcode = '42809',
       message = format('%s is not a table', parent),
+      detail = format('%s is a %s; tide.manage() takes a table that is PARTITION BY RANGE.', parent,
+                      case rel.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'f' then 'foreign table'
+                                       when 'i' then 'index' when 'I' then 'partitioned index' when 'S' then 'sequence'
+                                       when 'c' then 'composite type' when 't' then 'TOAST table' else 'relation of kind ' || rel.relkind::text end),
       hint = 'Pass a range-partitioned table.';
   end if;
   select pt.partstrat, pt.partnatts, pt.partattrs[0] as attnum into key from pg_partitioned_table pt where pt.partrelid = parent;
   if key.partstrat <> 'r' then
     raise exception using errcode = '42809',
       message = format('table %s is partitioned by %s, not by RANGE', parent, case key.partstrat when 'l' then 'LIST' else 'HASH' end),
+      detail = format('Its partition key is %s; pgtide lays partitions out on ranges of time or of whole numbers.', pg_get_partkeydef(parent)),
       hint = 'pgtide manages range-partitioned tables only.';
   end if;
   if key.partnatts <> 1 then
     raise exception using errcode = '0A000',
       message = format('table %s has a partition key of %s columns', parent, key.partnatts),
+      detail = format('Its partition key is %s.', pg_get_partkeydef(parent)),
       hint = 'pgtide manages tables partitioned by RANGE on one column.';
   end if;
   if key.attnum = 0 then
@@ -55,60 +68,79 @@ begin
       detail = format('Its partition key is %s.', pg_get_partkeydef(parent)),
       hint = 'pgtide manages tables partitioned by RANGE on a plain column.';
   end if;
-  if control is null or not exists (select from pg_attribute a where a.attrelid = parent and a.attname = control and a.attnum > 0 and not a.attisdropped) then
+  if control is null then
+    raise exception using errcode = '22023',
+      message = format('control for %s must not be NULL', parent),
+      detail = 'control is the partition key column of the table.',
+      hint = format('Pass the partition key column %I.', (select a.attname from pg_attribute a where a.attrelid = parent and a.attnum = key.attnum));
+  end if;
+  if not exists (select from pg_attribute a where a.attrelid = parent and a.attname = control and a.attnum > 0 and not a.attisdropped) then
     raise exception using errcode = '42703',
       message = format('column %I of table %s does not exist', control, parent),
+      detail = format('The partition key of %s is %s.', parent, pg_get_partkeydef(parent)),
       hint = format('The partition key column of %s is %I.', parent,
                     (select a.attname from pg_attribute a where a.attrelid = parent and a.attnum = key.attnum));
   end if;
   if (select a.attnum from pg_attribute a where a.attrelid = parent and a.attname = control) <> key.attnum then
     raise exception using errcode = '22023',
       message = format('column %I is not the partition key of %s', control, parent),
+      detail = format('The partition key of %s is %s; control names the column the table is partitioned by.', parent, pg_get_partkeydef(parent)),
       hint = format('Pass the partition key column %I.', (select a.attname from pg_attribute a where a.attrelid = parent and a.attnum = key.attnum));
   end if;
   mt.control_type := (select a.atttypid::regtype from pg_attribute a where a.attrelid = parent and a.attnum = key.attnum);
   if mt.control_type not in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype, 'integer'::regtype, 'bigint'::regtype) then
     raise exception using errcode = '0A000',
       message = format('column %I of %s has type %s, which pgtide does not partition', control, parent, mt.control_type),
+      detail = 'pgtide lays partitions out on a grid of time spans or of whole numbers.',
       hint = 'Supported key types: timestamptz, timestamp, date, integer, bigint.';
   end if;
-  if exists (select from _tide.managed_tables m where m.parent = manage.parent) then
+  select m.every, m.every_int, m.time_zone into managed from _tide.managed_tables m where m.parent = manage.parent;
+  if found then
     raise exception using errcode = '42710',
       message = format('table %s is already managed by pgtide', parent),
+      detail = format('It is managed with every => %L%s; nothing was changed.', managed.every,
+                      case when managed.every_int is null then format(' in time zone %s', managed.time_zone) else '' end),
       hint = 'Change its settings with UPDATE tide.config, or call tide.unmanage() first.';
   end if;
   if time_zone is null then
-    raise exception using errcode = '22023', message = format('time_zone for %s must not be NULL', parent), hint = 'Use ''UTC'' or a zone name such as ''Europe/London''.';
+    raise exception using errcode = '22023', message = format('time_zone for %s must not be NULL', parent),
+      detail = 'Partition bounds are computed in this time zone.',
+      hint = 'Use ''UTC'' or a zone name such as ''Europe/London''.';
   end if;
   begin
     perform now() at time zone manage.time_zone;
   exception when invalid_parameter_value then
     raise exception using errcode = '22023',
       message = format('time zone %L for %s is not recognized', time_zone, parent),
+      detail = 'Partition bounds are computed in this time zone, so it must be one PostgreSQL knows.',
       hint = 'Use a name from pg_timezone_names, e.g. ''UTC'' or ''America/New_York''.';
   end;
   if on_expire is null or on_expire not in ('drop', 'detach', 'archive') then
     raise exception using errcode = '22023',
-      message = format('on_expire %L for %s is not known', on_expire, parent),
+      message = format('on_expire %s for %s is not known', coalesce(quote_literal(on_expire), 'NULL'), parent),
+      detail = 'on_expire says what retention does with a partition older than keep: drop it, detach it, or archive it and then drop it.',
       hint = 'Use ''drop'', ''detach'' or ''archive''.';
   end if;
   if premake is null or premake not between 1 and 1000 then
     raise exception using errcode = '22023',
       message = format('premake %s for %s is out of range', coalesce(premake::text, 'NULL'), parent),
+      detail = 'premake is the number of partitions kept ready ahead of now.',
       hint = 'Use a value between 1 and 1000.';
   end if;
   if default_partition is null then
-    raise exception using errcode = '22023', message = format('default_partition for %s must not be NULL', parent), hint = 'Use true or false.';
+    raise exception using errcode = '22023', message = format('default_partition for %s must not be NULL', parent),
+      detail = 'default_partition says whether the table gets a default partition for rows outside every partition.',
+      hint = 'Use true or false.';
   end if;
 
-  select * into parsed from _tide.parse_control_value(every, mt.control_type, 'every');
+  select * into parsed from _tide.parse_control_value(every, mt.control_type, 'every', parent);
   mt.parent := parent; mt.parent_schema := rel.nspname; mt.parent_name := rel.relname; mt.control := control;
   mt.every := btrim(every); mt.every_interval := parsed.as_interval; mt.every_int := parsed.as_int;
   mt.premake := premake; mt.keep := keep; mt.on_expire := on_expire; mt.time_zone := time_zone;
   mt.default_partition := default_partition; mt.enabled := true;
   mt.lock_timeout := '100 milliseconds'; mt.lock_retries := 5;
   if keep is not null then
-    select * into parsed from _tide.parse_control_value(keep, mt.control_type, 'keep', mt.every_interval, mt.every_int);
+    select * into parsed from _tide.parse_control_value(keep, mt.control_type, 'keep', parent, mt.every_interval, mt.every_int);
     mt.keep_interval := parsed.as_interval; mt.keep_int := parsed.as_int;
   end if;
 
