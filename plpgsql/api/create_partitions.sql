@@ -21,7 +21,9 @@ declare
 begin
   thru := _tide.key_value_position(mt, through, 'through');
   if thru is null then
-    raise exception using errcode = '22023', message = format('through for %s must not be NULL', parent), hint = 'Pass a key value.';
+    raise exception using errcode = '22023', message = format('through for %s must not be NULL', parent),
+      detail = 'through is the key value up to which partitions are created: the partition holding it is the last one.',
+      hint = case when mt.every_int is null then 'Pass a time, e.g. ''2025-08-01''.' else 'Pass a whole number.' end;
   end if;
   from_pos := _tide.grid_floor(mt, thru);
   to_pos := _tide.grid_next(mt, from_pos);

@@ -20,6 +20,7 @@ begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
       message = format('batch_rows %s for %s must be positive', coalesce(batch_rows::text, 'NULL'), parent),
+      detail = 'batch_rows is about how many rows each transaction moves out of the default partition.',
       hint = 'Use e.g. 10000.';
   end if;
   select nullif(pt.partdefid, 0)::regclass into dflt from pg_partitioned_table pt where pt.partrelid = mt.parent;

@@ -16,10 +16,12 @@ declare
   depth  integer;
   tag    text;
   j      integer;
+  start  integer;
 begin
   while i <= n loop
     ch := substr(query, i, 1);
     nx := substr(query, i + 1, 1);
+    start := i;
     if ch = '-' and nx = '-' then                       -- line comment
       j := strpos(substr(query, i), E'\n');
       i := case when j = 0 then n + 1 else i + j end;
@@ -33,6 +35,7 @@ begin
       end loop;
       if depth > 0 then
         raise exception using errcode = 'syntax_error', message = 'unterminated /* comment in the query',
+          detail = format('The comment opened at character %s never closes: %s', start, left(substr(query, start), 60)),
           hint = 'Close the comment with */.';
       end if;
       out := out || ' ';
@@ -43,6 +46,7 @@ begin
         loop
           if i > n then
             raise exception using errcode = 'syntax_error', message = 'unterminated string literal in the query',
+              detail = format('The literal opened at character %s never closes: %s', start, left(substr(query, start), 60)),
               hint = 'Close the literal with a single quote.';
           end if;
           ch := substr(query, i, 1);
@@ -58,6 +62,7 @@ begin
       loop
         if i > n then
           raise exception using errcode = 'syntax_error', message = 'unterminated quoted identifier in the query',
+            detail = format('The identifier opened at character %s never closes: %s', start, left(substr(query, start), 60)),
             hint = 'Close the identifier with a double quote.';
         end if;
         if substr(query, i, 2) = '""' then i := i + 2;
@@ -72,6 +77,7 @@ begin
       j := strpos(substr(query, i + length(tag)), tag);
       if j = 0 then
         raise exception using errcode = 'syntax_error', message = format('unterminated dollar-quoted string %s in the query', tag),
+          detail = format('The string opened at character %s never closes: %s', start, left(substr(query, start), 60)),
           hint = format('Close it with %s.', tag);
       end if;
       i := i + length(tag) + j - 1 + length(tag);
