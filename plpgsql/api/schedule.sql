@@ -11,11 +11,7 @@ declare
   job      text := _tide.cron_job_name();
   id       bigint;
 begin
-  if cron is null or btrim(cron) = '' then
-    raise exception using errcode = 'invalid_parameter_value',
-      message = 'tide.schedule: the cron schedule is empty',
-      hint = 'Pass a cron expression in GMT, e.g. select tide.schedule(''*/10 * * * *'');';
-  end if;
+  perform _tide.check_cron_schedule(cron);
   if cron_db is null then
     raise exception using errcode = 'object_not_in_prerequisite_state',
       message = format('cannot schedule maintenance of database %s: pg_cron is not loaded', current_database()),
@@ -34,7 +30,15 @@ begin
       message = format('cannot schedule maintenance of database %s: extension pg_cron is not created', current_database()),
       hint = 'Run CREATE EXTENSION pg_cron; (as a superuser), then select tide.schedule();';
   end if;
-  execute 'select cron.schedule($1, $2, $3)' into id using job, cron, 'CALL tide.run_maintenance()';
+  begin
+    execute 'select cron.schedule($1, $2, $3)' into id using job, cron, 'CALL tide.run_maintenance()';
+  exception when invalid_parameter_value then
+    -- what the check above lets through and this pg_cron does not take (e.g. 'N seconds' before 1.5)
+    raise exception using errcode = 'invalid_parameter_value',
+      message = format('tide.schedule: pg_cron does not take the schedule %L', cron),
+      detail = format('pg_cron says: %s', sqlerrm),
+      hint = 'Use a five-field cron schedule in GMT, e.g. ''*/10 * * * *''.';
+  end;
   insert into _tide.settings (name, value) values ('cron_schedule', cron)
   on conflict (name) do update set value = excluded.value;
   return id;
