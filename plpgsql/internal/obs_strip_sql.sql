@@ -34,7 +34,7 @@ begin
         else i := i + 1; end if;
       end loop;
       if depth > 0 then
-        raise exception using errcode = 'syntax_error', message = 'unterminated /* comment in the query',
+        raise exception using errcode = 'syntax_error', message = 'tide.partitions_scanned: unterminated /* comment in the query',
           detail = format('The comment opened at character %s never closes: %s', start, left(substr(query, start), 60)),
           hint = 'Close the comment with */.';
       end if;
@@ -45,7 +45,7 @@ begin
         i := i + case when esc then 2 else 1 end;
         loop
           if i > n then
-            raise exception using errcode = 'syntax_error', message = 'unterminated string literal in the query',
+            raise exception using errcode = 'syntax_error', message = 'tide.partitions_scanned: unterminated string literal in the query',
               detail = format('The literal opened at character %s never closes: %s', start, left(substr(query, start), 60)),
               hint = 'Close the literal with a single quote.';
           end if;
@@ -61,7 +61,7 @@ begin
       i := i + 1;
       loop
         if i > n then
-          raise exception using errcode = 'syntax_error', message = 'unterminated quoted identifier in the query',
+          raise exception using errcode = 'syntax_error', message = 'tide.partitions_scanned: unterminated quoted identifier in the query',
             detail = format('The identifier opened at character %s never closes: %s', start, left(substr(query, start), 60)),
             hint = 'Close the identifier with a double quote.';
         end if;
@@ -76,7 +76,7 @@ begin
       tag := substring(substr(query, i) from '^(\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)');
       j := strpos(substr(query, i + length(tag)), tag);
       if j = 0 then
-        raise exception using errcode = 'syntax_error', message = format('unterminated dollar-quoted string %s in the query', tag),
+        raise exception using errcode = 'syntax_error', message = format('tide.partitions_scanned: unterminated dollar-quoted string %s in the query', tag),
           detail = format('The string opened at character %s never closes: %s', start, left(substr(query, start), 60)),
           hint = format('Close it with %s.', tag);
       end if;
