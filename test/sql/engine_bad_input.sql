@@ -36,6 +36,12 @@ create table bad.taken_2031_02 (x int);
 create view bad.v as select 1 as x;
 create table bad.managed (at timestamptz not null) partition by range (at);
 select count(*) from tide.manage('bad.managed', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+create table bad.managed_ts (at timestamp not null) partition by range (at);
+select count(*) from tide.manage('bad.managed_ts', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+create table bad.managed_d (d date not null) partition by range (d);
+select count(*) from tide.manage('bad.managed_d', 'd', '1 month', premake => 1, start_at => '2031-01-01');
+create table bad.offset_tz (at timestamptz not null) partition by range (at);
+select count(*) from tide.manage('bad.offset_tz', 'at', '1 month', premake => 1, start_at => '2027-01-01', default_partition => false);
 
 create or replace function tests.test_engine_bad_input_corpus() returns setof text language plpgsql as $$
 begin
@@ -91,6 +97,23 @@ begin
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: pgtide''s own schema as detach schema is refused (uninstall would drop what is detached there)');
   return query select tests.engine_bad($q$update tide.config set detach_schema = '_tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: _tide as detach schema is refused');
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'pg_catalog' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a system schema as detach schema is refused');
+  return query select tests.engine_bad($q$select tide.manage(NULL, 'x', '1 month')$q$, '22023', 'a NULL table is refused as a NULL argument');
+  return query select tests.engine_bad($q$select tide.manage('bad.ok', NULL, '1 month')$q$, '22023', 'a NULL control column is refused as a NULL argument');
+  return query select tests.engine_bad($q$update tide.config set on_expire = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL on_expire is refused');
+  return query select tests.engine_bad($q$update tide.config set default_partition = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL default_partition is refused');
+  return query select tests.engine_bad($q$update tide.config set lock_retries = -1 where parent = 'bad.managed'::regclass$q$, '22023', 'config: negative lock_retries is refused');
+  return query select tests.engine_bad($q$update tide.config set keep = '-1 month' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a negative keep is refused');
+  return query select tests.engine_bad($q$update tide.config set keep = '0 months' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a zero keep is refused');
+  return query select tests.engine_bad($q$update tide.config set keep = '' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an empty keep is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed', NULL)$q$, '22023', 'a NULL through is refused');
+  return query select tests.engine_bad($q$call tide.drain_default('bad.managed', 0)$q$, '22023', 'a batch_rows of 0 is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed_ts', '2031-06-01 00:30:00+05')$q$, '22023', 'a through with an offset on a timestamp key is refused (not read with the offset dropped)');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed_ts', '2031-06-01 00:30 Europe/Paris')$q$, '22023', 'a through with a zone name on a timestamp key is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed_d', '2031-06-01+02')$q$, '22023', 'a through with an offset on a date key is refused');
+  return query select tests.engine_bad($q$select tide.schedule('bogus')$q$, '22023', 'a schedule that is not a cron expression is refused before pg_cron is asked');
+  return query select tests.engine_bad($q$select tide.schedule('61 * * * *')$q$, '22023', 'a cron minute out of range is refused');
+  return query select tests.engine_bad($q$select tide.schedule('')$q$, '22023', 'an empty schedule is refused');
+  return query select tests.engine_bad($q$select * from tide.partitions_scanned($s$select 'abc$s$)$q$, '42601', 'an unterminated literal in partitions_scanned''s query is refused');
 end $$;
 
 create or replace function tests.test_engine_registration_is_for_the_owner() returns setof text language plpgsql as $$
@@ -132,4 +155,81 @@ begin
     get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail, hnt = pg_exception_hint;
   end;
   return next ok(msg like '%bad.offgrid_p1%' and det is not null and hnt is not null, 'an off-grid partition is named, with DETAIL and HINT');
+end $$;
+
+-- One refusal in full: its SQLSTATE, a DETAIL and a HINT that are not empty, and a message that
+-- names the object (NAMES: the table, or the argument or value when there is no table).
+create or replace function tests.engine_bad_says(call text, code text, names text, what text) returns setof text language plpgsql as $$
+declare st text; msg text; det text; hnt text;
+begin
+  begin
+    execute call;
+  exception when others then
+    get stacked diagnostics st = returned_sqlstate, msg = message_text, det = pg_exception_detail, hnt = pg_exception_hint;
+  end;
+  return next is(st, code, what || ': SQLSTATE ' || code);
+  return next ok(coalesce(det, '') <> '', what || ': a DETAIL');
+  return next ok(coalesce(hnt, '') <> '', what || ': a HINT');
+  return next ok(strpos(msg, names) > 0, format('%s: the message names %s (it says: %s)', what, names, msg));
+end $$;
+
+create or replace function tests.test_engine_bad_input_details() returns setof text language plpgsql as $$
+begin
+  -- tide.config's trigger
+  return query select tests.engine_bad_says($q$update tide.config set on_expire = 'delete' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: unknown on_expire');
+  return query select tests.engine_bad_says($q$update tide.config set on_expire = null where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: NULL on_expire');
+  return query select tests.engine_bad_says($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: NULL enabled');
+  return query select tests.engine_bad_says($q$update tide.config set default_partition = null where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: NULL default_partition');
+  return query select tests.engine_bad_says($q$update tide.config set lock_retries = -1 where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: negative lock_retries');
+  return query select tests.engine_bad_says($q$update tide.config set detach_schema = 'nosuch' where parent = 'bad.managed'::regclass$q$, '3F000', 'bad.managed', 'config: a missing detach schema');
+  -- the every/keep parser, through the trigger and through tide.manage
+  return query select tests.engine_bad_says($q$update tide.config set keep = '-1 month' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: a negative keep');
+  return query select tests.engine_bad_says($q$update tide.config set keep = '0 months' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: a zero keep');
+  return query select tests.engine_bad_says($q$update tide.config set keep = '' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: an empty keep');
+  return query select tests.engine_bad_says($q$update tide.config set keep = 'abc' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: a keep that is not an interval');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'at', '2 years')$q$, '22023', 'bad.ok', 'every longer than a year');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'at', '-1 month')$q$, '22023', 'bad.ok', 'a negative every');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.oki', 'id', '0')$q$, '22023', 'bad.oki', 'a zero integer every');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.okd', 'd', '6 hours')$q$, '22023', 'bad.okd', 'hours on a date key');
+  -- tide.manage's own checks
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'at', '1 month', premake => 0)$q$, '22023', 'bad.ok', 'premake out of range');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'at', '1 month', on_expire => 'shred')$q$, '22023', 'bad.ok', 'an unknown on_expire');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'at', '1 month', time_zone => 'Mars/Olympus')$q$, '22023', 'bad.ok', 'an unknown time zone');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'other', '1 month')$q$, '22023', 'bad.ok', 'a column that is not the partition key');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', 'nope', '1 month')$q$, '42703', 'bad.ok', 'a missing column');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.managed', 'at', '1 month')$q$, '42710', 'bad.managed', 'a table already managed');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.listed', 'at', '1 month')$q$, '42809', 'bad.listed', 'a LIST-partitioned table');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.two', 'a', '1000')$q$, '0A000', 'bad.two', 'a multi-column key');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.txt', 'k', '1000')$q$, '0A000', 'bad.txt', 'a text key');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.v', 'x', '1000')$q$, '42809', 'bad.v', 'a view');
+  return query select tests.engine_bad_says($q$select tide.manage(NULL, 'x', '1 month')$q$, '22023', 'parent', 'a NULL table (named as the argument)');
+  return query select tests.engine_bad_says($q$select tide.manage('bad.ok', NULL, '1 month')$q$, '22023', 'bad.ok', 'a NULL control column');
+  -- start_at, through, batch_rows
+  return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed', NULL)$q$, '22023', 'bad.managed', 'a NULL through');
+  return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed', 'next year')$q$, '22023', 'bad.managed', 'a through that is not a time');
+  return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed_ts', '2031-06-01 00:30:00+05')$q$, '22023', 'bad.managed_ts', 'a through with an offset on a timestamp key');
+  return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed_d', '2031-06-01+02')$q$, '22023', 'bad.managed_d', 'a through with an offset on a date key');
+  return query select tests.engine_bad_says($q$call tide.drain_default('bad.managed', 0)$q$, '22023', 'bad.managed', 'a batch_rows of 0');
+  -- the schedule and partitions_scanned's query (no table: the value or the function is named)
+  return query select tests.engine_bad_says($q$select tide.schedule('bogus')$q$, '22023', 'bogus', 'a schedule that is not a cron expression');
+  return query select tests.engine_bad_says($q$select tide.schedule('*/10 * * * mon-funday')$q$, '22023', 'mon-funday', 'a cron day-of-week that is not a day');
+  return query select tests.engine_bad_says($q$select tide.schedule('')$q$, '22023', 'tide.schedule', 'an empty schedule');
+  return query select tests.engine_bad_says($q$select * from tide.partitions_scanned($s$select 'abc$s$)$q$, '42601', 'tide.partitions_scanned', 'an unterminated literal in the query');
+end $$;
+
+create or replace function tests.test_engine_offset_in_through_is_an_instant() returns setof text language plpgsql as $$
+begin
+  -- 2027-06-01 00:30+05 is 2027-05-31 19:30 UTC: the May partition holds it, so creation ends there
+  set local timezone = 'America/New_York';
+  return next is((select max(c.partition::text) from tide.create_partitions('bad.offset_tz', '2027-06-01 00:30:00+05') c),
+                 'bad.offset_tz_2027_05', 'a through with an offset on a timestamptz key is that instant (creation ends with May)');
+  return next ok(to_regclass('bad.offset_tz_2027_06') is null, 'and the June partition is not created');
+  return next is((select max(c.partition::text) from tide.create_partitions('bad.offset_tz', '2027-07-01 00:30:00') c),
+                 'bad.offset_tz_2027_07', 'a through without an offset is a wall-clock time in the table''s zone (UTC), not the session''s');
+  return next is((select max(c.partition::text) from tide.create_partitions('bad.offset_tz', '2027-09-01 00:30 Europe/Paris') c),
+                 'bad.offset_tz_2027_08', 'a zone name is honoured too (2027-08-31 22:30 UTC)');
+  return next is(current_setting('timezone'), 'America/New_York', 'the session''s time zone is left as it was');
+  return next ok((select count(*) from tide.manage('bad.ok', 'at', '1 day', premake => 1, start_at => '2027-03-01 02:00+05', default_partition => false)
+                   where partition::text = 'bad.ok_2027_02_28') = 1,
+                 'a start_at with an offset is that instant (2027-02-28 21:00 UTC)');
 end $$;
