@@ -214,6 +214,7 @@ begin
   return query select tests.engine_bad_says($q$select tide.schedule('bogus')$q$, '22023', 'bogus', 'a schedule that is not a cron expression');
   return query select tests.engine_bad_says($q$select tide.schedule('*/10 * * * mon-funday')$q$, '22023', 'mon-funday', 'a cron day-of-week that is not a day');
   return query select tests.engine_bad_says($q$select tide.schedule('')$q$, '22023', 'tide.schedule', 'an empty schedule');
+  return query select tests.engine_bad_says($q$select _tide.cron_schedule_statement('*/10 * * *')$q$, '22023', '*/10 * * *', 'the statement pgtide schedule runs in pg_cron''s database checks the schedule too');
   return query select tests.engine_bad_says($q$select * from tide.partitions_scanned($s$select 'abc$s$)$q$, '42601', 'tide.partitions_scanned', 'an unterminated literal in the query');
 end $$;
 
