@@ -11,7 +11,12 @@ declare
   job      text := _tide.cron_job_name();
   id       bigint;
 begin
-  perform _tide.check_cron_schedule(cron);
+  if cron is null or btrim(cron) = '' then
+    raise exception using errcode = 'invalid_parameter_value',
+      message = 'tide.schedule: the cron schedule is empty',
+      detail = 'The schedule says when pg_cron runs CALL tide.run_maintenance() in this database.',
+      hint = 'Pass a cron expression in GMT, e.g. select tide.schedule(''*/10 * * * *'');';
+  end if;
   if cron_db is null then
     raise exception using errcode = 'object_not_in_prerequisite_state',
       message = format('cannot schedule maintenance of database %s: pg_cron is not loaded', current_database()),
@@ -30,10 +35,13 @@ begin
       message = format('cannot schedule maintenance of database %s: extension pg_cron is not created', current_database()),
       hint = 'Run CREATE EXTENSION pg_cron; (as a superuser), then select tide.schedule();';
   end if;
+  -- the schedule is checked before pg_cron is asked (with pg_cron elsewhere, the HINT above is built
+  -- by _tide.cron_schedule_statement, which checks it first)
+  perform _tide.check_cron_schedule(cron);
   begin
     execute 'select cron.schedule($1, $2, $3)' into id using job, cron, 'CALL tide.run_maintenance()';
   exception when invalid_parameter_value then
-    -- what the check above lets through and this pg_cron does not take (e.g. 'N seconds' before 1.5)
+    -- what the check lets through and this pg_cron does not take (e.g. 'N seconds' before 1.5)
     raise exception using errcode = 'invalid_parameter_value',
       message = format('tide.schedule: pg_cron does not take the schedule %L', cron),
       detail = format('pg_cron says: %s', sqlerrm),
