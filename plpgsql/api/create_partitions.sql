@@ -34,6 +34,7 @@ begin
   if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
     raise exception using errcode = '55P03',
       message = format('table %s is being maintained by another session', parent),
+      detail = 'Another session holds the table''s maintenance lock (a maintenance run, tide.create_partitions or tide.drain_default); the partitions to create are worked out under that lock.',
       hint = 'Try again when that maintenance has finished.';
   end if;
   -- a partition created for rows in the default moves them: an unconvert's copy would lose them
@@ -45,6 +46,7 @@ begin
   if n > 1000 then
     raise exception using errcode = '22023',
       message = format('through %L for %s would create %s partitions, more than 1000', through, parent, n),
+      detail = format('From %s to %s with every => %L; nothing was created.', _tide.position_bound(mt, from_pos), _tide.position_bound(mt, to_pos), mt.every),
       hint = 'Create partitions in smaller steps, or choose a larger interval.';
   end if;
   perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);

@@ -13,6 +13,7 @@ begin
   if query is null or btrim(query) = '' then
     raise exception using errcode = 'invalid_parameter_value',
       message = 'tide.partitions_scanned: the query is empty',
+      detail = 'tide.partitions_scanned plans the query it is given (without running it) and lists the partitions the plan reads.',
       hint = 'Pass one SELECT statement as text, e.g. select * from tide.partitions_scanned($$select * from t where ts >= now() - interval ''1 day''$$).';
   end if;
   skeleton := btrim(_tide.obs_strip_sql(query));

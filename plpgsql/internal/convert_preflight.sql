@@ -44,6 +44,10 @@ begin
   elsif rel.relkind is distinct from 'r' then
     raise exception using errcode = '42809',
       message = format('%s is not a table', source),
+      detail = format('%s is a %s; tide.convert turns an ordinary table into a partitioned one.', source,
+                      case rel.relkind when 'v' then 'view' when 'm' then 'materialized view' when 'f' then 'foreign table'
+                                       when 'i' then 'index' when 'I' then 'partitioned index' when 'S' then 'sequence'
+                                       when 'c' then 'composite type' when 't' then 'TOAST table' else 'relation of kind ' || rel.relkind::text end),
       hint = 'Pass an ordinary table.';
   end if;
   if rel.relpersistence = 't' then
@@ -68,6 +72,7 @@ begin
   if exists (select from _tide.managed_tables m where m.parent = source) then
     raise exception using errcode = '42710',
       message = format('table %s is already managed by pgtide', source),
+      detail = 'It is partitioned and under pgtide''s management already.',
       hint = 'Nothing to convert.';
   end if;
 
@@ -78,11 +83,13 @@ begin
   if not found then
     raise exception using errcode = '42703',
       message = format('column %I does not exist in table %s', control, source),
+      detail = 'control names the column whose value decides each row''s partition.',
       hint = 'Name the timestamp, date or integer column that decides the partition.';
   end if;
   if col.typ not in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype, 'integer'::regtype, 'bigint'::regtype) then
     raise exception using errcode = '0A000',
       message = format('column %I of table %s has type %s, which pgtide cannot partition on', control, source, col.typ),
+      detail = 'pgtide lays partitions out on a grid of time spans or of whole numbers.',
       hint = 'Use a timestamptz, timestamp, date, integer or bigint column.';
   end if;
   if col.attgenerated <> '' then
@@ -109,17 +116,20 @@ begin
   if premake is null or premake < 1 or premake > 1000 then
     raise exception using errcode = '22023',
       message = format('premake %s for table %s is out of range', coalesce(premake::text, 'NULL'), source),
+      detail = 'premake is the number of partitions kept ready ahead of now.',
       hint = 'Use a number of partitions between 1 and 1000.';
   end if;
   if on_expire is null or on_expire not in ('drop', 'detach', 'archive') then
     raise exception using errcode = '22023',
-      message = format('on_expire %L for table %s is not known', on_expire, source),
+      message = format('on_expire %s for table %s is not known', coalesce(quote_literal(on_expire), 'NULL'), source),
+      detail = 'on_expire says what retention does with a partition older than keep: drop it, detach it, or archive it and then drop it.',
       hint = 'Use ''drop'', ''detach'' or ''archive''.';
   end if;
   if time_zone is null or not exists (select from pg_timezone_names where name = time_zone)
      and not exists (select from pg_timezone_abbrevs where abbrev = time_zone) then
     raise exception using errcode = '22023',
-      message = format('time zone %L for table %s is not known', time_zone, source),
+      message = format('time zone %s for table %s is not known', coalesce(quote_literal(time_zone), 'NULL'), source),
+      detail = 'Partition bounds are computed in this time zone, so it must be one PostgreSQL knows.',
       hint = 'Use a name from pg_timezone_names, e.g. ''UTC'' or ''Europe/Paris''.';
   end if;
 
@@ -191,6 +201,7 @@ begin
   for r in select tgname from pg_trigger where tgrelid = source and not tgisinternal and tgconstraint <> 0 loop
     raise exception using errcode = '0A000',
       message = format('table %s has constraint trigger %I', source, r.tgname),
+      detail = 'tide.convert does not carry constraint triggers over to the partitioned table that takes the table''s place.',
       hint = 'Drop it, convert, and create it on the partitioned table.';
   end loop;
   -- shapes a partitioned table (or the ATTACH of the legacy partition) cannot take: refused here,

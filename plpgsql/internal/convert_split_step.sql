@@ -45,6 +45,7 @@ begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
+      detail = 'batch_rows is about how many rows of the legacy partition each transaction moves.',
       hint = 'Use e.g. 10000.';
   end if;
   -- an unconvert's copy would miss the moved rows (checked again once a batch holds its lock)

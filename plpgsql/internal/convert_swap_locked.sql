@@ -36,6 +36,7 @@ begin
      or not exists (select from pg_constraint where conrelid = source and conname = 'tide_legacy_upper' and convalidated) then
     raise exception using errcode = '55000',
       message = format('table %s has no validated conversion CHECKs', source),
+      detail = 'The swap attaches the table as the legacy partition behind the CHECK constraints tide_legacy_lower and tide_legacy_upper, validated, so the attach needs no scan.',
       hint = 'Run tide.convert, which adds and validates them before the swap.';
   end if;
 

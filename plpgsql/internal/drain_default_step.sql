@@ -30,6 +30,7 @@ begin
   if not pg_try_advisory_xact_lock(_tide.lock_key('maintain', parent)) then
     raise exception using errcode = '55P03',
       message = format('table %s is being maintained by another session', parent),
+      detail = 'Another session holds the table''s maintenance lock (a maintenance run, tide.create_partitions or tide.drain_default); the partitions to create are worked out under that lock.',
       hint = 'Try again when that maintenance has finished.';
   end if;
   -- an unconvert's copy would miss the moved rows (checked again once the rows have moved)

@@ -25,6 +25,7 @@ begin
   loop
     raise exception using errcode = '55000',
       message = format('column %I of %s has the row type of table %s', r.attname, r.rel, tbl),
+      detail = 'A column of a table''s row type is bound to the table by its identity (its oid), not its name, so a swap of names would leave it on the other table.',
       hint = 'Change that column''s type first.';
   end loop;
 end

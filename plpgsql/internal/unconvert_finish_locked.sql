@@ -20,6 +20,7 @@ begin
   if not found then
     raise exception using errcode = '55000',
       message = format('no tide.unconvert of table %s is in progress', parent),
+      detail = 'There is nothing to finish: no unconvert of the table has started, or it has finished or been undone.',
       hint = format('CALL tide.unconvert(%L).', parent::text);
   end if;
   -- partitions whose copy did not finish, or that appeared since the start

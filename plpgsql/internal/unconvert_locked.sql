@@ -16,6 +16,7 @@ declare
 begin
   if mode not in ('detach', 'finish') then
     raise exception using errcode = '22023', message = format('unknown unconvert mode %L for table %s', mode, parent),
+      detail = 'The mode says which of tide.unconvert''s steps runs under the lock: detach (its detach path) or finish (the end of its copy path).',
       hint = 'Use ''detach'' or ''finish''.';
   end if;
   perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);

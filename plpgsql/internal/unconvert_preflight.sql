@@ -21,6 +21,7 @@ begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
+      detail = 'batch_rows is about how many rows each transaction of tide.unconvert copies.',
       hint = 'Use e.g. 10000.';
   end if;
   select c.relkind, c.relname, n.nspname, c.relrowsecurity into rel

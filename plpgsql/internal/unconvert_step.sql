@@ -19,12 +19,14 @@ begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
       message = format('batch_rows %s for table %s must be a positive number', coalesce(batch_rows::text, 'NULL'), parent),
+      detail = 'batch_rows is about how many rows each transaction of tide.unconvert copies.',
       hint = 'Use e.g. 10000.';
   end if;
   select * into u from _tide.unconverts x where x.parent = unconvert_step.parent for update;
   if not found then
     raise exception using errcode = '55000',
       message = format('no tide.unconvert of table %s is in progress', parent),
+      detail = 'There is nothing to continue: no unconvert of the table has started, or it has finished or been undone.',
       hint = format('CALL tide.unconvert(%L) starts one.', parent::text);
   end if;
   select count(*) into pending from _tide.unconvert_changes x where x.parent = unconvert_step.parent;

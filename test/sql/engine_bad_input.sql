@@ -34,6 +34,7 @@ create table bad.tomax_p1 partition of bad.tomax for values from ('2031-01-01 00
 create table bad.taken (at timestamptz not null) partition by range (at);
 create table bad.taken_2031_02 (x int);
 create view bad.v as select 1 as x;
+create table bad.unpartitioned (at timestamptz not null);
 create table bad.managed (at timestamptz not null) partition by range (at);
 select count(*) from tide.manage('bad.managed', 'at', '1 month', premake => 1, start_at => '2031-01-01');
 create table bad.managed_ts (at timestamp not null) partition by range (at);
@@ -210,6 +211,13 @@ begin
   return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed_ts', '2031-06-01 00:30:00+05')$q$, '22023', 'bad.managed_ts', 'a through with an offset on a timestamp key');
   return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed_d', '2031-06-01+02')$q$, '22023', 'bad.managed_d', 'a through with an offset on a date key');
   return query select tests.engine_bad_says($q$call tide.drain_default('bad.managed', 0)$q$, '22023', 'bad.managed', 'a batch_rows of 0');
+  return query select tests.engine_bad_says($q$select tide.create_partitions('bad.managed', '2400-01-01')$q$, '22023', 'bad.managed', 'a through more than 1000 partitions away');
+  -- tide.convert's preflight
+  return query select tests.engine_bad_says($q$call tide.convert('bad.v', 'x', '1000')$q$, '42809', 'bad.v', 'convert: a view');
+  return query select tests.engine_bad_says($q$call tide.convert('bad.unpartitioned', 'at', '1 month', on_expire => null)$q$, '22023', 'bad.unpartitioned', 'convert: a NULL on_expire');
+  return query select tests.engine_bad_says($q$call tide.convert('bad.unpartitioned', 'at', '1 month', premake => 0)$q$, '22023', 'bad.unpartitioned', 'convert: premake out of range');
+  return query select tests.engine_bad_says($q$call tide.convert('bad.unpartitioned', 'at', '1 month', keep => '-1 month')$q$, '22023', 'bad.unpartitioned', 'convert: a negative keep');
+  return query select tests.engine_bad_says($q$call tide.convert('bad.unpartitioned', 'nope', '1 month')$q$, '42703', 'bad.unpartitioned', 'convert: a missing column');
   -- the schedule and partitions_scanned's query (no table: the value or the function is named)
   return query select tests.engine_bad_says($q$select tide.schedule('bogus')$q$, '22023', 'bogus', 'a schedule that is not a cron expression');
   return query select tests.engine_bad_says($q$select tide.schedule('*/10 * * * mon-funday')$q$, '22023', 'mon-funday', 'a cron day-of-week that is not a day');
