@@ -107,6 +107,16 @@ begin
                  'drain created the partitions of past and future ranges');
 end $$;
 
+create or replace function tests.test_engine_drain_default_leaves_infinity() returns setof text language plpgsql as $$
+begin
+  create table di (at timestamptz not null, v text) partition by range (at);
+  perform tide.manage('di', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  insert into di values ('infinity', 'inf'), ('-infinity', 'minus inf'), ('2020-01-05', 'old');
+  return next is(_tide.drain_default_step('di', 100), 1::bigint, 'a default holding +-infinity still gives up its other rows');
+  return next is((select tableoid::regclass::text from di where v = 'old'), 'di_2020_01', 'the old row is in its partition');
+  return next is((select count(*)::int from only di_default), 2, '+-infinity stay in the default (no partition of the grid holds them)');
+end $$;
+
 create or replace function tests.test_engine_retention_edges() returns setof text language plpgsql as $$
 begin
   create table rt (at timestamptz not null) partition by range (at);
