@@ -105,6 +105,10 @@ as $fn$
                           cron.cron_database, 2 * cron.period) end,
          case when not cron.cron_loaded
                 then 'Add pg_cron to shared_preload_libraries (or call CALL tide.run_maintenance() from another scheduler)'
+              when not cron.cron_visible
+                -- tide.schedule() cannot reach pg_cron's database from here; the CLI connects there
+                then format('pgtide schedule --database-url <this database>  (it schedules the job from pg_cron''s database %s with cron.schedule_in_database)',
+                            cron.cron_database)
               else 'select tide.schedule();' end
     from cron
    where exists (select from _tide.managed_tables m where m.enabled)
@@ -155,8 +159,8 @@ as $fn$
   select format('%I.%I', m.parent_schema, m.parent_name), 'leftover_table', 'warning',
          format('table %s looks like a half-built partition of %s (not attached, not kept by pgtide)',
                 c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name)),
-         format('CALL tide.run_maintenance(%L);  -- reuses or removes it; if it holds data of yours: ALTER TABLE %s RENAME TO …',
-                format('%I.%I', m.parent_schema, m.parent_name), c.oid::regclass)
+         format('It is no partition, and maintenance will not create the partition of that name while it is there: DROP TABLE %s;  if it holds nothing of yours, else ALTER TABLE %s RENAME TO …;  then CALL tide.run_maintenance(%L);',
+                c.oid::regclass, c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name))
     from _tide.managed_tables m
     join pg_class pc on pc.oid = m.parent::oid
     join pg_class c on c.relnamespace = pc.relnamespace and c.relkind in ('r', 'p') and not c.relispartition
