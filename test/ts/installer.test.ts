@@ -201,6 +201,7 @@ describe("preflight", () => {
     inRecovery: false,
     sharedPreloadLibraries: "pg_cron",
     cronDatabaseName: "app",
+    cronDatabaseNameReadable: true,
     cronExtensionInstalled: true,
     canCreateSchema: true,
     alreadyInstalled: false,
@@ -228,6 +229,16 @@ describe("preflight", () => {
     expect(r.ok).toBe(true);
     expect(r.scheduling).toBe("pg_cron_other_database");
     expect(r.checks.find((c) => c.name === "pg_cron")?.message).toContain("cron.schedule_in_database");
+  });
+
+  it("judges pg_cron loaded when cron.database_name exists but this role may not read it, and says so", () => {
+    const r = judge({ ...facts, sharedPreloadLibraries: null, cronDatabaseName: null, cronDatabaseNameReadable: false, cronExtensionInstalled: false });
+    expect(r.scheduling).toBe("pg_cron_other_database");
+    const msg = r.checks.find((c) => c.name === "pg_cron")?.message ?? "";
+    expect(msg).toContain("may not read cron.database_name");
+    expect(msg).toContain("--cron-database-url");
+    const here = judge({ ...facts, sharedPreloadLibraries: null, cronDatabaseName: null, cronDatabaseNameReadable: false, cronExtensionInstalled: true });
+    expect(here.scheduling).toBe("pg_cron");
   });
 
   it("installs on a server without pg_cron and says how to schedule maintenance another way", async () => {
