@@ -1,6 +1,6 @@
 // pgtide as the README promises it, without a superuser: installed by a database owner that is not
 // one (on the suite's cluster, pg_cron is preloaded with cron.database_name = postgres, a setting only
-// superusers may read).
+// superusers may read), and read by a member of tide_monitor.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -134,6 +134,19 @@ describe("installed by a database owner that is not a superuser, pg_cron loaded 
     expect(u.code).toBe(2);
     expect(u.stderr).toContain("pg_cron runs jobs from another database");
     expect(u.stderr).toContain("--cron-database-url");
+  });
+});
+
+describe("read by a member of tide_monitor", () => {
+  it("pgtide status and metrics work without any privilege on _tide", async () => {
+    const s = await pgtide(["status", "--json", "--database-url", urlAs(monitor)]);
+    expect(s.stderr).toBe("");
+    const report = JSON.parse(s.stdout) as { tables: { parent: string; timeline: { kind: string }[] }[] };
+    expect(report.tables[0]!.parent).toBe("public.roles_log");
+    expect(report.tables[0]!.timeline.map((p) => p.kind)).toEqual(["current", "ahead", "ahead", "ahead", "default"]);
+    const m = await pgtide(["metrics", "--database-url", urlAs(monitor)]);
+    expect(m.stderr).toBe("");
+    expect(m.stdout).toContain(`pgtide_table_partitions_ahead{database="${database}",table="public.roles_log"} 3`);
   });
 });
 
