@@ -23,6 +23,8 @@ export interface Facts {
   cronExtensionInstalled: boolean;
   canCreateSchema: boolean;
   alreadyInstalled: boolean;
+  /** Schemas tide and _tide where they exist: their owner, and whether this role has its privileges (an upgrade alters what they hold). */
+  installedSchemas: { schema: string; owner: string; isOwner: boolean }[];
 }
 
 export type Level = "ok" | "warning" | "error";
@@ -74,6 +76,11 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
       return { value: null, readable: false };
     }
   };
+  const schemas = await client.query<{ schema: string; owner: string; is_owner: boolean }>(
+    `select n.nspname as schema, pg_catalog.pg_get_userbyid(n.nspowner) as owner,
+            pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE') as is_owner
+       from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide') order by n.nspname desc`,
+  );
   const cronDb = await setting("cron.database_name");
   return {
     serverVersionNum: Number(row.num),
@@ -88,6 +95,7 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
     cronExtensionInstalled: row.cron_ext,
     canCreateSchema: row.can_create,
     alreadyInstalled: row.installed,
+    installedSchemas: schemas.rows.map((r) => ({ schema: r.schema, owner: r.owner, isOwner: r.is_owner })),
   };
 }
 
@@ -109,14 +117,34 @@ export function judge(facts: Facts): PreflightReport {
       message: "this server is a standby (in recovery): install on the primary; standbys receive pgtide through replication",
     });
   }
-  if (!facts.canCreateSchema && !facts.alreadyInstalled) {
+  // an upgrade needs what a first install needs (the installer runs CREATE SCHEMA IF NOT EXISTS, which
+  // checks CREATE on the database even when the schema exists), and it replaces the functions and
+  // views of tide and _tide and alters their tables, which only their owner (or a member of it) may
+  const problems: string[] = [];
+  if (!facts.canCreateSchema) {
+    problems.push(
+      `role ${facts.currentUser} may not create schemas in database ${facts.database}: run  GRANT CREATE ON DATABASE ${quoteIdent(facts.database)} TO ${quoteIdent(facts.currentUser)};  or install as the database owner`,
+    );
+  }
+  const foreign = facts.installedSchemas.filter((n) => !n.isOwner);
+  if (foreign.length > 0) {
+    const owners = [...new Set(foreign.map((n) => n.owner))];
+    problems.push(
+      `pgtide is installed here by role ${owners.join(", ")} (owner of schema ${foreign.map((n) => n.schema).join(" and ")}), and ` +
+        `role ${facts.currentUser} may not upgrade or re-apply it: run pgtide install as ${owners.join(" or ")}, or as a role that is a member of it`,
+    );
+  }
+  if (problems.length > 0) {
+    checks.push({ name: "privileges", level: "error", message: problems.join("; and ") });
+  } else {
     checks.push({
       name: "privileges",
-      level: "error",
-      message: `role ${facts.currentUser} may not create schemas in database ${facts.database}: run  GRANT CREATE ON DATABASE ${quoteIdent(facts.database)} TO ${quoteIdent(facts.currentUser)};  or install as the database owner`,
+      level: "ok",
+      message:
+        facts.installedSchemas.length > 0
+          ? `role ${facts.currentUser} may create schemas and owns ${facts.installedSchemas.map((n) => n.schema).join(" and ")} (or is a member of the owner)`
+          : `role ${facts.currentUser} may create schemas`,
     });
-  } else {
-    checks.push({ name: "privileges", level: "ok", message: `role ${facts.currentUser} may create schemas` });
   }
 
   const preload = facts.sharedPreloadLibraries;

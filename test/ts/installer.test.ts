@@ -205,6 +205,7 @@ describe("preflight", () => {
     cronExtensionInstalled: true,
     canCreateSchema: true,
     alreadyInstalled: false,
+    installedSchemas: [],
   };
 
   it("refuses a server older than 14, saying which version it found", () => {
@@ -239,6 +240,19 @@ describe("preflight", () => {
     expect(msg).toContain("--cron-database-url");
     const here = judge({ ...facts, sharedPreloadLibraries: null, cronDatabaseName: null, cronDatabaseNameReadable: false, cronExtensionInstalled: true });
     expect(here.scheduling).toBe("pg_cron");
+  });
+
+  it("refuses to upgrade as a role that does not own the installed schemas, naming their owner", () => {
+    const installed = [
+      { schema: "tide", owner: "postgres", isOwner: false },
+      { schema: "_tide", owner: "postgres", isOwner: false },
+    ];
+    const r = judge({ ...facts, alreadyInstalled: true, installedSchemas: installed });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === "privileges")?.message).toContain("pgtide is installed here by role postgres");
+    const owner = judge({ ...facts, alreadyInstalled: true, installedSchemas: installed.map((n) => ({ ...n, isOwner: true })) });
+    expect(owner.ok).toBe(true);
+    expect(judge({ ...facts, alreadyInstalled: true, canCreateSchema: false, installedSchemas: installed.map((n) => ({ ...n, isOwner: true })) }).ok).toBe(false);
   });
 
   it("installs on a server without pg_cron and says how to schedule maintenance another way", async () => {

@@ -1,6 +1,6 @@
 // pgtide as the README promises it, without a superuser: installed by a database owner that is not
 // one (on the suite's cluster, pg_cron is preloaded with cron.database_name = postgres, a setting only
-// superusers may read), and read by a member of tide_monitor.
+// superusers may read), read by a member of tide_monitor, and refused to a role that may not upgrade.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -147,6 +147,19 @@ describe("read by a member of tide_monitor", () => {
     const m = await pgtide(["metrics", "--database-url", urlAs(monitor)]);
     expect(m.stderr).toBe("");
     expect(m.stdout).toContain(`pgtide_table_partitions_ahead{database="${database}",table="public.roles_log"} 3`);
+  });
+});
+
+describe("a role that may not upgrade the installation", () => {
+  it("fails preflight, naming the owner, and install stops there", async () => {
+    const p = await pgtide(["preflight", "--database-url", urlAs(plain)]);
+    expect(p.code).toBe(2);
+    expect(p.stdout).toMatch(/^error +privileges: .*may not create schemas/m);
+    expect(p.stdout).toContain(`pgtide is installed here by role ${owner}`);
+    const i = await pgtide(["install", "--database-url", urlAs(plain)]);
+    expect(i.code).toBe(2);
+    expect(i.stderr).toContain("preflight failed");
+    expect(i.stderr).toContain(`run pgtide install as ${owner}`);
   });
 });
 
