@@ -2,6 +2,7 @@
 // cron.schedule_in_database(...) call that SQL composes, run over a second connection to pg_cron's
 // database (pg_cron 1.4 keeps its functions in the database named by cron.database_name only).
 import pg from "pg";
+import { requireInstalled } from "./connection.js";
 
 export interface ScheduleResult {
   jobid: number;
@@ -55,6 +56,7 @@ export async function scheduleFromCronDatabase(
   opts: { cron?: string; targetUrl?: string; cronUrl?: string } = {},
 ): Promise<ScheduleResult> {
   const cron = opts.cron ?? "*/10 * * * *";
+  await requireInstalled(client);
   const f = (await client.query<CronFacts & { stmt: string }>(cronFactsSql("_tide.cron_schedule_statement($1)"), [cron])).rows[0]!;
   const cronDb = otherCronDatabase(f, opts.cronUrl);
   if (cronDb === null) {
@@ -82,6 +84,7 @@ export async function unscheduleFromCronDatabase(
   client: pg.Client,
   opts: { targetUrl?: string; cronUrl?: string } = {},
 ): Promise<boolean> {
+  await requireInstalled(client);
   const f = (await client.query<CronFacts>(cronFactsSql("null"))).rows[0]!;
   const cronDb = otherCronDatabase(f, opts.cronUrl);
   if (cronDb === null) {

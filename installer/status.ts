@@ -2,6 +2,7 @@
 // rendered for a terminal (timeline per table, problems in colour) or as JSON, with an exit code
 // for monitoring checks. SQL decides what is a problem; this file only reads and prints.
 import type pg from "pg";
+import { requireInstalled } from "./connection.js";
 
 export type Severity = "warning" | "critical";
 
@@ -84,6 +85,7 @@ const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() 
  * read: tide.partitions, and tide.tables / tide.health (or, for a pinned `asOf`, the functions behind them).
  */
 export async function status(client: pg.Client, opts: StatusOptions = {}): Promise<StatusReport> {
+  await requireInstalled(client);
   const asOf = opts.asOf ?? (await client.query<{ now: Date }>("select now() as now")).rows[0]!.now;
   const db = await client.query<{ db: string }>("select current_database() as db");
   const pinned = opts.asOf !== undefined;

@@ -173,4 +173,11 @@ describe("uninstalled by the same owner", () => {
     const left = await queryAs<{ n: number }>(owner, `select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
     expect(left.rows[0]!.n).toBe(0);
   });
+
+  it("then status says pgtide is not installed and how to install it", async () => {
+    const r = await pgtide(["status", "--database-url", urlAs(owner)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`pgtide is not installed in database ${database}`);
+    expect(r.stderr).toContain("pgtide install");
+  });
 });
