@@ -8,7 +8,8 @@ import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery, adminUrl, urlFor } from "./db.js";
+import { adminQuery, urlFor } from "./db.js";
+import { startCluster, stopCluster } from "../../installer/cluster.js";
 
 const CLI = join(import.meta.dirname, "..", "..", "dist", "installer", "cli.js");
 const exec = promisify(execFile);
@@ -179,5 +180,68 @@ describe("uninstalled by the same owner", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`pgtide is not installed in database ${database}`);
     expect(r.stderr).toContain("pgtide install");
+  });
+});
+
+describe("installed by a non-superuser owner of pg_cron's own database", () => {
+  // a cluster of its own, as cron.database_name is fixed at server start
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  let url: string;
+  const cronOwner = "pgtide_cron_owner";
+  beforeAll(async () => {
+    cluster = await startCluster({ fast: true, settings: { "cron.database_name": "'cron_app'" } });
+    const admin = new pg.Client({ connectionString: cluster.url() });
+    await admin.connect();
+    try {
+      await admin.query(`create role ${cronOwner} login`);
+      await admin.query(`create database cron_app owner ${cronOwner}`);
+    } finally {
+      await admin.end();
+    }
+    const su = new pg.Client({ connectionString: cluster.url("cron_app") });
+    await su.connect();
+    try {
+      await su.query("create extension pg_cron");
+    } finally {
+      await su.end();
+    }
+    const u = new URL(cluster.url("cron_app"));
+    u.username = cronOwner;
+    url = u.toString();
+  });
+  afterAll(async () => {
+    if (cluster) await stopCluster(cluster.dir);
+  });
+
+  it("knows pg_cron runs jobs from here, and asks for USAGE on schema cron before scheduling", async () => {
+    const i = await pgtide(["install", "--json", "--database-url", url]);
+    expect(i.code).toBe(0);
+    expect((JSON.parse(i.stdout) as { preflight: { scheduling: string } }).preflight.scheduling).toBe("pg_cron");
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`create table here_log (at timestamptz not null) partition by range (at)`);
+      await c.query(`select count(*) from tide.manage('here_log', 'at', '1 day')`);
+      await c.query(`select * from tide.health`);
+      expect((await c.query(`select _tide.prune_cron_history() as n`)).rows[0].n).toBe("0");
+      const err = await c.query(`select tide.schedule()`).then(
+        () => undefined,
+        (e: { code?: string; hint?: string }) => e,
+      );
+      expect(err?.code).toBe("42501");
+      expect(err?.hint).toContain(`GRANT USAGE ON SCHEMA cron TO ${cronOwner}`);
+    } finally {
+      await c.end();
+    }
+    const su = new pg.Client({ connectionString: cluster.url("cron_app") });
+    await su.connect();
+    await su.query(`grant usage on schema cron to ${cronOwner}`).finally(() => su.end());
+    const s = await pgtide(["schedule", "--json", "--database-url", url]);
+    expect(s.stderr).toBe("");
+    expect(JSON.parse(s.stdout)).toMatchObject({ jobName: "pgtide-maintenance", cronDatabase: "cron_app", via: "tide.schedule" });
+    const st = await pgtide(["status", "--json", "--database-url", url]);
+    expect((JSON.parse(st.stdout) as { health: { check: string }[] }).health.map((h) => h.check)).not.toContain("not_scheduled");
+    const u = await pgtide(["unschedule", "--json", "--database-url", url]);
+    expect(JSON.parse(u.stdout)).toEqual({ removed: true });
   });
 });
