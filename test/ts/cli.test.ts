@@ -101,6 +101,33 @@ describe("pgtide CLI", () => {
     expect(after.rows[0]).toEqual({ k: "p", n: 2000 });
   });
 
+  it("unschedule --json prints JSON", async () => {
+    const r = await pgtide(["unschedule", "--json", "--database-url", db.url]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ removed: false });
+  });
+
+  it("status, metrics, schedule and unschedule on a database without pgtide say so and how to install it", async () => {
+    const bare = await freshDatabase({ empty: true, prefix: "cli_bare" });
+    try {
+      for (const cmd of ["status", "metrics", "schedule", "unschedule"]) {
+        const r = await pgtide([cmd, "--database-url", bare.url]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`pgtide is not installed in database ${bare.name}`);
+        expect(r.stderr).toContain("HINT: run  pgtide install");
+      }
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it("a Unix socket that is not there gets the connection hint", async () => {
+    const r = await pgtide(["status"], { DATABASE_URL: "", PGHOST: "/nonexistent", PGPORT: "5432" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot connect to the database");
+    expect(r.stderr).toContain("HINT: check --database-url");
+  });
+
   it("an unknown command exits 64 with the usage", async () => {
     const r = await pgtide(["frobnicate"]);
     expect(r.code).toBe(64);
