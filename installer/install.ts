@@ -217,6 +217,18 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     } else {
       notes.push("schedule maintenance with  SELECT tide.schedule();  (or  pgtide schedule)");
     }
+    // the operator and monitor roles need CREATEROLE: without it migration 001 only says so in a NOTICE
+    const roles = await client.query<{ missing: string[] | null }>(
+      `select array_agg(r order by r) filter (where not exists (select from pg_roles where rolname = r)) as missing
+         from unnest(array['tide_admin', 'tide_monitor']) r`,
+    );
+    const missing = roles.rows[0]?.missing ?? [];
+    if (missing.length > 0) {
+      notes.push(
+        `role(s) ${missing.join(", ")} do not exist (the installing role may not create roles), so nobody is granted pgtide's operator or monitor access: ` +
+          `as a role with CREATEROLE run  CREATE ROLE tide_admin NOLOGIN; CREATE ROLE tide_monitor NOLOGIN;  then  pgtide install --force  to grant them`,
+      );
+    }
     return {
       version,
       sourceSha256: sha,

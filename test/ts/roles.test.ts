@@ -217,6 +217,10 @@ describe("installed by a non-superuser owner of pg_cron's own database", () => {
     const i = await pgtide(["install", "--json", "--database-url", url]);
     expect(i.code).toBe(0);
     expect((JSON.parse(i.stdout) as { preflight: { scheduling: string } }).preflight.scheduling).toBe("pg_cron");
+    // a fresh cluster, installed by a role without CREATEROLE: the operator and monitor roles could not be made
+    const notes = (JSON.parse(i.stdout) as { notes: string[] }).notes.join("\n");
+    expect(notes).toContain("tide_admin, tide_monitor do not exist");
+    expect(notes).toContain("CREATE ROLE tide_admin NOLOGIN");
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
