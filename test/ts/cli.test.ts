@@ -1,36 +1,14 @@
 // The `pgtide` binary as a user runs it (built by `make test` into dist/): exit codes, JSON,
 // and the commands that wrap library functions.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgtide, requireCli } from "./cli-run.js";
 import type pg from "pg";
 import { freshDatabase, type TestDatabase } from "./db.js";
-
-const CLI = join(import.meta.dirname, "..", "..", "dist", "installer", "cli.js");
-const exec = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pgtide(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const r = await exec("node", [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let db: TestDatabase;
 let c: pg.Client;
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run  npm run build  (make test does)`);
+  requireCli();
   db = await freshDatabase({ prefix: "cli" });
   c = await db.client();
 });

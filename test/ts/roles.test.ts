@@ -1,34 +1,13 @@
 // pgtide as the README promises it, without a superuser: installed by a database owner that is not
 // one (on the suite's cluster, pg_cron is preloaded with cron.database_name = postgres, a setting only
 // superusers may read), read by a member of tide_monitor, and refused to a role that may not upgrade.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgtide, requireCli } from "./cli-run.js";
 import { adminQuery, urlFor } from "./db.js";
 import { startCluster, stopCluster } from "../../installer/cluster.js";
-
-const CLI = join(import.meta.dirname, "..", "..", "dist", "installer", "cli.js");
-const exec = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pgtide(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  try {
-    const r = await exec("node", [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const tag = randomBytes(4).toString("hex");
 const owner = `pgtide_t_owner_${tag}`;
@@ -63,7 +42,7 @@ async function errorAs(role: string, sql: string): Promise<{ code?: string; mess
 }
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run  npm run build  (make test does)`);
+  requireCli();
   await adminQuery(`create role ${owner} login`);
   await adminQuery(`create role ${monitor} login in role tide_monitor`);
   await adminQuery(`create role ${plain} login`);
