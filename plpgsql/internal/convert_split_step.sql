@@ -247,4 +247,4 @@ end
 $fn$;
 
 comment on function _tide.convert_split_step(regclass, integer, timestamptz) is
-  'One step of tide.split_legacy (one batch moved, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried).';
+  'One step of tide.split_legacy (one batch moved, the slice''s CHECK and foreign keys added or validated, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition (ACCESS EXCLUSIVE for milliseconds when an interval''s first batch adds CHECK tide_legacy_next), SHARE ROW EXCLUSIVE on the tables the parent''s foreign keys reference for milliseconds when the slice gets them, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried). Raises 23505 (naming the key) when a key is both in the legacy partition and in the slice.';
