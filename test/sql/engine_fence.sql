@@ -130,3 +130,32 @@ begin
   perform _tide.fence_default(mt, '2030-03-02 12:00+00');
   return next is(current_setting('lock_timeout'), '250ms', 'the fence is added under the table''s lock_timeout from tide.config');
 end $$;
+
+create or replace function tests.test_fence_that_no_longer_serves_is_dropped() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  -- a validated fence whose cell now has a partition, and a default emptied since
+  perform tests.fence_fixture('fd');
+  mt := _tide.load_managed_table('fd');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  perform _tide.validate_fence(mt, fence);
+  perform _tide.maintain_table('fd', '2030-03-02 12:00+00');
+  delete from fd where note = 'old';
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'an empty default gets no fence');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fd_default'::regclass and conname like 'tide_fence%'), 0,
+                 'and the fence left by the earlier run is dropped');
+  drop table fd_2030_03_04;  -- retention, or a DBA, drops the partition of the once-fenced cell
+  return next lives_ok($q$insert into fd values (1, '2030-03-04 06:00+00', 'late')$q$, 'a late row of that cell lands in the default again');
+  -- the default still holds rows, and the fence's cell has a partition: nothing is about to be created
+  perform tests.fence_fixture('fk');
+  mt := _tide.load_managed_table('fk');
+  perform _tide.validate_fence(mt, _tide.fence_default(mt, '2030-03-02 12:00+00'));
+  perform _tide.maintain_table('fk', '2030-03-02 12:00+00');
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'nothing about to be created: no fence');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fk_default'::regclass and conname like 'tide_fence%'), 0,
+                 'and the fence whose cells all have partitions now is dropped');
+  drop table fk_2030_03_04;
+  return next lives_ok($q$insert into fk values (1, '2030-03-04 06:00+00', 'late')$q$, 'a row of a dropped partition''s range lands in the default');
+end $$;
