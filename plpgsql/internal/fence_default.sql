@@ -13,6 +13,7 @@ declare
   now_pos   bigint;
   next_pos  bigint;
   newest_hi bigint;
+  newest_key bigint;
   unbounded boolean;
   thru_pos  bigint;
   top       bigint;
@@ -47,7 +48,17 @@ begin
     next_pos := _tide.grid_next(mt, _tide.grid_floor(mt, now_pos));
     thru_pos := _tide.premake_horizon(mt, now_pos);
     if mt.every_int is not null then
+      -- integer keys: "now" is the largest key the application has written, and that may sit in the
+      -- default (current_position does not read it: the series may have outrun premake). Neither the
+      -- cell holding the largest key of the table nor the next one is fenced (the application moves
+      -- into it next, and its key is not read at the instant of the fence), so the fence covers only
+      -- keys above every row of the default: its validation finds nothing, and no application insert
+      -- of the series is refused.
+      execute format('select max(%I)::bigint from only %s', mt.control, dflt) into newest_key;
+      newest_key := greatest(now_pos, newest_key);
       top := case mt.control_type when 'integer'::regtype then 2147483647 else 9223372036854775807 end;
+      exit wanted when _tide.grid_floor(mt, newest_key) > top - 3 * mt.every_int;  -- no room left before the type's end
+      next_pos := greatest(next_pos, _tide.grid_floor(mt, newest_key) + 2 * mt.every_int);
     end if;
     next_pos := greatest(next_pos, newest_hi);
     exit wanted when next_pos >= thru_pos;
@@ -89,4 +100,4 @@ end
 $fn$;
 
 comment on function _tide.fence_default(_tide.managed_tables, timestamptz) is
-  'Adds, NOT VALID, a CHECK tide_fence_<lower>_<upper> on a managed table''s non-empty default partition excluding the cells maintenance is about to create, so that after validation ATTACH scans nothing; returns its name, or NULL when no fence is needed. Drops every other tide_fence_* of the default (fences that no longer serve), trying once. Brief ACCESS EXCLUSIVE on the default under the table''s lock_timeout.';
+  'Adds, NOT VALID, a CHECK tide_fence_<lower>_<upper> on a managed table''s non-empty default partition excluding the cells maintenance is about to create (for integer keys, only past the cell after the table''s largest key), so that after validation ATTACH scans nothing; returns its name, or NULL when no fence is needed. Drops every other tide_fence_* of the default (fences that no longer serve), trying once. Brief ACCESS EXCLUSIVE on the default under the table''s lock_timeout.';
