@@ -32,6 +32,9 @@ options:
   --database-url URL connection string (default: $DATABASE_URL, then the PG* variables)
   --json             machine-readable output
   --force            install: re-apply every function even when the source is unchanged
+  --cron-database-url URL
+                     schedule, unschedule, uninstall: pg_cron's database, when this role may not
+                     read cron.database_name to find it (default: this URL with that database)
   --dir DIR          cluster: folder of the local cluster (default .pgtide)
   -h, --help         this text
 `;
@@ -55,6 +58,7 @@ function parse(argv: string[]): Parsed {
       help: { type: "boolean", short: "h" },
       yes: { type: "boolean" },
       offline: { type: "boolean" },
+      "cron-database-url": { type: "string" },
     },
   });
   return { command: positionals[0] ?? "help", rest: positionals.slice(1), values: values as Parsed["values"] };
@@ -103,7 +107,11 @@ async function main(argv: string[]): Promise<number> {
       });
     case "uninstall":
       return withClient(values, async (c) => {
-        const r = await uninstall(c, { log: json ? undefined : (l) => out(`  ${l}`), targetUrl: targetUrl(values) });
+        const r = await uninstall(c, {
+          log: json ? undefined : (l) => out(`  ${l}`),
+          targetUrl: targetUrl(values),
+          cronUrl: values["cron-database-url"] as string | undefined,
+        });
         if (json) out(JSON.stringify(r, null, 2));
         else {
           out(`pgtide removed.${r.unscheduled ? " Its pg_cron job was unscheduled." : ""}`);

@@ -73,7 +73,7 @@ export const commands: Record<string, Command> = {
     async run(args, io) {
       const cron = args.rest[0] ?? "*/10 * * * *";
       return io.withClient(args.values, async (c) => {
-        const r = await scheduleFromCronDatabase(c, { cron, targetUrl: io.targetUrl(args.values) });
+        const r = await scheduleFromCronDatabase(c, { cron, targetUrl: io.targetUrl(args.values), cronUrl: str(args.values["cron-database-url"]) });
         io.out(
           args.values.json
             ? JSON.stringify(r, null, 2)
@@ -87,8 +87,14 @@ export const commands: Record<string, Command> = {
     summary: "remove pgtide's pg_cron job",
     async run(args, io) {
       return io.withClient(args.values, async (c) => {
-        const removed = await unscheduleFromCronDatabase(c, { targetUrl: io.targetUrl(args.values) });
-        io.out(removed ? "pgtide's pg_cron job removed" : "there was no pgtide pg_cron job for this database");
+        const removed = await unscheduleFromCronDatabase(c, { targetUrl: io.targetUrl(args.values), cronUrl: str(args.values["cron-database-url"]) });
+        io.out(
+          args.values.json
+            ? JSON.stringify({ removed }, null, 2)
+            : removed
+              ? "pgtide's pg_cron job removed"
+              : "there was no pgtide pg_cron job for this database",
+        );
         return 0;
       });
     },

@@ -46,10 +46,26 @@ export async function connect(opts: ConnectOptions = {}): Promise<pg.Client> {
   return client;
 }
 
+/**
+ * Fails, with the command to run, when pgtide is not installed in the connected database: the
+ * commands that read or schedule it would otherwise stop at a bare "schema does not exist".
+ */
+export async function requireInstalled(client: pg.ClientBase): Promise<void> {
+  const r = await client.query<{ ok: boolean; db: string }>(
+    `select to_regnamespace('tide') is not null and to_regnamespace('_tide') is not null as ok, current_database() as db`,
+  );
+  if (r.rows[0]!.ok) return;
+  throw Object.assign(new Error(`pgtide is not installed in database ${r.rows[0]!.db}`), {
+    code: SQLSTATE.invalidSchemaName,
+    hint: "run  pgtide install  against this database first",
+  });
+}
+
 /** A readable one-line description of a pg error, with its SQLSTATE, detail and hint. */
 export function describeError(err: unknown): string {
   const code = err && typeof err === "object" && "code" in err ? String((err as { code: unknown }).code) : "";
-  if (["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code)) {
+  // ENOENT: a Unix-domain socket (PGHOST=/some/dir) that is not there
+  if (["ECONNREFUSED", "ENOTFOUND", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"].includes(code)) {
     return (
       `cannot connect to the database: ${(err as Error).message}\n` +
       "HINT: check --database-url (or DATABASE_URL / PGHOST, PGPORT, PGUSER, PGDATABASE) and that the server is running"

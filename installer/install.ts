@@ -212,8 +212,22 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
       notes.push(
         "pg_cron is not available: schedule  CALL tide.run_maintenance();  every 10 minutes from an external scheduler, e.g. cron:  */10 * * * * psql \"$DATABASE_URL\" -c 'CALL tide.run_maintenance()'",
       );
+    } else if (report.scheduling === "pg_cron_other_database") {
+      notes.push("schedule maintenance with  pgtide schedule  (pg_cron runs jobs from another database: see the pg_cron check above)");
     } else {
       notes.push("schedule maintenance with  SELECT tide.schedule();  (or  pgtide schedule)");
+    }
+    // the operator and monitor roles need CREATEROLE: without it migration 001 only says so in a NOTICE
+    const roles = await client.query<{ missing: string[] | null }>(
+      `select array_agg(r order by r) filter (where not exists (select from pg_roles where rolname = r)) as missing
+         from unnest(array['tide_admin', 'tide_monitor']) r`,
+    );
+    const missing = roles.rows[0]?.missing ?? [];
+    if (missing.length > 0) {
+      notes.push(
+        `role(s) ${missing.join(", ")} do not exist (the installing role may not create roles), so nobody is granted pgtide's operator or monitor access: ` +
+          `as a role with CREATEROLE run  CREATE ROLE tide_admin NOLOGIN; CREATE ROLE tide_monitor NOLOGIN;  then  pgtide install --force  to grant them`,
+      );
     }
     return {
       version,
@@ -326,7 +340,12 @@ $guard$;`;
  */
 export async function uninstall(
   client: pg.ClientBase,
-  opts: { waitSeconds?: number; log?: Log; /** this database's URL, to reach pg_cron's database */ targetUrl?: string } = {},
+  opts: {
+    waitSeconds?: number;
+    log?: Log;
+    /** this database's URL, to reach pg_cron's database */ targetUrl?: string;
+    /** pg_cron's database, when this role may not read cron.database_name */ cronUrl?: string;
+  } = {},
 ): Promise<UninstallResult> {
   const log = opts.log ?? noop;
   await client.query(`select set_config('application_name', 'pgtide', false)`);
@@ -347,13 +366,18 @@ export async function uninstall(
     const named = await client.query<{ ok: boolean }>(`select to_regprocedure('_tide.cron_job_name(name)') is not null as ok`);
     if (named.rows[0]?.ok) {
       try {
-        unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl });
+        unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl, cronUrl: opts.cronUrl });
         if (unscheduled) log("pg_cron job removed");
       } catch (err) {
-        const job = await client.query<{ name: string }>(`select _tide.cron_job_name() as name`);
+        // the name as SQL spells it; should that fail too, the configured name it starts with
+        const f = await client
+          .query<{ name: string; db: string }>(`select _tide.cron_job_name() as name, current_database() as db`)
+          .then((r) => r.rows[0]!)
+          .catch(() => ({ name: "pgtide-maintenance", db: null }));
         notes.push(
-          `could not remove the pg_cron job ${job.rows[0]?.name} (${(err as Error).message}); in pg_cron's database run: ` +
-            `select cron.unschedule(jobid) from cron.job where jobname = '${job.rows[0]?.name}'`,
+          `could not remove the pg_cron job ${f.name} (${(err as Error).message}); in pg_cron's database run: ` +
+            `select cron.unschedule(jobid) from cron.job where jobname = ${lit(f.name)}` +
+            (f.db === null ? "" : ` and database = ${lit(f.db)}`),
         );
       }
     }

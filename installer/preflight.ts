@@ -2,6 +2,7 @@
 // problem. Facts are gathered once and judged by a pure function, so tests can feed in facts
 // a real server here cannot produce (an old server version, a role without privileges).
 import type pg from "pg";
+import { SQLSTATE } from "./connection.js";
 
 export interface Facts {
   serverVersionNum: number;
@@ -10,13 +11,20 @@ export interface Facts {
   currentUser: string;
   isSuperuser: boolean;
   inRecovery: boolean;
-  /** null when this role may not read the setting. */
+  /** null when this role may not read the setting (superuser-only where pg_read_all_settings is not held). */
   sharedPreloadLibraries: string | null;
   /** null when pg_cron is not loaded or the setting is not readable. */
   cronDatabaseName: string | null;
+  /**
+   * false when reading cron.database_name raised 42501: the setting exists (pg_cron defined it, so it
+   * is loaded) but it is superuser-only and this role may not read it.
+   */
+  cronDatabaseNameReadable: boolean;
   cronExtensionInstalled: boolean;
   canCreateSchema: boolean;
   alreadyInstalled: boolean;
+  /** Schemas tide and _tide where they exist: their owner, and whether this role has its privileges (an upgrade alters what they hold). */
+  installedSchemas: { schema: string; owner: string; isOwner: boolean }[];
 }
 
 export type Level = "ok" | "warning" | "error";
@@ -57,14 +65,23 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
              exists (select from pg_catalog.pg_namespace where nspname = '_tide') as installed,
              exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as cron_ext`);
   const row = base.rows[0]!;
-  const setting = async (name: string): Promise<string | null> => {
+  // current_setting(name, true) answers NULL only for a setting that does not exist: a superuser-only
+  // one (shared_preload_libraries, cron.database_name) raises 42501 for other roles
+  const setting = async (name: string): Promise<{ value: string | null; readable: boolean }> => {
     try {
       const r = await client.query<{ v: string | null }>(`select current_setting($1, true) as v`, [name]);
-      return r.rows[0]?.v ?? null;
-    } catch {
-      return null;
+      return { value: r.rows[0]?.v ?? null, readable: true };
+    } catch (err) {
+      if ((err as { code?: string }).code !== SQLSTATE.insufficientPrivilege) throw err;
+      return { value: null, readable: false };
     }
   };
+  const schemas = await client.query<{ schema: string; owner: string; is_owner: boolean }>(
+    `select n.nspname as schema, pg_catalog.pg_get_userbyid(n.nspowner) as owner,
+            pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE') as is_owner
+       from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide') order by n.nspname desc`,
+  );
+  const cronDb = await setting("cron.database_name");
   return {
     serverVersionNum: Number(row.num),
     serverVersion: row.version,
@@ -72,11 +89,13 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
     currentUser: row.usr,
     isSuperuser: row.su,
     inRecovery: row.recovery,
-    sharedPreloadLibraries: await setting("shared_preload_libraries"),
-    cronDatabaseName: await setting("cron.database_name"),
+    sharedPreloadLibraries: (await setting("shared_preload_libraries")).value,
+    cronDatabaseName: cronDb.value,
+    cronDatabaseNameReadable: cronDb.readable,
     cronExtensionInstalled: row.cron_ext,
     canCreateSchema: row.can_create,
     alreadyInstalled: row.installed,
+    installedSchemas: schemas.rows.map((r) => ({ schema: r.schema, owner: r.owner, isOwner: r.is_owner })),
   };
 }
 
@@ -98,36 +117,77 @@ export function judge(facts: Facts): PreflightReport {
       message: "this server is a standby (in recovery): install on the primary; standbys receive pgtide through replication",
     });
   }
-  if (!facts.canCreateSchema && !facts.alreadyInstalled) {
+  // an upgrade needs what a first install needs (the installer runs CREATE SCHEMA IF NOT EXISTS, which
+  // checks CREATE on the database even when the schema exists), and it replaces the functions and
+  // views of tide and _tide and alters their tables, which only their owner (or a member of it) may
+  const problems: string[] = [];
+  if (!facts.canCreateSchema) {
+    problems.push(
+      `role ${facts.currentUser} may not create schemas in database ${facts.database}: run  GRANT CREATE ON DATABASE ${quoteIdent(facts.database)} TO ${quoteIdent(facts.currentUser)};  or install as the database owner`,
+    );
+  }
+  const foreign = facts.installedSchemas.filter((n) => !n.isOwner);
+  if (foreign.length > 0) {
+    const owners = [...new Set(foreign.map((n) => n.owner))];
+    problems.push(
+      `pgtide is installed here by role ${owners.join(", ")} (owner of schema ${foreign.map((n) => n.schema).join(" and ")}), and ` +
+        `role ${facts.currentUser} may not upgrade or re-apply it: run pgtide install as ${owners.join(" or ")}, or as a role that is a member of it`,
+    );
+  }
+  if (problems.length > 0) {
+    checks.push({ name: "privileges", level: "error", message: problems.join("; and ") });
+  } else {
     checks.push({
       name: "privileges",
-      level: "error",
-      message: `role ${facts.currentUser} may not create schemas in database ${facts.database}: run  GRANT CREATE ON DATABASE ${quoteIdent(facts.database)} TO ${quoteIdent(facts.currentUser)};  or install as the database owner`,
+      level: "ok",
+      message:
+        facts.installedSchemas.length > 0
+          ? `role ${facts.currentUser} may create schemas and owns ${facts.installedSchemas.map((n) => n.schema).join(" and ")} (or is a member of the owner)`
+          : `role ${facts.currentUser} may create schemas`,
     });
-  } else {
-    checks.push({ name: "privileges", level: "ok", message: `role ${facts.currentUser} may create schemas` });
   }
 
   const preload = facts.sharedPreloadLibraries;
-  const cronLoaded = preload !== null ? /(^|[\s,])pg_cron($|[\s,])/.test(preload) : facts.cronDatabaseName !== null;
+  // shared_preload_libraries is superuser-only too: a role that may not read it learns whether pg_cron is
+  // loaded from cron.database_name, which pg_cron defines superuser-only when it loads (a value set in
+  // postgresql.conf without the library is a placeholder that anyone may read)
+  const cronLoaded = preload !== null ? /(^|[\s,])pg_cron($|[\s,])/.test(preload) : !facts.cronDatabaseNameReadable;
+  // pg_cron's extension can only be created in cron.database_name: where the setting is unreadable, it
+  // being here says this is that database
+  const cronDatabase = facts.cronDatabaseNameReadable ? facts.cronDatabaseName : facts.cronExtensionInstalled ? facts.database : null;
+  const loadedBecause = facts.cronDatabaseNameReadable
+    ? "pg_cron is loaded, and "
+    : `role ${facts.currentUser} may not read cron.database_name (a superuser-only setting); pg_cron is loaded (the setting exists), and `;
   let scheduling: PreflightReport["scheduling"] = "external";
   if (!cronLoaded) {
     checks.push({
       name: "pg_cron",
       level: "warning",
       message:
-        "pg_cron is not in shared_preload_libraries, so pgtide cannot schedule itself. Add pg_cron to " +
+        (preload === null ? "pg_cron is not loaded (cron.database_name is not defined)" : "pg_cron is not in shared_preload_libraries") +
+        ", so pgtide cannot schedule itself. Add pg_cron to " +
         "shared_preload_libraries and restart, or run  CALL tide.run_maintenance();  every 10 minutes " +
         "from any scheduler (cron, systemd timer, Kubernetes CronJob) with  psql -c 'CALL tide.run_maintenance()'",
     });
-  } else if (facts.cronDatabaseName !== null && facts.cronDatabaseName !== facts.database) {
+  } else if (cronDatabase === null) {
     scheduling = "pg_cron_other_database";
     checks.push({
       name: "pg_cron",
       level: "warning",
       message:
-        `pg_cron runs jobs from database ${facts.cronDatabaseName} (cron.database_name), not ${facts.database}: ` +
-        `schedule with  pgtide schedule  (it connects to ${facts.cronDatabaseName} and uses cron.schedule_in_database), ` +
+        loadedBecause +
+        `its extension (which can only be created in that database) is not created in ${facts.database}: ` +
+        `pg_cron runs jobs from another database. Schedule with  pgtide schedule --cron-database-url <URL of pg_cron's database>  ` +
+        `(it uses cron.schedule_in_database there, which needs a role allowed to use the cron schema), or ask a superuser which database it is`,
+    });
+  } else if (cronDatabase !== facts.database) {
+    scheduling = "pg_cron_other_database";
+    checks.push({
+      name: "pg_cron",
+      level: "warning",
+      message:
+        `pg_cron runs jobs from database ${cronDatabase} (cron.database_name), not ${facts.database}: ` +
+        `schedule with  pgtide schedule  (it connects to ${cronDatabase} and uses cron.schedule_in_database), ` +
         `which needs a role allowed to use the cron schema there`,
     });
   } else {
@@ -136,7 +196,9 @@ export function judge(facts: Facts): PreflightReport {
       name: "pg_cron",
       level: facts.cronExtensionInstalled ? "ok" : "warning",
       message: facts.cronExtensionInstalled
-        ? "pg_cron is loaded and installed in this database"
+        ? !facts.cronDatabaseNameReadable
+          ? `${loadedBecause}its extension is created in this database, which is therefore the one it runs jobs from`
+          : "pg_cron is loaded and installed in this database"
         : "pg_cron is loaded but the extension is not created here: the installer will try  CREATE EXTENSION pg_cron",
     });
   }

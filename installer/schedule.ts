@@ -2,6 +2,7 @@
 // cron.schedule_in_database(...) call that SQL composes, run over a second connection to pg_cron's
 // database (pg_cron 1.4 keeps its functions in the database named by cron.database_name only).
 import pg from "pg";
+import { requireInstalled } from "./connection.js";
 
 export interface ScheduleResult {
   jobid: number;
@@ -10,6 +11,32 @@ export interface ScheduleResult {
   cronDatabase: string;
   targetDatabase: string;
   via: "tide.schedule" | "cron database";
+}
+
+/** What the target database knows of pg_cron, read without failing (see _tide.cron_location). */
+interface CronFacts {
+  here: string;
+  name: string;
+  loaded: boolean;
+  /** cron.database_name; null when pg_cron is not loaded, or when this role may not read it and the extension is not here. */
+  cron_db: string | null;
+  /** pg_cron's functions and tables are usable from this database. */
+  local: boolean;
+}
+
+const cronFactsSql = (stmt: string) => `select current_database() as here, _tide.cron_job_name() as name, l.loaded, l.database as cron_db,
+       case when l.schema_usable then to_regclass('cron.job') is not null else false end as local, ${stmt} as stmt
+  from _tide.cron_location() l`;
+
+/**
+ * pg_cron's database when the job has to be made over a second connection, else null (tide.schedule and
+ * tide.unschedule then act here, or raise saying why not). A cron URL given by the caller is used when
+ * this role may not read cron.database_name, so the database cannot be known from here.
+ */
+function otherCronDatabase(f: CronFacts, cronUrl: string | undefined): string | null {
+  if (f.local || !f.loaded || f.cron_db === f.here) return null;
+  if (f.cron_db !== null) return f.cron_db;
+  return cronUrl ? decodeURIComponent(new URL(cronUrl).pathname.slice(1)) || cronUrl : null;
 }
 
 /** The URL of the same server with another database. */
@@ -29,28 +56,24 @@ export async function scheduleFromCronDatabase(
   opts: { cron?: string; targetUrl?: string; cronUrl?: string } = {},
 ): Promise<ScheduleResult> {
   const cron = opts.cron ?? "*/10 * * * *";
-  const facts = await client.query<{ here: string; cron_db: string | null; name: string; stmt: string; local: boolean }>(
-    `select current_database() as here, current_setting('cron.database_name', true) as cron_db,
-            _tide.cron_job_name() as name, _tide.cron_schedule_statement($1) as stmt,
-            to_regprocedure('cron.schedule(text,text,text)') is not null as local`,
-    [cron],
-  );
-  const f = facts.rows[0]!;
-  if (f.local || f.cron_db === null || f.cron_db === f.here) {
+  await requireInstalled(client);
+  const f = (await client.query<CronFacts & { stmt: string }>(cronFactsSql("_tide.cron_schedule_statement($1)"), [cron])).rows[0]!;
+  const cronDb = otherCronDatabase(f, opts.cronUrl);
+  if (cronDb === null) {
     const r = await client.query<{ id: string }>("select tide.schedule($1) as id", [cron]);
     return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: f.here, targetDatabase: f.here, via: "tide.schedule" };
   }
   const base = opts.targetUrl;
-  if (!opts.cronUrl && !base) throw new Error(`pgtide: pg_cron lives in database ${f.cron_db}; pass the connection URL so it can be reached`);
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(base as string, f.cron_db), application_name: "pgtide" });
+  if (!opts.cronUrl && !base) throw new Error(`pgtide: pg_cron lives in database ${cronDb}; pass the connection URL so it can be reached`);
+  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(base as string, cronDb), application_name: "pgtide" });
   await cronClient.connect();
   try {
-    const r = await cronClient.query<{ id: string }>(f.stmt.replace(/;$/, "") + " as id");
+    const r = await cronClient.query<{ id: string; db: string }>(f.stmt.replace(/;$/, "") + " as id, current_database() as db");
     await client.query(
       `insert into _tide.settings (name, value) values ('cron_schedule', $1) on conflict (name) do update set value = excluded.value`,
       [cron],
     );
-    return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: f.cron_db, targetDatabase: f.here, via: "cron database" };
+    return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: r.rows[0]!.db, targetDatabase: f.here, via: "cron database" };
   } finally {
     await cronClient.end();
   }
@@ -61,15 +84,14 @@ export async function unscheduleFromCronDatabase(
   client: pg.Client,
   opts: { targetUrl?: string; cronUrl?: string } = {},
 ): Promise<boolean> {
-  const facts = await client.query<{ here: string; cron_db: string | null; name: string; local: boolean }>(
-    `select current_database() as here, current_setting('cron.database_name', true) as cron_db,
-            _tide.cron_job_name() as name, to_regclass('cron.job') is not null as local`,
-  );
-  const f = facts.rows[0]!;
-  if (f.local || f.cron_db === null || f.cron_db === f.here) {
+  await requireInstalled(client);
+  const f = (await client.query<CronFacts>(cronFactsSql("null"))).rows[0]!;
+  const cronDb = otherCronDatabase(f, opts.cronUrl);
+  if (cronDb === null) {
     return (await client.query<{ ok: boolean }>("select tide.unschedule() as ok")).rows[0]!.ok;
   }
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl as string, f.cron_db), application_name: "pgtide" });
+  if (!opts.cronUrl && !opts.targetUrl) throw new Error(`pgtide: pg_cron lives in database ${cronDb}; pass the connection URL so it can be reached`);
+  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl as string, cronDb), application_name: "pgtide" });
   await cronClient.connect();
   try {
     const r = await cronClient.query(

@@ -2,6 +2,7 @@
 // rendered for a terminal (timeline per table, problems in colour) or as JSON, with an exit code
 // for monitoring checks. SQL decides what is a problem; this file only reads and prints.
 import type pg from "pg";
+import { requireInstalled } from "./connection.js";
 
 export type Severity = "warning" | "critical";
 
@@ -79,59 +80,69 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? null : String(v));
 
-/** Reads the report from a database where pgtide is installed. */
+/**
+ * Reads the report from a database where pgtide is installed, through what a tide_monitor member may
+ * read: tide.partitions, and tide.tables / tide.health (or, for a pinned `asOf`, the functions behind them).
+ */
 export async function status(client: pg.Client, opts: StatusOptions = {}): Promise<StatusReport> {
+  await requireInstalled(client);
   const asOf = opts.asOf ?? (await client.query<{ now: Date }>("select now() as now")).rows[0]!.now;
   const db = await client.query<{ db: string }>("select current_database() as db");
+  const pinned = opts.asOf !== undefined;
   const tables = await client.query(
     `select parent::text as parent_text, format('%I.%I', parent_schema, parent_name) as qname, t.*
-       from _tide.obs_tables($1) t`,
-    [asOf],
+       from ${pinned ? "_tide.obs_tables($1)" : "tide.tables"} t`,
+    pinned ? [asOf] : [],
   );
+  // key order: the lower bound of the range (NULL first: MINVALUE), as tide.partitions gives it
   const parts = await client.query(
-    `with m as materialized (
-       select mt, mt.parent, _tide.current_position(mt, $1) as cur,
-              case when mt.keep_interval is not null
-                     then _tide.local_position(mt, ($1 at time zone mt.time_zone) - mt.keep_interval)
-                   when mt.keep_int is not null then _tide.current_position(mt, $1) - mt.keep_int end as cutoff
-         from _tide.managed_tables mt join pg_catalog.pg_class c on c.oid = mt.parent::oid and c.relkind = 'p')
-     select p.parent::text as parent_text, p.partition::text as partition_text, p.*,
-            _tide.key_position(m.mt, p.lower_bound) as lo, _tide.key_position(m.mt, p.upper_bound) as hi, m.cur, m.cutoff
-       from tide.partitions p join m on m.parent = p.parent
-      order by p.parent, p.is_default, p.detached, lo nulls first, p.partition_name`,
-    [asOf],
+    `select p.parent::text as parent_text, p.partition::text as partition_text, p.*,
+            extract(epoch from lower(p.time_range)) as lo_time, extract(epoch from upper(p.time_range)) as hi_time
+       from tide.partitions p
+      order by p.parent, p.is_default, p.detached,
+               lower(p.time_range) nulls first, lower(p.int_range) nulls first, p.partition_name`,
   );
   const health = await client.query<HealthProblem>(
-    `select parent, "check", severity, detail, hint from _tide.obs_health($1)
+    `select parent, "check", severity, detail, hint from ${pinned ? "_tide.obs_health($1)" : "tide.health"}
       order by case severity when 'critical' then 0 else 1 end, parent nulls first, "check", detail`,
-    [asOf],
+    pinned ? [asOf] : [],
   );
 
+  const asOfSeconds = asOf.getTime() / 1000;
   const byParent = new Map<string, PartitionMark[]>();
-  for (const r of parts.rows) {
-    const lo = numOrNull(r.lo);
-    const hi = numOrNull(r.hi);
-    const cur = numOrNull(r.cur);
-    const cutoff = numOrNull(r.cutoff);
-    let kind: PartitionMark["kind"];
-    if (r.is_default) kind = "default";
-    else if (r.detached) kind = "detached";
-    else if (cutoff !== null && hi !== null && hi <= cutoff) kind = "expired";
-    else if (cur !== null && hi !== null && hi <= cur) kind = "past";
-    else if (cur !== null && lo !== null && lo > cur) kind = "ahead";
-    else kind = "current";
-    const list = byParent.get(r.parent_text) ?? [];
-    list.push({
-      partition: r.partition_text,
-      lowerBound: r.lower_bound,
-      upperBound: r.upper_bound,
-      isDefault: r.is_default,
-      detached: r.detached,
-      rowEstimate: num(r.row_estimate),
-      totalBytes: num(r.total_bytes),
-      kind,
-    });
-    byParent.set(r.parent_text, list);
+  for (const t of tables.rows) {
+    if (t.table_state !== "ok") continue;
+    const rows = parts.rows.filter((r) => r.parent_text === t.parent_text);
+    // attached ranges in key order; those due for retention (tide.tables.expired_partitions) come first
+    const ranges = rows.filter((r) => !r.is_default && !r.detached);
+    const currentAt = t.current_partition === null ? -1 : ranges.findIndex((r) => r.partition_text === t.current_partition);
+    const expired = num(t.expired_partitions);
+    const list: PartitionMark[] = [];
+    for (const r of rows) {
+      let kind: PartitionMark["kind"];
+      const at = ranges.indexOf(r);
+      if (r.is_default) kind = "default";
+      else if (r.detached) kind = "detached";
+      else if (at < expired) kind = "expired";
+      else if (currentAt >= 0) kind = at < currentAt ? "past" : at > currentAt ? "ahead" : "current";
+      // no partition holds the current key (it falls in a gap): time ranges are placed by the instant
+      // itself; an integer key's "now" is the largest key, always inside a partition, so this is rare
+      else if (r.time_range === null) kind = "past";
+      else if (r.hi_time !== null && Number(r.hi_time) <= asOfSeconds) kind = "past";
+      else if (r.lo_time !== null && Number(r.lo_time) > asOfSeconds) kind = "ahead";
+      else kind = "current";
+      list.push({
+        partition: r.partition_text,
+        lowerBound: r.lower_bound,
+        upperBound: r.upper_bound,
+        isDefault: r.is_default,
+        detached: r.detached,
+        rowEstimate: num(r.row_estimate),
+        totalBytes: num(r.total_bytes),
+        kind,
+      });
+    }
+    byParent.set(t.parent_text, list);
   }
 
   const report: StatusReport = {

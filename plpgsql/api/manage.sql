@@ -149,8 +149,11 @@ begin
   end if;
 
   -- adoption: every existing partition must sit on the grid (it may span several cells)
+  -- (but an integer key's last cell, which reaches past the key type's range, ends at MAXVALUE)
   for p in select l.* from _tide.list_partitions(mt) l where not l.is_default loop
-    if p.upper_pos is null then
+    if p.upper_pos is null and not (mt.every_int is not null and p.lower_pos is not null and _tide.is_grid_point(mt, p.lower_pos)
+                                    and p.lower_pos > case when mt.control_type = 'integer'::regtype then 2147483647
+                                                           else 9223372036854775807 end - mt.every_int) then
       raise exception using errcode = 'TD002',
         message = format('partition %s of %s extends to MAXVALUE', p.partition, parent),
         detail = 'No partition can be created after a partition that has no upper bound.',
@@ -170,10 +173,14 @@ begin
   now_pos := _tide.current_position(mt, now());
   start_pos := coalesce(start_pos, now_pos);
   from_pos := _tide.grid_floor(mt, start_pos);
-  thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
-  for i in 0 .. mt.premake loop
-    thru_pos := _tide.grid_next(mt, thru_pos);
-  end loop;
+  if mt.every_int is not null then
+    thru_pos := _tide.premake_horizon(mt, greatest(start_pos, now_pos));  -- at most the key type's largest value
+  else
+    thru_pos := _tide.grid_floor(mt, greatest(start_pos, now_pos));
+    for i in 0 .. mt.premake loop
+      thru_pos := _tide.grid_next(mt, thru_pos);
+    end loop;
+  end if;
   select least(from_pos, min(coalesce(l.lower_pos, l.upper_pos))) into from_pos from _tide.list_partitions(mt) l where not l.is_default;
   select array_agg(s.lower_pos order by s.lower_pos), array_agg(s.upper_pos order by s.lower_pos) into los, his
     from _tide.missing_slots(mt, from_pos, thru_pos) s;

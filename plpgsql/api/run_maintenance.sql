@@ -100,11 +100,13 @@ begin
     -- and validated in transactions of their own, so the ATTACHes below scan nothing (fence_default)
     fence := null;
     begin
-      -- a default that never held a row has no pages: no fence to consider (looked at under the
-      -- table's lock timeout, as the size needs a lock on the default)
+      -- a default that never held a row has no pages: no fence to consider, unless an earlier run
+      -- left one, which goes once it no longer serves (looked at under the table's lock timeout, as
+      -- the size needs a lock on the default)
       if pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) and defaults[i] <> 0 then
         perform pg_catalog.set_config('lock_timeout', timeouts[i], true);
-        if pg_catalog.pg_relation_size(defaults[i]) > 0 then
+        if pg_catalog.pg_relation_size(defaults[i]) > 0
+           or exists (select from pg_catalog.pg_constraint k where k.conrelid = defaults[i] and k.conname ~ '^tide_fence_') then
           fence := _tide.fence_default(_tide.load_managed_table(t), as_of);
         end if;
       end if;

@@ -7,8 +7,10 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  cron_db  text := current_setting('cron.database_name', true);
+  loc      record := _tide.cron_location();
+  cron_db  text := loc.database;
   job      text := _tide.cron_job_name();
+  local_fn boolean := false;
   id       bigint;
 begin
   if cron is null or btrim(cron) = '' then
@@ -17,13 +19,32 @@ begin
       detail = 'The schedule says when pg_cron runs CALL tide.run_maintenance() in this database.',
       hint = 'Pass a cron expression in GMT, e.g. select tide.schedule(''*/10 * * * *'');';
   end if;
-  if cron_db is null then
+  if not loc.loaded then
     raise exception using errcode = 'object_not_in_prerequisite_state',
       message = format('cannot schedule maintenance of database %s: pg_cron is not loaded', current_database()),
       detail = 'The setting cron.database_name is unknown, so the pg_cron background worker is not running.',
       hint = 'Add pg_cron to shared_preload_libraries and restart, or run CALL tide.run_maintenance(); from another scheduler every few minutes.';
   end if;
-  if to_regprocedure('cron.schedule(text,text,text)') is null then
+  if cron_db is null then
+    -- pg_cron is loaded, this role may not read cron.database_name, and pg_cron's extension is not here
+    raise exception using errcode = 'object_not_in_prerequisite_state',
+      message = format('cannot schedule maintenance of database %s from here: pg_cron runs jobs from another database', current_database()),
+      detail = format('Role %s may not read the superuser-only setting cron.database_name, and pg_cron''s extension (which can only be created in that database) is not created in %s.',
+                      current_user, current_database()),
+      hint = format('Connect to pg_cron''s database and run: %s  (or: pgtide schedule --database-url <this database> --cron-database-url <pg_cron''s database>)',
+                    _tide.cron_schedule_statement(cron));
+  end if;
+  if cron_db = current_database() and not loc.schema_usable and to_regnamespace('cron') is not null then
+    raise exception using errcode = 'insufficient_privilege',
+      message = format('cannot schedule maintenance of database %s: role %s may not use schema cron', current_database(), current_user),
+      detail = 'pg_cron''s functions live in schema cron, which grants no USAGE to other roles by default.',
+      hint = format('As a superuser run: GRANT USAGE ON SCHEMA cron TO %I; then select tide.schedule();', current_user);
+  end if;
+  if loc.schema_usable then
+    -- asked only here: to_regprocedure raises, rather than answering NULL, in a schema the role may not use
+    local_fn := to_regprocedure('cron.schedule(text,text,text)') is not null;
+  end if;
+  if not local_fn then
     if cron_db <> current_database() then
       raise exception using errcode = 'object_not_in_prerequisite_state',
         message = format('cannot schedule maintenance of database %s from here: pg_cron lives in database %s', current_database(), cron_db),
@@ -54,4 +75,4 @@ end
 $fn$;
 
 comment on function tide.schedule(text) is
-  'Creates or updates the pg_cron job that runs CALL tide.run_maintenance() in this database on the cron schedule CRON (pg_cron 1.4 reads schedules in GMT), and returns its jobid. Idempotent. When pg_cron lives in another database (cron.database_name) it raises, with the exact cron.schedule_in_database(...) call to run there in its HINT.';
+  'Creates or updates the pg_cron job that runs CALL tide.run_maintenance() in this database on the cron schedule CRON (pg_cron 1.4 reads schedules in GMT), and returns its jobid. Idempotent. When pg_cron lives in another database (cron.database_name, or, for a role that may not read that setting, any database but this one when pg_cron''s extension is not here) it raises, with the exact cron.schedule_in_database(...) call to run there in its HINT.';

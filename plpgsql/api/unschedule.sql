@@ -6,14 +6,33 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  cron_db text := current_setting('cron.database_name', true);
+  loc     record := _tide.cron_location();
+  cron_db text := loc.database;
+  here    boolean := false;
   id      bigint;
 begin
-  if to_regclass('cron.job') is null then
+  if loc.schema_usable then
+    -- asked only here: to_regclass raises, rather than answering NULL, in a schema the role may not use
+    here := to_regclass('cron.job') is not null;
+  end if;
+  if not here then
+    if loc.loaded and cron_db is null then
+      raise exception using errcode = 'object_not_in_prerequisite_state',
+        message = format('cannot unschedule maintenance of database %s from here: pg_cron runs jobs from another database', current_database()),
+        detail = format('Role %s may not read the superuser-only setting cron.database_name, and pg_cron''s extension is not created in %s.',
+                        current_user, current_database()),
+        hint = format('Connect to pg_cron''s database and run: select cron.unschedule(jobid) from cron.job where jobname = %L and database = %L;  (or: pgtide unschedule --cron-database-url <pg_cron''s database>)',
+                      _tide.cron_job_name(), current_database());
+    end if;
     if cron_db is not null and cron_db <> current_database() then
       raise exception using errcode = 'object_not_in_prerequisite_state',
         message = format('cannot unschedule maintenance of database %s from here: pg_cron lives in database %s', current_database(), cron_db),
         hint = format('Connect to database %s and run: select cron.unschedule(%L);', cron_db, _tide.cron_job_name());
+    end if;
+    if to_regnamespace('cron') is not null then
+      raise exception using errcode = 'insufficient_privilege',
+        message = format('cannot unschedule maintenance of database %s: role %s may not use schema cron', current_database(), current_user),
+        hint = format('As a superuser run: GRANT USAGE ON SCHEMA cron TO %I; then select tide.unschedule();', current_user);
     end if;
     return false;  -- no pg_cron here: nothing is scheduled
   end if;
@@ -28,4 +47,4 @@ end
 $fn$;
 
 comment on function tide.unschedule() is
-  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises, with the call to run there, when pg_cron lives in another database.';
+  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises, with the call to run there, when pg_cron lives in another database (or, when this role may not read cron.database_name, in a database it cannot name).';

@@ -19,13 +19,16 @@ declare
   created  regclass;
   dflt     regclass;
   cols     text;
+  range_sql text;
   has_rows boolean := false;
   moved    bigint := 0;
 begin
   -- the standalone table with its bounds CHECK, in one statement (ACCESS SHARE on the parent)
+  -- an upper bound NULL is MAXVALUE (the last cell of an integer key type's range)
   created := _tide.create_bounded_table(mt, nm,
-               format('%I is not null and %I >= %L::%s and %I < %L::%s', mt.control, mt.control, lo, typ, mt.control, hi, typ));
-  attach := format('alter table %s attach partition %s for values from (%L) to (%L)', mt.parent, created, lo, hi);
+               format('%I is not null and %I >= %L::%s', mt.control, mt.control, lo, typ)
+               || case when hi is not null then format(' and %I < %L::%s', mt.control, hi, typ) else '' end);
+  attach := format('alter table %s attach partition %s for values from (%L) to (%s)', mt.parent, created, lo, coalesce(quote_literal(hi), 'maxvalue'));
   begin
     -- ATTACH locks the parent (SHARE UPDATE EXCLUSIVE: application reads and writes go on) before
     -- the default partition (ACCESS EXCLUSIVE), so it never waits for the parent while holding the
@@ -42,18 +45,18 @@ begin
     perform _tide.execute_with_retry(format('lock table only %s in share update exclusive mode', mt.parent), mt.lock_retries);
     -- the NOT VALID exclusion CHECK takes the default ACCESS EXCLUSIVE (ATTACH needs that anyway):
     -- no row of the new range can reach it between the move and the ATTACH
+    range_sql := format('%I >= %L::%s', mt.control, lo, typ)
+                 || case when hi is not null then format(' and %I < %L::%s', mt.control, hi, typ) else '' end;
     perform _tide.execute_with_retry(format(
-      'alter table %s add constraint tide_attach_exclusion check (not (%I >= %L::%s and %I < %L::%s)) not valid',
-      dflt, mt.control, lo, typ, mt.control, hi, typ), mt.lock_retries);
-    execute format('select exists (select from only %s where %I >= %L::%s and %I < %L::%s)',
-                   dflt, mt.control, lo, typ, mt.control, hi, typ) into has_rows;
+      'alter table %s add constraint tide_attach_exclusion check (not (%s)) not valid', dflt, range_sql), mt.lock_retries);
+    execute format('select exists (select from only %s where %s)', dflt, range_sql) into has_rows;
     if has_rows then
       select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into cols
         from pg_attribute a
        where a.attrelid = mt.parent and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
-      execute format('with moved as (delete from only %s where %I >= %L::%s and %I < %L::%s returning *) '
+      execute format('with moved as (delete from only %s where %s returning *) '
                      'insert into %s (%s) select %s from moved',
-                     dflt, mt.control, lo, typ, mt.control, hi, typ, created, cols, cols);
+                     dflt, range_sql, created, cols, cols);
       get diagnostics moved = row_count;
     end if;
     -- validated, the CHECK spares ATTACH its own scan of the default
@@ -70,4 +73,4 @@ end
 $fn$;
 
 comment on function _tide.add_partition(_tide.managed_tables, bigint, bigint) is
-  'Creates and attaches one partition [lower, upper) per Rule 1, moving rows of its range out of the default partition; returns it, its bounds as text, the rows moved and a message for the log; logs nothing.';
+  'Creates and attaches one partition [lower, upper) (upper NULL: MAXVALUE) per Rule 1, moving rows of its range out of the default partition; returns it, its bounds as text, the rows moved and a message for the log; logs nothing.';

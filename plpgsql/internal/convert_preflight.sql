@@ -21,6 +21,8 @@ declare
   hi_txt     text;
   mn         text;
   mx         text;
+  now_txt    text;
+  short      boolean;
   legacy     text;
   steps      text[] := array[]::text[];
   n          integer;
@@ -264,11 +266,25 @@ begin
       hi_txt := (hi_txt::bigint + ev_int)::text;  -- headroom for keys written while converting
     end if;
   else
-    lo_txt := _tide.convert_grid_edge(coalesce(mn, as_of::text), col.typ, ev_iv, null, time_zone);
+    -- now, as the column holds it: an instant for timestamptz, the table's wall clock for
+    -- timestamp and date (Rule 3), so both get the same headroom
+    if col.typ = 'timestamptz'::regtype then
+      now_txt := as_of::text;
+    else
+      now_txt := (as_of at time zone time_zone)::text;
+    end if;
+    lo_txt := _tide.convert_grid_edge(coalesce(mn, now_txt), col.typ, ev_iv, null, time_zone);
     -- the legacy partition covers current writes until the swap, so it ends after now
-    hi_txt := _tide.convert_grid_edge(greatest(coalesce(mx, as_of::text)::timestamptz, as_of)::text,
-                                      col.typ, ev_iv, null, time_zone, true);
-    if hi_txt::timestamptz - as_of < interval '15 minutes' then
+    if col.typ = 'timestamptz'::regtype then
+      hi_txt := _tide.convert_grid_edge(greatest(coalesce(mx::timestamptz, as_of), as_of)::text,
+                                        col.typ, ev_iv, null, time_zone, true);
+      short := hi_txt::timestamptz - as_of < interval '15 minutes';
+    else
+      hi_txt := _tide.convert_grid_edge(greatest(coalesce(mx::timestamp, now_txt::timestamp), now_txt::timestamp)::text,
+                                        col.typ, ev_iv, null, time_zone, true);
+      short := hi_txt::timestamp - now_txt::timestamp < interval '15 minutes';
+    end if;
+    if short then
       hi_txt := _tide.convert_grid_edge(hi_txt, col.typ, ev_iv, null, time_zone, true);
     end if;
   end if;

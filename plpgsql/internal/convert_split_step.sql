@@ -26,6 +26,10 @@ declare
   nxt      record;
   lt       text := _tide.lock_timeout_setting(mt.lock_timeout);
   old_lt   text := current_setting('lock_timeout');
+  next_found boolean;
+  dup_con  text;
+  dup_detail text;
+  dup_where text;
 begin
   select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;
   if not found or lg.state in ('split', 'retired') then
@@ -118,7 +122,25 @@ begin
 
   -- phase 3: the CHECK proving the legacy table starts at b is valid: move the boundary
   select c.conname, c.convalidated into nxt from pg_constraint c where c.conrelid = lg.legacy and c.conname = 'tide_legacy_next';
-  if found and nxt.convalidated then
+  next_found := found;
+  if next_found and nxt.convalidated then
+    -- the slice must carry the parent's foreign keys, validated, before the lock: ATTACH then only
+    -- links them, where it would otherwise create and validate them under ACCESS EXCLUSIVE on the
+    -- parent. Normally done in the steps before; here for a foreign key added to the parent since
+    if slice is not null then
+      cols := _tide.split_slice_add_foreign_keys(mt, parent, slice, null);
+      if cols is not null then
+        return query select format('added foreign key(s) %s to %s NOT VALID', cols, slice),
+                            0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+        return;
+      end if;
+      cols := _tide.split_slice_validate_foreign_keys(slice);
+      if cols is not null then
+        return query select format('validated foreign key(s) %s of %s', cols, slice),
+                            0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+        return;
+      end if;
+    end if;
     perform set_config('lock_timeout', lt, true);
     perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', parent), mt.lock_retries);
     execute format('alter table %s detach partition %s', parent, lg.legacy);
@@ -136,14 +158,15 @@ begin
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
     return;
   end if;
-  -- phase 2: validate (reads the legacy table under SHARE UPDATE EXCLUSIVE; writes continue),
-  -- and prove the slice table's bounds while nobody can see it
-  if found then
+  -- phase 2: the interval is empty in the legacy table and its CHECKs are in place (the slice's
+  -- added when it was found empty): validate them (reads under SHARE UPDATE EXCLUSIVE; writes
+  -- continue; a foreign key's VALIDATE takes ROW SHARE on the referenced table)
+  if next_found and slice is not null and exists (select from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
     execute format('alter table %s validate constraint tide_legacy_next', lg.legacy);
-    if slice is not null and not exists (select from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
-      execute format('alter table %s add constraint tide_legacy_slice check (%I >= %L and %I < %L)',
-                     slice, mt.control, lo, mt.control, b_txt);
+    if not (select convalidated from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
+      execute format('alter table %s validate constraint tide_legacy_slice', slice);
     end if;
+    perform _tide.split_slice_validate_foreign_keys(slice);
     return query select format('validated that %s holds nothing before %s', lg.legacy, b_txt),
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
     return;
@@ -164,22 +187,58 @@ begin
   else
     select string_agg(quote_ident(att.attname), ', ' order by att.attnum) into cols
       from pg_attribute att where att.attrelid = parent and att.attnum > 0 and not att.attisdropped and att.attgenerated = '';
-    execute format('with moved as (delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s)) returning %6$s) '
-                   'insert into %7$s (%6$s) overriding system value select %6$s from moved',
-                   lg.legacy, mt.control, lo, b_txt, batch_rows, cols, slice);
+    begin
+      execute format('with moved as (delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s)) returning %6$s) '
+                     'insert into %7$s (%6$s) overriding system value select %6$s from moved',
+                     lg.legacy, mt.control, lo, b_txt, batch_rows, cols, slice);
+    exception when unique_violation then
+      -- a key both in the legacy partition and in the slice (written into the legacy partition
+      -- after its first copy had moved, before tide_legacy_next kept such writes out): refuse,
+      -- naming it, rather than fail the same way on every run
+      get stacked diagnostics dup_con = constraint_name, dup_detail = pg_exception_detail;
+      dup_where := _tide.split_duplicate_key(lg.legacy, slice, dup_con, mt.control, lo, b_txt);
+      raise exception using errcode = '23505',
+        message = format('table %s: a row of its legacy partition %s has a key that the slice table %s already holds', parent, lg.legacy, slice),
+        detail = format('%s (unique index %I of %s). The row was written into %s after the row with that key had moved to %s, where the table''s unique index could not see it; tide.split_legacy moves neither.',
+                        dup_detail, dup_con, slice, lg.legacy, slice),
+        hint = case when dup_where is not null
+                    then format('Keep one of the two rows: DELETE FROM %s WHERE %s; (the later copy) or DELETE FROM %s WHERE %s; then CALL tide.split_legacy(%L) again.',
+                                lg.legacy, dup_where, slice, dup_where, parent::text)
+                    else format('Delete the row with that key from %s or from %s, then CALL tide.split_legacy(%L) again.', lg.legacy, slice, parent::text) end;
+    end;
     get diagnostics n = row_count;
     update _tide.legacy l set rows_moved = l.rows_moved + n where l.parent = convert_split_step.parent;
     lg.rows_moved := lg.rows_moved + n;
   end if;
   -- an unconvert that started while this batch waited for its lock: undo the batch
   perform _tide.refuse_unconverting(parent, 'tide.split_legacy', 'legacy partition');
-  if n = 0 then
-    -- the interval is empty in the legacy table: add the CHECK that will move its lower bound
+  if not next_found then
+    -- from the first batch of an interval on, writes of the interval are refused by the legacy
+    -- partition (23514, tide_legacy_next): a row written there after its key had moved to the
+    -- slice would be a duplicate the table's unique indexes cannot see. Added after the batch
+    -- (ACCESS EXCLUSIVE on the legacy partition from here to the commit: milliseconds)
     perform set_config('lock_timeout', lt, true);
     perform _tide.execute_with_retry(format('alter table %s add constraint tide_legacy_next check (%I >= %L) not valid',
                                             lg.legacy, mt.control, b_txt), mt.lock_retries);
     perform set_config('lock_timeout', old_lt, true);
-    return query select format('interval %s .. %s emptied; CHECK added', lo, b_txt), 0::bigint,
+    if n = 0 then
+      return query select format('interval %s .. %s emptied; CHECK added', lo, b_txt), 0::bigint,
+                          greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+      return;
+    end if;
+  elsif n = 0 and slice is null then
+    -- an expired interval, deleted: prove the legacy table holds nothing before b
+    execute format('alter table %s validate constraint tide_legacy_next', lg.legacy);
+    return query select format('validated that %s holds nothing before %s', lg.legacy, b_txt),
+                        0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+    return;
+  elsif n = 0 then
+    -- the interval is empty in the legacy table: the slice's CHECK and the parent's foreign keys,
+    -- NOT VALID (SHARE ROW EXCLUSIVE on the referenced tables, milliseconds), validated next step
+    cols := _tide.split_slice_add_foreign_keys(mt, parent, slice,
+                                               format('check (%I >= %L and %I < %L)', mt.control, lo, mt.control, b_txt));
+    return query select format('interval %s .. %s emptied; CHECK%s added to %s', lo, b_txt,
+                               coalesce(' and foreign key(s) ' || cols, ''), slice), 0::bigint,
                         greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
     return;
   end if;
@@ -189,4 +248,4 @@ end
 $fn$;
 
 comment on function _tide.convert_split_step(regclass, integer, timestamptz) is
-  'One step of tide.split_legacy (one batch moved, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried).';
+  'One step of tide.split_legacy (one batch moved, the slice''s CHECK and foreign keys added or validated, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition (ACCESS EXCLUSIVE for milliseconds when an interval''s first batch adds CHECK tide_legacy_next), SHARE ROW EXCLUSIVE on the tables the parent''s foreign keys reference for milliseconds when the slice gets them, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried). Raises 23505 (naming the key) when a key is both in the legacy partition and in the slice.';

@@ -93,11 +93,28 @@ begin
               and (select relkind from pg_class where oid = d.objid) = 'S' loop
     execute format('alter sequence %s owned by %s.%I', r.seq, parent, r.attname);
   end loop;
-  -- identity columns: the parent got a fresh sequence; carry the position over
-  for r in select a.attname, pg_get_serial_sequence(source::text, a.attname) as old_seq,
-                  pg_get_serial_sequence(parent::text, a.attname) as new_seq
+  -- identity columns: the parent got a fresh sequence; carry the position over, and the name
+  -- and grants too (code calling nextval on it by name, or granted on it, gets the live one):
+  -- the legacy partition's own sequence, used only by rows written into it directly, becomes
+  -- <name>_legacy (dropped with it)
+  for r in select a.attname, pg_get_serial_sequence(source::text, a.attname)::regclass as old_seq,
+                  pg_get_serial_sequence(parent::text, a.attname)::regclass as new_seq
              from pg_attribute a where a.attrelid = source and a.attidentity <> '' and not a.attisdropped loop
     execute format('select setval(%L, last_value, is_called) from %s', r.new_seq, r.old_seq);
+    stmt := (select c.relname from pg_class c where c.oid = r.old_seq);
+    tname := _tide.convert_short_name(stmt, '_legacy');
+    while exists (select from pg_class where relnamespace = (select oid from pg_namespace where nspname = nsp) and pg_class.relname = tname) loop
+      tname := _tide.convert_short_name(stmt, '_legacy' || (random() * 1000)::int);
+    end loop;
+    execute format('alter sequence %s rename to %I', r.old_seq, tname);
+    execute format('alter sequence %s rename to %I', r.new_seq, stmt);
+    for idx in select a.privilege_type, a.is_grantable,
+                      case when a.grantee = 0 then 'public' else quote_ident(pg_get_userbyid(a.grantee)) end as grantee
+                 from pg_class c, aclexplode(c.relacl) a
+                where c.oid = r.old_seq and a.grantee <> c.relowner loop
+      execute format('grant %s on sequence %s to %s%s', idx.privilege_type, r.new_seq, idx.grantee,
+                     case when idx.is_grantable then ' with grant option' else '' end);
+    end loop;
   end loop;
   -- foreign keys out of the table: created on the empty parent, ATTACH adopts the legacy's own
   foreach stmt in array fks loop execute stmt; end loop;

@@ -16,6 +16,7 @@ declare
   made    record;
   moved   bigint := 0;
   old_lt  text := current_setting('lock_timeout');
+  finite  text := '';
 begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
@@ -36,8 +37,13 @@ begin
   -- an unconvert's copy would miss the moved rows (checked again once the rows have moved)
   perform _tide.refuse_unconverting(parent, 'tide.drain_default', 'default partition');
   perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
+  -- 'infinity' and '-infinity' belong to no partition of the grid: they stay in the default, as
+  -- NULLs would, and do not stop the other rows from moving
+  if mt.control_type in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) then
+    finite := format(' where %I > ''-infinity'' and %I < ''infinity''', mt.control, mt.control);
+  end if;
   loop
-    execute format('select min(%I)::text from only %s', mt.control, dflt) into v;
+    execute format('select min(%I)::text from only %s%s', mt.control, dflt, finite) into v;
     exit when v is null;
     pos := _tide.grid_floor(mt, _tide.key_position(mt, v));
     select s.lower_pos, s.upper_pos into slot from _tide.next_missing_slot(mt, pos, _tide.grid_next(mt, pos)) s;

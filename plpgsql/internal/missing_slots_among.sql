@@ -1,6 +1,7 @@
 -- The walk behind _tide.missing_slots, over a listing the caller already holds (maintenance lists a
 -- table's partitions once per run and derives everything from that one listing). Partitions are sorted
 -- and never overlap; one may span several cells (legacy ones); one that starts or ends off the grid is TD002.
+-- An integer cell that would end past the key type's largest value is the last, and ends at MAXVALUE (NULL).
 
 create or replace function _tide.missing_slots_among(mt _tide.managed_tables, from_pos bigint, through_pos bigint,
                                                      lo bigint[], hi bigint[], parts regclass[])
@@ -13,6 +14,10 @@ declare
   j      integer := 1;
   pos    bigint := from_pos;
   nxt    bigint;
+  -- where the last integer cell that fits in the key type starts at the latest
+  last_lo bigint := case when mt.every_int is null then null
+                         when mt.control_type = 'integer'::regtype then 2147483647 - mt.every_int
+                         else 9223372036854775807 - mt.every_int end;
 begin
   while pos < through_pos loop
     -- skip the partitions wholly below pos
@@ -33,8 +38,13 @@ begin
       pos := hi[j];
       continue;
     end if;
-    nxt := _tide.grid_next(mt, pos);
-    if j <= n and lo[j] > pos and lo[j] < nxt then
+    -- an integer cell reaching past the key type's largest value ends at MAXVALUE (NULL), the last
+    if pos > last_lo then
+      nxt := null;
+    else
+      nxt := _tide.grid_next(mt, pos);
+    end if;
+    if j <= n and lo[j] > pos and (nxt is null or lo[j] < nxt) then
       raise exception using errcode = 'TD002',
         message = format('partition %s of %s starts off the partition grid', parts[j], mt.parent),
         detail = format('It starts at %s, inside the cell [%s, %s).', _tide.position_bound(mt, lo[j]),
@@ -43,10 +53,11 @@ begin
     end if;
     lower_pos := pos; upper_pos := nxt;
     return next;
+    exit when nxt is null;
     pos := nxt;
   end loop;
 end
 $fn$;
 
 comment on function _tide.missing_slots_among(_tide.managed_tables, bigint, bigint, bigint[], bigint[], regclass[]) is
-  'Every uncovered grid cell in [from, through) given a table''s non-default partitions as parallel arrays (lower, upper, partition) in key order; raises TD002 when a partition lies off the grid.';
+  'Every uncovered grid cell in [from, through) given a table''s non-default partitions as parallel arrays (lower, upper, partition) in key order; raises TD002 when a partition lies off the grid. An integer cell reaching past the key type''s range has upper NULL (MAXVALUE).';

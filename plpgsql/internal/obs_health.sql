@@ -101,10 +101,19 @@ as $fn$
                 then format('no pg_cron job %s runs tide.run_maintenance() in database %s', cron.job_name, current_database())
               when cron.cron_visible
                 then format('pg_cron job %s (jobid %s) is inactive', cron.job_name, cron.jobid)
+              when cron.cron_database = current_database()
+                then format('pg_cron runs its jobs from this database, but role %s may not use its schema cron, so the job cannot be seen, and no maintenance ran in the last %s',
+                            current_user, 2 * cron.period)
               else format('pg_cron lives in database %s, so its job cannot be seen from here, and no maintenance ran in the last %s',
                           cron.cron_database, 2 * cron.period) end,
          case when not cron.cron_loaded
                 then 'Add pg_cron to shared_preload_libraries (or call CALL tide.run_maintenance() from another scheduler)'
+              when not cron.cron_visible and cron.cron_database = current_database()
+                then format('As a superuser: GRANT USAGE ON SCHEMA cron TO %I;  then select tide.schedule();', current_user)
+              when not cron.cron_visible
+                -- tide.schedule() cannot reach pg_cron's database from here; the CLI connects there
+                then format('pgtide schedule --cron-database-url <pg_cron''s database>  (from a shell: it schedules the job with cron.schedule_in_database from %s)',
+                            cron.cron_database)
               else 'select tide.schedule();' end
     from cron
    where exists (select from _tide.managed_tables m where m.enabled)
@@ -155,8 +164,8 @@ as $fn$
   select format('%I.%I', m.parent_schema, m.parent_name), 'leftover_table', 'warning',
          format('table %s looks like a half-built partition of %s (not attached, not kept by pgtide)',
                 c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name)),
-         format('CALL tide.run_maintenance(%L);  -- reuses or removes it; if it holds data of yours: ALTER TABLE %s RENAME TO …',
-                format('%I.%I', m.parent_schema, m.parent_name), c.oid::regclass)
+         format('It is no partition, and maintenance will not create the partition of that name while it is there: DROP TABLE %s;  if it holds nothing of yours, else ALTER TABLE %s RENAME TO …;  then CALL tide.run_maintenance(%L);',
+                c.oid::regclass, c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name))
     from _tide.managed_tables m
     join pg_class pc on pc.oid = m.parent::oid
     join pg_class c on c.relnamespace = pc.relnamespace and c.relkind in ('r', 'p') and not c.relispartition

@@ -1,6 +1,7 @@
 -- Where the premade window ends: premake + 1 grid cells past the cell holding NOW_POS. Walks local
 -- time once (grid_next per step would re-derive the cell each time). Maintenance creates every
 -- missing cell below this position; the default-partition fence covers the cells it is about to add.
+-- For integer keys it stops at the type's largest value (the cell reaching past it ends at MAXVALUE).
 
 create or replace function _tide.premake_horizon(mt _tide.managed_tables, now_pos bigint)
 returns bigint
@@ -13,7 +14,9 @@ declare
   g        bigint;
 begin
   if mt.every_int is not null then
-    return thru_pos + (mt.premake + 1) * mt.every_int;
+    -- never past the key type's largest value: the last cell of its range ends at MAXVALUE
+    return least(thru_pos::numeric + (mt.premake + 1) * mt.every_int::numeric,
+                 case mt.control_type when 'integer'::regtype then 2147483647 else 9223372036854775807 end)::bigint;
   end if;
   loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
   for i in 0 .. mt.premake loop
@@ -29,4 +32,4 @@ end
 $fn$;
 
 comment on function _tide.premake_horizon(_tide.managed_tables, bigint) is
-  'End (exclusive, as an axis position) of the premade window of a managed table whose current position is NOW_POS: premake + 1 grid cells past the current cell.';
+  'End (exclusive, as an axis position) of the premade window of a managed table whose current position is NOW_POS: premake + 1 grid cells past the current cell, for integer keys at most the key type''s largest value.';

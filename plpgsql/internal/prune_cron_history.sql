@@ -11,6 +11,10 @@ declare
   job     text;
   removed bigint;
 begin
+  -- to_regclass raises, rather than answering NULL, in a schema the role may not use
+  if not (select l.schema_usable from _tide.cron_location() l) then
+    return 0;
+  end if;
   if to_regclass('cron.job_run_details') is null
      or not has_table_privilege('cron.job_run_details', 'delete')
      or not has_table_privilege('cron.job', 'select') then
@@ -29,4 +33,4 @@ end
 $fn$;
 
 comment on function _tide.prune_cron_history(timestamptz) is
-  'Deletes cron.job_run_details rows of pgtide''s own job that ended before AS_OF minus the cron_history_retention setting (default 7 days); returns how many. 0 when pg_cron is not visible here or the role may not delete.';
+  'Deletes cron.job_run_details rows of pgtide''s own job that ended before AS_OF minus the cron_history_retention setting (default 7 days); returns how many. 0 when pg_cron is not visible here (no schema cron, or no USAGE on it) or the role may not delete.';

@@ -130,3 +130,63 @@ begin
   perform _tide.fence_default(mt, '2030-03-02 12:00+00');
   return next is(current_setting('lock_timeout'), '250ms', 'the fence is added under the table''s lock_timeout from tide.config');
 end $$;
+
+create or replace function tests.test_fence_integer_spares_the_series() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+  s0    bigint;
+begin
+  -- the series has outrun premake into the default: its next keys must keep landing
+  create table fi (id bigint not null, v text) partition by range (id);
+  perform tide.manage('fi', 'id', '1000', premake => 2, start_at => '0');
+  insert into fi select g, 'x' from generate_series(1, 3500) g;
+  mt := _tide.load_managed_table('fi');
+  fence := _tide.fence_default(mt, now());
+  return next lives_ok($q$insert into fi values (3501, 'next row')$q$, 'the next key of the series lands in the default after the fence step');
+  return next lives_ok($q$insert into fi values (5999, 'the cell after')$q$, 'and so does a key of the cell after the largest one');
+  return next is(fence, null, 'no fence: every cell about to be created is at or below the cell after the largest key');
+  -- stray keys below every partition: the series is in its partitions, and the fence starts past
+  -- the cell after its largest key
+  create table fj (id bigint not null, v text) partition by range (id);
+  perform tide.manage('fj', 'id', '1000', premake => 2, start_at => '0');
+  insert into fj select -g, 'stray' from generate_series(1, 500) g;
+  insert into fj select g, 'x' from generate_series(1, 1500) g;
+  mt := _tide.load_managed_table('fj');
+  fence := _tide.fence_default(mt, now());
+  return next is(fence::text, 'tide_fence_3000_4000', 'with the largest key in cell 1000, the fence starts at 3000');
+  return next is(_tide.validate_fence(mt, fence), 'validated', 'the fence validates: it lies past every row of the default');
+  s0 := tests.default_scans('fj');
+  perform _tide.maintain_table('fj', now());
+  return next ok(exists (select from pg_inherits where inhrelid = 'fj_p3000'::regclass), 'maintenance created the fenced cell');
+  return next is(tests.default_scans('fj') - s0, 0::bigint, 'and its ATTACH did not scan the default partition');
+end $$;
+
+create or replace function tests.test_fence_that_no_longer_serves_is_dropped() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  -- a validated fence whose cell now has a partition, and a default emptied since
+  perform tests.fence_fixture('fd');
+  mt := _tide.load_managed_table('fd');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  perform _tide.validate_fence(mt, fence);
+  perform _tide.maintain_table('fd', '2030-03-02 12:00+00');
+  delete from fd where note = 'old';
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'an empty default gets no fence');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fd_default'::regclass and conname like 'tide_fence%'), 0,
+                 'and the fence left by the earlier run is dropped');
+  drop table fd_2030_03_04;  -- retention, or a DBA, drops the partition of the once-fenced cell
+  return next lives_ok($q$insert into fd values (1, '2030-03-04 06:00+00', 'late')$q$, 'a late row of that cell lands in the default again');
+  -- the default still holds rows, and the fence's cell has a partition: nothing is about to be created
+  perform tests.fence_fixture('fk');
+  mt := _tide.load_managed_table('fk');
+  perform _tide.validate_fence(mt, _tide.fence_default(mt, '2030-03-02 12:00+00'));
+  perform _tide.maintain_table('fk', '2030-03-02 12:00+00');
+  return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'nothing about to be created: no fence');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fk_default'::regclass and conname like 'tide_fence%'), 0,
+                 'and the fence whose cells all have partitions now is dropped');
+  drop table fk_2030_03_04;
+  return next lives_ok($q$insert into fk values (1, '2030-03-04 06:00+00', 'late')$q$, 'a row of a dropped partition''s range lands in the default');
+end $$;

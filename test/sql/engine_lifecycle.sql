@@ -107,6 +107,16 @@ begin
                  'drain created the partitions of past and future ranges');
 end $$;
 
+create or replace function tests.test_engine_drain_default_leaves_infinity() returns setof text language plpgsql as $$
+begin
+  create table di (at timestamptz not null, v text) partition by range (at);
+  perform tide.manage('di', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  insert into di values ('infinity', 'inf'), ('-infinity', 'minus inf'), ('2020-01-05', 'old');
+  return next is(_tide.drain_default_step('di', 100), 1::bigint, 'a default holding +-infinity still gives up its other rows');
+  return next is((select tableoid::regclass::text from di where v = 'old'), 'di_2020_01', 'the old row is in its partition');
+  return next is((select count(*)::int from only di_default), 2, '+-infinity stay in the default (no partition of the grid holds them)');
+end $$;
+
 create or replace function tests.test_engine_retention_edges() returns setof text language plpgsql as $$
 begin
   create table rt (at timestamptz not null) partition by range (at);
@@ -283,4 +293,29 @@ begin
   update tide.config set default_partition = true where parent = 'nd'::regclass;
   perform _tide.maintain_table('nd', '2031-01-02');
   return next ok(exists (select from pg_inherits where inhrelid = 'nd_default'::regclass), 'turning it on creates it at the next maintenance');
+end $$;
+
+create or replace function tests.test_engine_integer_key_type_end() returns setof text language plpgsql as $$
+begin
+  -- the last cell of an integer key type's range ends at MAXVALUE, never at a value the type cannot hold
+  create table i4 (id integer not null, v text) partition by range (id);
+  perform tide.manage('i4', 'id', '100000000', premake => 2, start_at => '1800000000');
+  insert into i4 values (2000000000, 'x');
+  return next is((_tide.maintain_table('i4')).outcome, 'ok', 'maintenance of an integer key near 2^31 succeeds');
+  return next is((select pg_get_expr(c.relpartbound, c.oid) from pg_class c where c.oid = 'i4_p2100000000'::regclass),
+                 'FOR VALUES FROM (2100000000) TO (MAXVALUE)', 'the cell reaching past the type''s range ends at MAXVALUE');
+  insert into i4 values (2147483647, 'top');
+  return next is((select count(*)::int from only i4_p2100000000), 1, 'the largest integer lands in it');
+  return next is((_tide.maintain_table('i4')).outcome, 'ok', 'the next run succeeds too, with nothing to create');
+  perform tide.unmanage('i4');
+  return next lives_ok($q$select tide.manage('i4', 'id', '100000000', premake => 2)$q$, 'such a last partition is adopted by manage');
+  create table i5 (id integer not null) partition by range (id);
+  create table i5_p0 partition of i5 for values from (0) to (maxvalue);
+  return next throws_ok($q$select tide.manage('i5', 'id', '100000000')$q$, 'TD002', null, 'any other partition to MAXVALUE is still refused');
+  create table i8 (id bigint not null) partition by range (id);
+  perform tide.manage('i8', 'id', '1000000000000000000', premake => 4, start_at => '8000000000000000000');
+  insert into i8 values (9223372036854775807);
+  return next is((_tide.maintain_table('i8')).outcome, 'ok', 'maintenance of a bigint key near 2^63 succeeds');
+  return next is((select pg_get_expr(c.relpartbound, c.oid) from pg_class c where c.oid = 'i8_p9000000000000000000'::regclass),
+                 'FOR VALUES FROM (''9000000000000000000'') TO (MAXVALUE)', 'its last cell ends at MAXVALUE as well');
 end $$;

@@ -1,36 +1,14 @@
 // The `pgtide` binary as a user runs it (built by `make test` into dist/): exit codes, JSON,
 // and the commands that wrap library functions.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgtide, requireCli } from "./cli-run.js";
 import type pg from "pg";
 import { freshDatabase, type TestDatabase } from "./db.js";
-
-const CLI = join(import.meta.dirname, "..", "..", "dist", "installer", "cli.js");
-const exec = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pgtide(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const r = await exec("node", [CLI, ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let db: TestDatabase;
 let c: pg.Client;
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run  npm run build  (make test does)`);
+  requireCli();
   db = await freshDatabase({ prefix: "cli" });
   c = await db.client();
 });
@@ -99,6 +77,33 @@ describe("pgtide CLI", () => {
       `select (select relkind::text from pg_class where oid = 'cli_plain'::regclass) as k, (select count(*)::int from cli_plain) as n`,
     );
     expect(after.rows[0]).toEqual({ k: "p", n: 2000 });
+  });
+
+  it("unschedule --json prints JSON", async () => {
+    const r = await pgtide(["unschedule", "--json", "--database-url", db.url]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ removed: false });
+  });
+
+  it("status, metrics, schedule and unschedule on a database without pgtide say so and how to install it", async () => {
+    const bare = await freshDatabase({ empty: true, prefix: "cli_bare" });
+    try {
+      for (const cmd of ["status", "metrics", "schedule", "unschedule"]) {
+        const r = await pgtide([cmd, "--database-url", bare.url]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`pgtide is not installed in database ${bare.name}`);
+        expect(r.stderr).toContain("HINT: run  pgtide install");
+      }
+    } finally {
+      await bare.drop();
+    }
+  });
+
+  it("a Unix socket that is not there gets the connection hint", async () => {
+    const r = await pgtide(["status"], { DATABASE_URL: "", PGHOST: "/nonexistent", PGPORT: "5432" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("cannot connect to the database");
+    expect(r.stderr).toContain("HINT: check --database-url");
   });
 
   it("an unknown command exits 64 with the usage", async () => {

@@ -245,9 +245,11 @@ describe("preflight", () => {
     inRecovery: false,
     sharedPreloadLibraries: "pg_cron",
     cronDatabaseName: "app",
+    cronDatabaseNameReadable: true,
     cronExtensionInstalled: true,
     canCreateSchema: true,
     alreadyInstalled: false,
+    installedSchemas: [],
   };
 
   it("refuses a server older than 14, saying which version it found", () => {
@@ -272,6 +274,29 @@ describe("preflight", () => {
     expect(r.ok).toBe(true);
     expect(r.scheduling).toBe("pg_cron_other_database");
     expect(r.checks.find((c) => c.name === "pg_cron")?.message).toContain("cron.schedule_in_database");
+  });
+
+  it("judges pg_cron loaded when cron.database_name exists but this role may not read it, and says so", () => {
+    const r = judge({ ...facts, sharedPreloadLibraries: null, cronDatabaseName: null, cronDatabaseNameReadable: false, cronExtensionInstalled: false });
+    expect(r.scheduling).toBe("pg_cron_other_database");
+    const msg = r.checks.find((c) => c.name === "pg_cron")?.message ?? "";
+    expect(msg).toContain("may not read cron.database_name");
+    expect(msg).toContain("--cron-database-url");
+    const here = judge({ ...facts, sharedPreloadLibraries: null, cronDatabaseName: null, cronDatabaseNameReadable: false, cronExtensionInstalled: true });
+    expect(here.scheduling).toBe("pg_cron");
+  });
+
+  it("refuses to upgrade as a role that does not own the installed schemas, naming their owner", () => {
+    const installed = [
+      { schema: "tide", owner: "postgres", isOwner: false },
+      { schema: "_tide", owner: "postgres", isOwner: false },
+    ];
+    const r = judge({ ...facts, alreadyInstalled: true, installedSchemas: installed });
+    expect(r.ok).toBe(false);
+    expect(r.checks.find((c) => c.name === "privileges")?.message).toContain("pgtide is installed here by role postgres");
+    const owner = judge({ ...facts, alreadyInstalled: true, installedSchemas: installed.map((n) => ({ ...n, isOwner: true })) });
+    expect(owner.ok).toBe(true);
+    expect(judge({ ...facts, alreadyInstalled: true, canCreateSchema: false, installedSchemas: installed.map((n) => ({ ...n, isOwner: true })) }).ok).toBe(false);
   });
 
   it("installs on a server without pg_cron and says how to schedule maintenance another way", async () => {

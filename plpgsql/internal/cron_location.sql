@@ -1,0 +1,31 @@
+-- Where pg_cron runs its jobs from, learnt without failing: cron.database_name is a superuser-only
+-- setting (reading it raises 42501 for any other role, even with current_setting(name, true)), and
+-- pg_cron's schema may be present here without this role being allowed to use it.
+
+create or replace function _tide.cron_location(
+  out loaded boolean, out database text, out setting_readable boolean, out schema_usable boolean)
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $fn$
+begin
+  schema_usable := coalesce((select has_schema_privilege(n.oid, 'USAGE') from pg_namespace n where n.nspname = 'cron'), false);
+  begin
+    database := current_setting('cron.database_name', true);
+    setting_readable := true;
+    -- a value set in postgresql.conf without the library is a placeholder, which pg_settings never lists
+    loaded := database is not null and exists (select from pg_settings where name = 'cron.database_name');
+    if not loaded then
+      database := null;
+    end if;
+  exception when insufficient_privilege then
+    -- the setting exists, so pg_cron defined it: it is loaded. Its extension can only be created in
+    -- the database cron.database_name names, so finding it here says which; otherwise it is unknown.
+    setting_readable := false;
+    loaded := true;
+    database := case when exists (select from pg_extension where extname = 'pg_cron') then current_database() end;
+  end;
+end
+$fn$;
+
+comment on function _tide.cron_location() is
+  'Where pg_cron runs jobs from, without failing: LOADED (pg_cron is loaded in this server), DATABASE (cron.database_name; when this role may not read that superuser-only setting, this database if pg_cron''s extension is created here, else NULL: unknown), SETTING_READABLE, and SCHEMA_USABLE (schema cron exists here and this role has USAGE on it).';

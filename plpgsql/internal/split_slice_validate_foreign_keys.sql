@@ -1,0 +1,24 @@
+-- The second half of split_slice_add_foreign_keys: validate the slice's NOT VALID foreign keys
+-- while it is standalone, so that ATTACH (under ACCESS EXCLUSIVE on the parent) reads nothing.
+
+create or replace function _tide.split_slice_validate_foreign_keys(slice regclass)
+returns text
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  r      record;
+  names  text[] := array[]::text[];
+begin
+  for r in select c.conname from pg_constraint c
+            where c.conrelid = slice and c.contype = 'f' and not c.convalidated order by c.conname loop
+    -- SHARE UPDATE EXCLUSIVE on the slice, ROW SHARE on the referenced table: writes continue
+    execute format('alter table %s validate constraint %I', slice, r.conname);
+    names := names || format('%I', r.conname);
+  end loop;
+  return nullif(array_to_string(names, ', '), '');
+end
+$fn$;
+
+comment on function _tide.split_slice_validate_foreign_keys(regclass) is
+  'For tide.split_legacy: validates the NOT VALID foreign keys of the standalone SLICE table (reads it under SHARE UPDATE EXCLUSIVE, ROW SHARE on the referenced tables: writes continue). Returns the foreign keys validated, or NULL.';
