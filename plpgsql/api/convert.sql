@@ -43,7 +43,7 @@ begin
   -- from here on the plain table carries the CHECKs: a failure must not leave them behind
   begin
     perform _tide.convert_validate(source);
-  exception when others then
+  exception when others or query_canceled then  -- statement_timeout too: OTHERS does not cover it
     get stacked diagnostics e_state = returned_sqlstate, e_message = message_text,
                             e_detail = pg_exception_detail, e_hint = pg_exception_hint;
     e_step := 'the VALIDATE';
@@ -54,7 +54,7 @@ begin
     raise notice 'pgtide: CHECK validated in %; swapping', pg_catalog.clock_timestamp() - t0;
     begin
       result := _tide.convert_swap(plan);
-    exception when others then
+    exception when others or query_canceled then
       get stacked diagnostics e_state = returned_sqlstate, e_message = message_text,
                               e_detail = pg_exception_detail, e_hint = pg_exception_hint;
       e_step := 'the swap';

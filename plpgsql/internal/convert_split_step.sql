@@ -64,7 +64,11 @@ begin
     raise exception using errcode = '55000',
       message = format('table %s is referenced by a foreign key; tide.split_legacy cannot move its rows', parent),
       detail = format('Referencing: %s. Moving a row deletes it from the legacy partition %s, which would fire the foreign key''s ON DELETE action (or fail it), and the legacy partition cannot be detached while rows reference it.', cols, lg.legacy),
-      hint = 'Drop the foreign key, CALL tide.split_legacy, then add it back with NOT VALID and VALIDATE CONSTRAINT; or leave the legacy partition unsplit (it is a valid partition).';
+      hint = case when lg.state = 'splitting'
+                  -- half-way, the legacy partition cannot simply be left: the interval being moved is
+                  -- hidden in its slice table and refuses writes until the split goes on
+                  then 'Drop the foreign key, CALL tide.split_legacy to finish the split, then add the foreign key back with NOT VALID and VALIDATE CONSTRAINT.'
+                  else 'Drop the foreign key, CALL tide.split_legacy, then add it back with NOT VALID and VALIDATE CONSTRAINT; or leave the legacy partition unsplit (it is a valid partition).' end;
   end if;
   -- nor may a user's DELETE trigger see every moved row as deleted
   select string_agg(format('%I', t.tgname), ', ' order by t.tgname) into cols
@@ -75,7 +79,9 @@ begin
     raise exception using errcode = '55000',
       message = format('table %s has a row-level DELETE trigger; tide.split_legacy cannot move its rows', parent),
       detail = format('Trigger(s): %s. Moving a row deletes it from the legacy partition %s, which would fire the trigger for every moved row.', cols, lg.legacy),
-      hint = format('Disable the trigger around the split (ALTER TABLE %s DISABLE TRIGGER …; CALL tide.split_legacy; ALTER TABLE %s ENABLE TRIGGER …) if it may miss deletes meanwhile, or leave the legacy partition unsplit.', parent, parent);
+      hint = case when lg.state = 'splitting'
+                  then format('Disable the trigger to finish the split (ALTER TABLE %s DISABLE TRIGGER …; CALL tide.split_legacy; ALTER TABLE %s ENABLE TRIGGER …): half-way, the interval being moved stays hidden and refuses writes until the split goes on.', parent, parent)
+                  else format('Disable the trigger around the split (ALTER TABLE %s DISABLE TRIGGER …; CALL tide.split_legacy; ALTER TABLE %s ENABLE TRIGGER …) if it may miss deletes meanwhile, or leave the legacy partition unsplit.', parent, parent) end;
   end if;
   select pb.lower_bound, pb.upper_bound into lo, hi from _tide.partition_bounds(lg.legacy) pb;
   a := _tide.key_position(mt, lo);
@@ -175,6 +181,9 @@ begin
   -- phase 1: move one batch, oldest interval first
   if not expired and slice is null then
     made := _tide.create_partition_table(mt, sname);
+    -- the parent's foreign keys from the start, NOT VALID (enforced for every row moved in, and
+    -- their ON DELETE actions reach the rows waiting here), validated once the interval is empty
+    perform _tide.split_slice_add_foreign_keys(mt, parent, made, null);
     update _tide.legacy l set slice = made where l.parent = convert_split_step.parent;
     slice := made;
   end if;

@@ -54,7 +54,7 @@ interface Started {
  * committed, before the swap: its lock request queues behind convert_add_checks' ACCESS EXCLUSIVE
  * (which waits on a first session's ACCESS SHARE), so it is granted when that commits.
  */
-async function convertWithTableLockedAfterChecks(table: string, onNotice: (m: string, s: Started) => void): Promise<Started | null> {
+async function convertWithTableLockedAfterChecks(table: string, onNotice: (m: string, s: Started) => void, setup?: string): Promise<Started | null> {
   const watcher = await db.client();
   const first = await db.client();
   const holder = await db.client();
@@ -69,6 +69,7 @@ async function convertWithTableLockedAfterChecks(table: string, onNotice: (m: st
     notices.push(m.message ?? "");
     onNotice(m.message ?? "", started);
   });
+  if (setup) await conv.query(setup);
   started.call = conv.query(`call tide.convert('${table}', 'ts', '1 month')`).then(() => null, (e: pg.DatabaseError) => e);
   const waiting = (pid: number | undefined, mode: string) => async () =>
     (await watcher.query(`select from pg_locks where pid = $1 and relation = $2::regclass and mode = $3 and not granted`,
@@ -154,5 +155,22 @@ describe("tide.convert when the swap fails", () => {
     expect(await relkind(c, "fk_log")).toBe("r");
     await c.query(futureInsert("fk_log"));
     expect(Number((await c.query(`select count(*) n from fk_log`)).rows[0]?.n)).toBe(501);
+  }, 60_000);
+
+  it("drops the CHECKs again when statement_timeout cancels the swap (57014, which OTHERS does not catch)", async () => {
+    const c = await db.client();
+    await fixture(c, "timed_log");
+    // the swap waits for the table, retrying with backoff for seconds; the statement timeout ends it first
+    const started = await convertWithTableLockedAfterChecks("timed_log", (m, s) => {
+      if (/dropping the CHECKs/.test(m)) void s.holder.query("commit");
+    }, "set statement_timeout = '3s'");
+    expect(started).not.toBeNull();
+    const err = await started!.call;
+    expect(err?.code).toBe("57014");
+    expect(err?.message).toMatch(/^the swap of table timed_log failed: canceling statement due to statement timeout/);
+    expect(err?.detail).toContain("dropped its CHECKs");
+    expect(await checks(c, "timed_log")).toEqual([]);
+    expect(await relkind(c, "timed_log")).toBe("r");
+    await c.query(futureInsert("timed_log"));
   }, 60_000);
 });

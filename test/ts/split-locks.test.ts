@@ -51,7 +51,8 @@ describe("tide.split_legacy", () => {
     }
     expect(actions).toEqual([
       "moved 200000 rows of 2026-10-01 00:00:00+00 .. 2026-11-01 00:00:00+00",
-      "interval 2026-10-01 00:00:00+00 .. 2026-11-01 00:00:00+00 emptied; CHECK and foreign key(s) fk_log_rid_fkey added to public.fk_log_2026_10",
+      // the slice has had the foreign key (NOT VALID) since it was made: only the CHECK is added here
+      "interval 2026-10-01 00:00:00+00 .. 2026-11-01 00:00:00+00 emptied; CHECK added to public.fk_log_2026_10",
       "validated that public.fk_log_legacy holds nothing before 2026-11-01 00:00:00+00",
       "legacy partition now starts at 2026-11-01 00:00:00+00; attached public.fk_log_2026_10",
     ]);
@@ -69,6 +70,43 @@ describe("tide.split_legacy", () => {
     expect(await count(c, `fk_log_2026_10 where rid = 2`)).toBe(0);
     await c.query(`call tide.split_legacy('fk_log')`);
     expect(await count(c, `fk_log`)).toBe(200001 - 2000);
+  });
+
+  it("rows waiting in the slice keep the parent's foreign keys: a cascade reaches them and the split finishes", async () => {
+    const c = await db.client();
+    await c.query(`create table sk_customers (id int primary key)`);
+    await c.query(`insert into sk_customers select generate_series(1, 10)`);
+    await c.query(`create table sk_orders (id bigint generated always as identity,
+                                           cust_id int not null references sk_customers on delete cascade,
+                                           ts timestamptz not null, primary key (id, ts))`);
+    await c.query(`insert into sk_orders (cust_id, ts) select 1 + g % 10, '2025-01-01'::timestamptz + g * interval '1 hour' from generate_series(1, 1920) g`);
+    await c.query(`call tide.convert('sk_orders', 'ts', '1 month')`);
+    await c.query(`select * from _tide.convert_split_step('sk_orders', 100)`);  // 100 rows now wait in the slice
+    const slice = (await c.query<{ s: string }>(`select slice::text as s from _tide.legacy where parent = 'sk_orders'::regclass`)).rows[0]!.s;
+    expect(await count(c, `${slice} where cust_id = 3`)).toBeGreaterThan(0);
+    await c.query(`delete from sk_customers where id = 3`);
+    expect(await count(c, `${slice} where cust_id = 3`)).toBe(0);  // the cascade reached them
+    await c.query(`call tide.split_legacy('sk_orders', 1000)`);
+    expect(await count(c, `sk_orders where cust_id = 3`)).toBe(0);
+    expect(await count(c, `sk_orders`)).toBe(1920 - 192);
+  });
+
+  it("a DELETE trigger added half-way is refused with how to finish, not with 'leave it unsplit'", async () => {
+    const c = await db.client();
+    await c.query(`create table sk_ev (id bigint generated always as identity, ts timestamptz not null, primary key (id, ts))`);
+    await c.query(`insert into sk_ev (ts) select '2025-01-01'::timestamptz + g * interval '1 hour' from generate_series(1, 1680) g`);
+    await c.query(`call tide.convert('sk_ev', 'ts', '1 month')`);
+    await c.query(`create function sk_noop() returns trigger language plpgsql as $$ begin return old; end $$`);
+    await c.query(`select * from _tide.convert_split_step('sk_ev', 100)`);
+    await c.query(`create trigger sk_audit_del before delete on sk_ev for each row execute function sk_noop()`);
+    const err = await c.query(`select * from _tide.convert_split_step('sk_ev', 100)`).then(() => null, (e: { code?: string; hint?: string }) => e);
+    expect(err?.code).toBe("55000");
+    expect(err?.hint).toContain("to finish the split");
+    expect(err?.hint).not.toContain("unsplit");
+    await c.query(`alter table sk_ev disable trigger sk_audit_del`);
+    await c.query(`call tide.split_legacy('sk_ev', 1000)`);
+    await c.query(`alter table sk_ev enable trigger sk_audit_del`);
+    expect(await count(c, `sk_ev`)).toBe(1680);
   });
 
   it("adds a foreign key the parent gained after the slice was validated before it attaches", async () => {
