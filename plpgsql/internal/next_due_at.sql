@@ -11,16 +11,26 @@ as $fn$
 declare
   create_at  timestamptz;
   expire_at  timestamptz;
+  next_pos   bigint;
+  calendar   interval;
 begin
   if mt.every_int is not null or mt.every_interval is null then
     return null;
   end if;
-  create_at := _tide.position_local(mt, _tide.grid_next(mt, _tide.grid_floor(mt, _tide.current_position(mt, as_of))))
-               at time zone mt.time_zone;
+  -- a timestamptz key's positions are instants; a timestamp or date key's are wall-clock times,
+  -- first reached at the earliest instant showing them
+  next_pos := _tide.grid_next(mt, _tide.grid_floor(mt, _tide.current_position(mt, as_of)));
+  create_at := case when mt.control_type = 'timestamptz'::regtype
+                    then timestamptz 'epoch' + next_pos * interval '1 microsecond'
+                    else _tide.local_instant(mt, _tide.position_local(mt, next_pos)) end;
   if mt.keep_interval is not null and oldest_upper is not null then
-    -- the inverse of _tide.retention_cutoff: the time of day as elapsed time, then the calendar part
-    expire_at := (_tide.position_local(mt, oldest_upper + (extract(epoch from mt.keep_interval - _tide.calendar_part(mt.keep_interval)) * 1000000)::bigint)
-                  + _tide.calendar_part(mt.keep_interval)) at time zone mt.time_zone;
+    -- the inverse of _tide.retention_cutoff: the calendar part on the table's calendar, then the
+    -- time of day as elapsed time
+    calendar := _tide.calendar_part(mt.keep_interval);
+    expire_at := case when mt.control_type = 'timestamptz'::regtype and calendar = interval '0'
+                      then timestamptz 'epoch' + oldest_upper * interval '1 microsecond'
+                      else _tide.local_instant(mt, _tide.position_local(mt, oldest_upper) + calendar) end
+                 + (mt.keep_interval - calendar);
   end if;
   return least(create_at, expire_at);
 end

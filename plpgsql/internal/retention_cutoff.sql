@@ -1,8 +1,9 @@
 -- The axis position before which a partition's whole range is older than as_of - keep (Rule 4), for
--- a keep given as an interval. Its months and days are taken on the table's calendar (a month back
--- from the 31st, a day back across a DST change, in the table's zone); its hours, minutes and
--- seconds are elapsed time, so '24 hours' is 24 real hours even on the night the clocks go forward
--- (on the wall clock it would be 23, and retention would drop an hour of rows younger than keep).
+-- a keep given as an interval. Its hours, minutes and seconds are elapsed time, taken off as_of
+-- itself, so '24 hours' is 24 real hours even on the night the clocks go forward (on the wall clock
+-- it would be 23, and retention would drop an hour of rows younger than keep) — for a timestamp key
+-- too, whose values are wall-clock times in the table's zone; its months and days are then taken on
+-- the table's calendar (a month back from the 31st, a day back across a DST change).
 
 create or replace function _tide.retention_cutoff(mt _tide.managed_tables, as_of timestamptz)
 returns bigint
@@ -16,10 +17,10 @@ begin
     return null;
   end if;
   calendar := _tide.calendar_part(mt.keep_interval);
-  return _tide.local_position(mt, (as_of at time zone mt.time_zone) - calendar)
-         - (extract(epoch from mt.keep_interval - calendar) * 1000000)::bigint;
+  -- as_of minus a pure time interval is exact whatever the session's TimeZone
+  return _tide.local_position(mt, ((as_of - (mt.keep_interval - calendar)) at time zone mt.time_zone) - calendar);
 end
 $fn$;
 
 comment on function _tide.retention_cutoff(_tide.managed_tables, timestamptz) is
-  'Axis position of as_of - keep for a managed table whose keep is an interval (NULL otherwise): months and days on the table''s calendar, the time of day as elapsed time. A partition whose upper bound is at or below it has expired.';
+  'Axis position of as_of - keep for a managed table whose keep is an interval (NULL otherwise): the time of day as elapsed time off AS_OF, then months and days on the table''s calendar (for timestamp keys too). A partition whose upper bound is at or below it has expired.';

@@ -172,3 +172,29 @@ begin
   return next cmp_ok(_tide.next_due_at(_tide.load_managed_table('hk'), '2031-03-30 22:30+00', _tide.key_position(_tide.load_managed_table('hk'), '2031-03-29 23:00+00')),
                      '<=', '2031-03-30 23:00+00'::timestamptz, 'and the next-due time is no later than the instant that hour expires');
 end $$;
+
+create or replace function tests.test_grid_keep_in_hours_timestamp_key() returns setof text language plpgsql as $$
+begin
+  -- a timestamp key holds wall-clock times of the table's zone: '48 hours' is 48 real hours for it
+  -- too, across the night London's clocks go forward (2031-03-30 01:00 GMT -> 02:00 BST)
+  create table hw (ts timestamp not null) partition by range (ts);
+  perform tide.manage('hw', 'ts', '1 day', premake => 2, keep => '48 hours', time_zone => 'Europe/London',
+                      start_at => '2031-03-27', default_partition => false);
+  insert into hw values ('2031-03-29 23:45');  -- 23:45 GMT: 47 h 45 min before as_of
+  perform _tide.maintain_table('hw', '2031-03-31 23:30+00');
+  return next is((select count(*)::int from hw), 1, 'the row younger than 48 hours is kept');
+  return next ok(not exists (select from pg_class where relname = 'hw_2031_03_28'), 'the day wholly older than 48 hours expired');
+end $$;
+
+create or replace function tests.test_grid_next_due_at_on_fall_back() returns setof text language plpgsql as $$
+declare mt _tide.managed_tables;
+begin
+  -- London's clocks go back on 2031-10-26 (02:00 BST -> 01:00 GMT): 01:00-02:00 happens twice
+  create table hq (at timestamptz not null) partition by range (at);
+  perform tide.manage('hq', 'at', '1 hour', premake => 2, keep => '24 hours', time_zone => 'Europe/London',
+                      start_at => '2031-10-25 00:00', default_partition => false);
+  mt := _tide.load_managed_table('hq');
+  -- the partition ending 2031-10-25 00:00 UTC expires 24 real hours later, at 00:00 UTC (01:00 BST, the first 01:00)
+  return next is(_tide.next_due_at(mt, '2031-10-25 23:50+00', _tide.key_position(mt, '2031-10-25 00:00+00')),
+                 '2031-10-26 00:00+00'::timestamptz, 'the expiry is not an hour late across the change back');
+end $$;
