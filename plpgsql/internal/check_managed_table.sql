@@ -9,6 +9,7 @@ as $fn$
 declare
   parsed record;
   same   _tide.managed_tables;
+  old_lt text := current_setting('lock_timeout');
 begin
   -- maintenance's own bookkeeping (when the table is next due, the listing it keeps) is not a
   -- settings change; compared as rows (every column has an equality operator), which is cheaper
@@ -101,6 +102,21 @@ begin
         or new.keep_interval is distinct from old.keep_interval or new.keep_int is distinct from old.keep_int then
     select * into parsed from _tide.parse_control_value(new.keep, new.control_type, 'keep', new.parent, new.every_interval, new.every_int);
     new.keep_interval := parsed.as_interval; new.keep_int := parsed.as_int;
+  end if;
+  -- a disabled table gets no run that would drop its default partition's fence once its cells
+  -- exist, so the fence goes now (a moment of ACCESS EXCLUSIVE on the default, under the table's
+  -- lock_timeout): left, it would refuse rows of its range for good
+  if tg_op = 'UPDATE' and old.enabled and not new.enabled then
+    begin
+      perform set_config('lock_timeout', _tide.lock_timeout_setting(new.lock_timeout), true);
+      perform _tide.drop_fences(new.parent);
+      perform set_config('lock_timeout', old_lt, true);
+    exception when lock_not_available then
+      raise exception using errcode = '55P03',
+        message = format('maintenance of %s cannot be disabled now: its default partition is busy', new.parent),
+        detail = 'Disabling drops the default partition''s tide_fence_* CHECK, which no run would drop later and which would refuse rows of its range; that needs a moment of ACCESS EXCLUSIVE on the default partition.',
+        hint = 'Try again in a moment (pg_locks shows who holds the default partition).';
+    end;
   end if;
   new.updated_at := now();
   return new;

@@ -190,3 +190,19 @@ begin
   drop table fk_2030_03_04;
   return next lives_ok($q$insert into fk values (1, '2030-03-04 06:00+00', 'late')$q$, 'a row of a dropped partition''s range lands in the default');
 end $$;
+
+create or replace function tests.test_fence_goes_when_maintenance_is_disabled() returns setof text language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  perform tests.fence_fixture('fd');
+  mt := _tide.load_managed_table('fd');
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  perform _tide.validate_fence(mt, fence);
+  -- a disabled table gets no run that would drop the fence once its cells exist
+  update tide.config set enabled = false where parent = 'fd'::regclass;
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fd_default'::regclass and conname like 'tide_fence%'), 0,
+                 'disabling maintenance drops the default partition''s fence');
+  return next lives_ok($q$insert into fd values (1, '2030-03-04 06:00+00', 'late')$q$, 'rows of the once-fenced range land in the default');
+end $$;
