@@ -42,7 +42,8 @@ as $fn$
               else format('%s is covered until %s: %s partition(s) ahead, premake is %s',
                           t.qname, t.covered_until, t.partitions_ahead, t.premake) end,
          format('CALL tide.run_maintenance(%L);', t.qname)
-    from t where t.table_state = 'ok' and t.enabled and (t.current_partition is null or t.partitions_ahead < t.premake)
+    from t where t.table_state = 'ok' and t.enabled
+     and (t.current_partition is null or (t.partitions_ahead < t.premake and t.covered_until is distinct from 'MAXVALUE'))
 
   union all
   -- rows that landed in the default partition block future partitions and are never pruned

@@ -84,7 +84,8 @@ as $fn$
   ),
   coverage as (
     select c.parent, c.partition as current_partition, upper(c.time_range) as current_ends,
-           (select i.upper_bound from islands i where i.parent = c.parent and i.grp = c.grp
+           -- a last partition that runs to MAXVALUE (integer keys at the end of their type) covers everything
+           (select coalesce(i.upper_bound, 'MAXVALUE') from islands i where i.parent = c.parent and i.grp = c.grp
              order by i.lo desc nulls last limit 1) as covered_until,
            (select count(*) from islands i join now_pos n on n.parent = i.parent
              where i.parent = c.parent and i.grp = c.grp and i.lo > n.cur)::int as ahead
@@ -144,17 +145,20 @@ as $fn$
          r.logged_at, r.outcome, r.message, r.success_at, coalesce(r.failures, 0),
          case when mt.state <> 'ok' then null
               when not (mt.r).enabled then 'none: maintenance is disabled'
-              when cv.current_partition is null or coalesce(cv.ahead, 0) < (mt.r).premake then 'create partitions'
+              when cv.current_partition is null
+                   or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE') then 'create partitions'
               when coalesce(ag.expired, 0) > 0 then format('%s %s partition(s)', (mt.r).on_expire, ag.expired)
               when cv.current_ends is not null
                    and (ag.oldest_upper_time is null or (mt.r).keep_interval is null
                         or cv.current_ends <= ag.oldest_upper_time + (mt.r).keep_interval)
                 then 'create partitions'
               when cv.current_ends is not null then format('%s 1 partition', (mt.r).on_expire)
+              when cv.covered_until = 'MAXVALUE' then 'none: the last partition runs to MAXVALUE'
               else 'create partitions when the key passes ' || cv.covered_until
          end,
          case when mt.state <> 'ok' or not (mt.r).enabled then null
-              when cv.current_partition is null or coalesce(cv.ahead, 0) < (mt.r).premake
+              when cv.current_partition is null
+                   or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE')
                    or coalesce(ag.expired, 0) > 0 then as_of
               else least(cv.current_ends, ag.oldest_upper_time + (mt.r).keep_interval)
          end

@@ -249,3 +249,16 @@ begin
   return next lives_ok($q$select count(*) from tide.health$q$, 'tide.health still reads');
   return next lives_ok($q$update _tide.settings set value = '90 days' where name = 'log_retention'$q$, 'a good value is taken');
 end $$;
+
+create function tests.test_no_missing_partitions_past_maxvalue() returns setof text language plpgsql as $$
+begin
+  -- integer keys at the end of their type: the last partition runs to MAXVALUE, nothing can follow it
+  create table public.obs_top (id integer not null, v text) partition by range (id);
+  perform tide.manage('public.obs_top', 'id', '100000000', premake => 4, start_at => '2000000000');
+  insert into public.obs_top select g, 'x' from generate_series(2147400000, 2147400010) g;
+  return next is((select count(*)::int from tide.health where parent in ('public.obs_top', 'obs_top') and "check" = 'missing_partitions'), 0,
+                 'a last partition running to MAXVALUE is no missing partition');
+  return next is((select covered_until from tide.tables where parent = 'public.obs_top'::regclass), 'MAXVALUE', 'tide.tables says it is covered to MAXVALUE');
+  return next is((select next_action from tide.tables where parent = 'public.obs_top'::regclass), 'none: the last partition runs to MAXVALUE',
+                 'and that nothing is to be created');
+end $$;
