@@ -17,6 +17,7 @@ declare
   moved   bigint := 0;
   old_lt  text := current_setting('lock_timeout');
   finite  text := '';
+  lowest  numeric;
 begin
   if batch_rows is null or batch_rows < 1 then
     raise exception using errcode = '22023',
@@ -41,6 +42,15 @@ begin
   -- NULLs would, and do not stop the other rows from moving
   if mt.control_type in ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype) then
     finite := format(' where %I > ''-infinity'' and %I < ''infinity''', mt.control, mt.control);
+  elsif mt.every_int is not null then
+    -- likewise integer keys whose grid cell the key type cannot bound: below the first whole cell
+    -- of the type (a MIN_VALUE sentinel), and, for bigint, in a cell whose end would overflow
+    lowest := case when mt.control_type = 'integer'::regtype then -2147483648 else -9223372036854775808 end;
+    lowest := lowest + (((- lowest) % mt.every_int) + mt.every_int) % mt.every_int;
+    finite := format(' where %I >= %s', mt.control, lowest);
+    if mt.control_type = 'bigint'::regtype then
+      finite := finite || format(' and %I <= %s', mt.control, 9223372036854775807 - mt.every_int);
+    end if;
   end if;
   loop
     execute format('select min(%I)::text from only %s%s', mt.control, dflt, finite) into v;

@@ -319,3 +319,17 @@ begin
   return next is((select pg_get_expr(c.relpartbound, c.oid) from pg_class c where c.oid = 'i8_p9000000000000000000'::regclass),
                  'FOR VALUES FROM (''9000000000000000000'') TO (MAXVALUE)', 'its last cell ends at MAXVALUE as well');
 end $$;
+
+create or replace function tests.test_engine_drain_default_leaves_type_end_sentinels() returns setof text language plpgsql as $$
+begin
+  create table dn (id integer not null) partition by range (id);
+  perform tide.manage('dn', 'id', '1000', premake => 2, start_at => '0');
+  insert into dn values (5000), (-2147483648);
+  return next is(_tide.drain_default_step('dn', 100), 1::bigint, 'an integer MIN_VALUE sentinel does not stop the other rows from moving');
+  return next is((select count(*)::int from only dn_default), 1, 'the sentinel stays in the default');
+  create table db (id bigint not null) partition by range (id);
+  perform tide.manage('db', 'id', '1000', premake => 2, start_at => '0');
+  insert into db values (5000), (9223372036854775807);
+  return next is(_tide.drain_default_step('db', 100), 1::bigint, 'nor does a bigint MAX_VALUE sentinel');
+  return next is((select count(*)::int from only db_default), 1, 'which stays in the default');
+end $$;
