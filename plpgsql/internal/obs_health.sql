@@ -113,8 +113,10 @@ as $fn$
                 then format('As a superuser: GRANT USAGE ON SCHEMA cron TO %I;  then select tide.schedule();', current_user)
               when not cron.cron_visible
                 -- tide.schedule() cannot reach pg_cron's database from here; the CLI connects there
-                then format('pgtide schedule --cron-database-url <pg_cron''s database>  (from a shell: it schedules the job with cron.schedule_in_database from %s)',
-                            cron.cron_database)
+                then case when cron.cron_database like 'unknown to role %'
+                            then 'pgtide schedule --cron-database-url <pg_cron''s database>  (from a shell; this role may not read cron.database_name, which names it)'
+                            else format('pgtide schedule --cron-database-url <pg_cron''s database>  (from a shell: it schedules the job with cron.schedule_in_database from %s)',
+                                        cron.cron_database) end
               else 'select tide.schedule();' end
     from cron
    where exists (select from _tide.managed_tables m where m.enabled)
