@@ -74,6 +74,15 @@ async function installedVersion(client: pg.ClientBase): Promise<{ version: strin
   return row ? { version: row.version, sha: row.source_sha256 } : null;
 }
 
+/** Whether a migration of this version has not run here yet (the code step then runs after it). */
+async function pendingMigrations(client: pg.ClientBase): Promise<boolean> {
+  const t = await client.query<{ t: string | null }>(`select to_regclass('${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}')::text as t`);
+  if (!t.rows[0]?.t) return true;
+  const r = await client.query<{ name: string }>(`select name from ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`);
+  const done = new Set(r.rows.map((x) => x.name));
+  return migrations().some((m) => !done.has(m.name));
+}
+
 /**
  * SQL that drops our views so that plpgsql/views/ may change their columns: all in one statement
  * (so views over views need no CASCADE), and a user's own view over ours stops the install with
@@ -88,9 +97,27 @@ begin
     execute 'drop view ' || views;
   end if;
 exception when dependent_objects_still_exist then
+  -- what of the user's depends on our views: a view's rule (named by its view), or any other object
+  select pg_catalog.string_agg(distinct w, E'\n') into views from (
+    select pg_catalog.format('%s (depends on %s)',
+             case when d.classid = 'pg_catalog.pg_rewrite'::regclass
+                  then (select pg_catalog.pg_describe_object('pg_catalog.pg_class'::regclass, r.ev_class, 0)
+                          from pg_catalog.pg_rewrite r where r.oid = d.objid)
+                  else pg_catalog.pg_describe_object(d.classid, d.objid, 0) end,
+             v.oid::regclass) as w
+      from pg_catalog.pg_depend d
+      join pg_catalog.pg_class v on v.oid = d.refobjid and v.relnamespace = 'tide'::regnamespace and v.relkind = 'v'
+     where d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype = 'n'
+       and not exists (select from pg_catalog.pg_rewrite r join pg_catalog.pg_class k on k.oid = r.ev_class
+                        where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.oid = d.objid
+                          and k.relnamespace in ('tide'::regnamespace, '_tide'::regnamespace))
+       and not exists (select from pg_catalog.pg_proc p
+                        where d.classid = 'pg_catalog.pg_proc'::regclass and p.oid = d.objid
+                          and p.pronamespace in ('tide'::regnamespace, '_tide'::regnamespace))
+  ) x;
   raise exception using errcode = '2BP01',
     message = 'pgtide cannot replace its views: objects outside pgtide depend on them',
-    detail = sqlerrm,
+    detail = coalesce(views, sqlerrm),
     hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again.';
 end
 $drop_views$;`;
@@ -135,7 +162,8 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     // The migrations commit before the code is re-applied (node-pg-migrate runs its own transaction):
     // what is known to stop the code step — a user's view over ours — is tried first, inside a
     // transaction rolled back, so that an upgrade it would stop half-way is refused before any migration.
-    if (before !== null) {
+    // Only when the code step will run: an install that is up to date changes nothing, views of the user's or not.
+    if (before !== null && (opts.force || before.version !== version || before.sha !== sha || (await pendingMigrations(client)))) {
       await client.query("begin");
       try {
         await client.query(DROP_VIEWS_SQL);

@@ -160,9 +160,28 @@ describe("upgrade refused before its migrations", () => {
     const err = await install(c, { createCronExtension: false }).then(() => null, (e: { code?: string; message: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.message).toContain("cannot replace its views");
+    // the DETAIL names the user's view and the view of ours it reads, not only "other objects depend on them"
+    expect(err?.detail).toMatch(/view (public\.)?my_tables \(depends on tide\.tables\)/);
     const again = await c.query(`select count(*)::int as n from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
     expect(again.rows[0].n).toBe(0);  // the migration did not run
     expect((await c.query(`select count(*)::int as n from public.my_tables`)).rows[0].n).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("re-run with a user's view over tide.*", () => {
+  it("is a no-op when the install is up to date: the view is no reason to refuse", async () => {
+    const d = await freshDatabase({ prefix: "rerun_view" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create view public.my_health as select * from tide.health`);
+    const before = await fingerprint(c);
+    const r = await install(c, { createCronExtension: false });
+    expect(r.codeApplied).toBe(false);
+    expect(r.migrationsRun).toEqual([]);
+    expect(await fingerprint(c)).toEqual(before);
+    // --force re-applies the code, which the view stops, before anything changed
+    const err = await install(c, { force: true, createCronExtension: false }).then(() => null, (e: { code?: string }) => e);
+    expect(err?.code).toBe("2BP01");
   });
 });
 
