@@ -309,17 +309,40 @@ export interface UninstallResult {
 }
 
 /**
+ * pgtide's own tables, all in _tide (tide holds only views): those migrations/ create, and
+ * node-pg-migrate's bookkeeping. Any other table in tide or _tide is the user's. (Not read from
+ * _tide.catalog_objects: that is a snapshot of whatever tide and _tide held at the last install,
+ * a user's table there included.) A migration that creates a table adds it here.
+ */
+export const PGTIDE_TABLES: readonly string[] = [
+  MIGRATIONS_TABLE,
+  // 001
+  "installation", "managed_tables", "runs", "log", "detached", "settings", "catalog_objects",
+  // 002
+  "archives",
+  // 006
+  "legacy", "unconverts", "unconvert_progress", "unconvert_changes",
+];
+
+/**
  * Before uninstall drops tide and _tide (CASCADE), what of the user's would go with them: a table
- * living in one of our schemas (tide holds only views; a detached partition moved into either, or
- * a partition of a user's table there), and any object outside them that depends on an object
- * inside — a view over tide.health, a default calling a _tide function, the capture trigger of an
- * unconvert under way. Raises 2BP01 naming them all; changes nothing.
+ * living in one of our schemas (any but PGTIDE_TABLES: one made there, a detached partition moved
+ * into either, listed in _tide.detached or not, a partition of a user's table there), and any
+ * object outside them that depends on an object inside — a view over tide.health, a default
+ * calling a _tide function, the capture trigger of an unconvert under way. Raises 2BP01 naming them all; changes nothing.
  */
 const UNINSTALL_GUARD_SQL = `do $guard$
 declare
   ours oid[] := array(select n.oid from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide'));
+  own_tables name[] := array[${PGTIDE_TABLES.map(lit).join(", ")}];
+  detached oid[] := '{}';
   found text;
 begin
+  -- retention's detached partitions are the user's wherever they were moved (an earlier version let
+  -- detach_schema name tide or _tide)
+  if pg_catalog.to_regclass('_tide.detached') is not null then
+    execute 'select coalesce(pg_catalog.array_agg(d.partition::oid), ''{}'') from _tide.detached d' into detached;
+  end if;
   select string_agg(w, E'\n' order by w) into found from (
     select pg_catalog.format('%s %s (lives in a pgtide schema)',
              case c.relkind when 'p' then 'partitioned table' when 'm' then 'materialized view'
@@ -327,6 +350,7 @@ begin
       from pg_catalog.pg_class c
      where c.relnamespace = any (ours) and c.relkind in ('r', 'p', 'm', 'f')
        and (c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relispartition
+            or c.relname <> all (own_tables) or c.oid = any (detached)
             or exists (select from pg_catalog.pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid))
     union
     select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
