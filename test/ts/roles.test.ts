@@ -143,6 +143,34 @@ describe("a role that may not upgrade the installation", () => {
   });
 });
 
+describe("an installation a superuser upgraded once", () => {
+  it("fails preflight for the schema owner, naming the owner of the objects it may not replace, and install stops there", async () => {
+    // what a superuser's upgrade leaves: the functions new in that version belong to the superuser
+    const su = new pg.Client({ connectionString: urlFor(database) });
+    await su.connect();
+    try {
+      const superuser = (await su.query<{ u: string }>(`select current_user as u`)).rows[0]!.u;
+      await su.query(`alter function _tide.calendar_part(interval) owner to current_user`);
+      const p = await pgtide(["preflight", "--database-url", urlAs(owner)]);
+      expect(p.code).toBe(2);
+      expect(p.stdout).toMatch(/^error +privileges: .*belong to role /m);
+      expect(p.stdout).toContain(`belong to role ${superuser}`);
+      const i = await pgtide(["install", "--force", "--database-url", urlAs(owner)]);
+      expect(i.code).toBe(2);
+      expect(i.stderr).toContain("preflight failed");
+      expect(i.stderr).toContain(`run pgtide install as ${superuser}`);
+      // the superuser passes
+      const s = await pgtide(["preflight", "--database-url", urlFor(database)]);
+      expect(s.stdout).toMatch(/^ok +privileges/m);
+    } finally {
+      await su.query(`alter function _tide.calendar_part(interval) owner to ${owner}`);
+      await su.end();
+    }
+    const again = await pgtide(["preflight", "--database-url", urlAs(owner)]);
+    expect(again.code).toBe(0);
+  });
+});
+
 describe("uninstalled by the same owner", () => {
   it("removes pgtide, with a note on the pg_cron job it cannot reach", async () => {
     const r = await pgtide(["uninstall", "--database-url", urlAs(owner)]);
