@@ -397,6 +397,7 @@ export async function uninstall(
     log?: Log;
     /** this database's URL, to reach pg_cron's database */ targetUrl?: string;
     /** pg_cron's database, when this role may not read cron.database_name */ cronUrl?: string;
+    /** uninstall even when pgtide's pg_cron job cannot be removed from here (it is then left, with a note) */ keepCronJob?: boolean;
   } = {},
 ): Promise<UninstallResult> {
   const log = opts.log ?? noop;
@@ -417,20 +418,36 @@ export async function uninstall(
     const notes: string[] = [];
     const named = await client.query<{ ok: boolean }>(`select to_regprocedure('_tide.cron_job_name(name)') is not null as ok`);
     if (named.rows[0]?.ok) {
-      try {
-        unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl, cronUrl: opts.cronUrl });
-        if (unscheduled) log("pg_cron job removed");
-      } catch (err) {
-        // the name as SQL spells it; should that fail too, the configured name it starts with
-        const f = await client
+      // the job's name as SQL spells it; should that fail too, the configured name it starts with
+      const job = () =>
+        client
           .query<{ name: string; db: string }>(`select _tide.cron_job_name() as name, current_database() as db`)
           .then((r) => r.rows[0]!)
           .catch(() => ({ name: "pgtide-maintenance", db: null }));
-        notes.push(
-          `could not remove the pg_cron job ${f.name} (${(err as Error).message}); in pg_cron's database run: ` +
-            `select cron.unschedule(jobid) from cron.job where jobname = ${lit(f.name)}` +
-            (f.db === null ? "" : ` and database = ${lit(f.db)}`),
-        );
+      const byHand = (f: { name: string; db: string | null }) =>
+        `in pg_cron's database run: select cron.unschedule(jobid) from cron.job where jobname = ${lit(f.name)}` +
+        (f.db === null ? "" : ` and database = ${lit(f.db)}`);
+      if (opts.keepCronJob) {
+        notes.push(`pgtide's pg_cron job, if there is one, was left as it is (--keep-cron-job); to remove it, ${byHand(await job())}`);
+      } else {
+        try {
+          unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl, cronUrl: opts.cronUrl });
+          if (unscheduled) log("pg_cron job removed");
+        } catch (err) {
+          // nothing is changed yet: a job left behind would call the dropped tide.run_maintenance every run
+          const f = await job();
+          const e = err as Error & { hint?: string };
+          throw Object.assign(
+            new Error(`uninstall changed nothing: it could not remove pgtide's pg_cron job ${f.name} (${e.message})`),
+            {
+              code: SQLSTATE.objectNotInPrerequisiteState,
+              detail: e.hint,
+              hint:
+                `pass --cron-database-url <URL of pg_cron's database> so it can, or --keep-cron-job to uninstall anyway ` +
+                `and remove the job by hand: ${byHand(f)}`,
+            },
+          );
+        }
       }
     }
     // Partitions of user tables never depend on our schemas: only our own objects go.
