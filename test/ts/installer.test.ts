@@ -208,7 +208,7 @@ describe("uninstall", () => {
     expect((await c.query(fenced)).rows[0].n).toBe(1);
     const withDefault = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
                                          from public."Events ünïcode" group by 1 order by 1`);
-    const r = await uninstall(c);
+    const r = await uninstall(c, { targetUrl: d.url });
     expect((await c.query(fenced)).rows[0].n).toBe(0);
     expect(r.keptTables).toEqual(['"Events ünïcode"']);
     const schemas = await c.query(`select nspname from pg_namespace where nspname in ('tide', '_tide')`);
@@ -230,7 +230,7 @@ describe("uninstall", () => {
     // a table of the user's in a pgtide schema (as an earlier version let detach_schema put there)
     await c.query(`create table tide.ug_kept (v text)`);
     await c.query(`insert into tide.ug_kept values ('precious')`);
-    const err = await uninstall(c).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
+    const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("view ug_health");
     expect(err?.detail).toContain("tide.ug_kept");
@@ -241,7 +241,7 @@ describe("uninstall", () => {
     // once the user's objects are out of the way, uninstall goes through
     await c.query(`alter table tide.ug_kept set schema public`);
     await c.query(`drop view public.ug_health`);
-    await uninstall(c);
+    await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
   });
@@ -272,7 +272,7 @@ describe("uninstall", () => {
     expect(warning).toContain("ALTER TABLE ... SET SCHEMA");
     const cfg = await c.query(`select detach_schema from _tide.managed_tables where parent = 'public.ev'::regclass`);
     expect(cfg.rows).toEqual([{ detach_schema: null }]);
-    const err = await uninstall(c).then(() => null, (e: { code?: string; detail?: string }) => e);
+    const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("table _tide.ev_p2020_01 (lives in a pgtide schema)");
     expect(err?.detail).toContain("table _tide.my_notes (lives in a pgtide schema)");
@@ -282,7 +282,7 @@ describe("uninstall", () => {
     // moved out, they stay the user's and uninstall goes through
     await c.query(`alter table _tide.ev_p2020_01 set schema public`);
     await c.query(`alter table _tide.my_notes set schema public`);
-    await uninstall(c);
+    await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ev_p2020_01`)).rows).toEqual([{ v: "detached row" }]);
     expect((await c.query(`select note from public.my_notes`)).rows).toEqual([{ note: "keep me" }]);
@@ -296,7 +296,7 @@ describe("uninstall", () => {
       `select c.relname as t from pg_class c where c.relnamespace in ('tide'::regnamespace, '_tide'::regnamespace)
           and c.relkind in ('r', 'p', 'm', 'f') order by 1`,
     );
-    expect(r.rows.map((x) => x.t)).toEqual([...PGTIDE_TABLES].sort());
+    expect(r.rows.map((x) => x.t).sort()).toEqual([...PGTIDE_TABLES].sort());
   });
 
   it("refuses nothing and reports nothing kept when pgtide was never installed", async () => {
@@ -335,6 +335,17 @@ describe("preflight", () => {
     const r = judge({ ...facts, canCreateSchema: false });
     expect(r.ok).toBe(false);
     expect(r.checks.find((c) => c.name === "privileges")?.message).toContain("GRANT CREATE ON DATABASE app TO app_owner");
+  });
+
+  it("refuses to upgrade as the owner of the schemas when objects in them belong to another role, naming it", () => {
+    const installed = { ...facts, alreadyInstalled: true,
+      installedSchemas: [{ schema: "tide", owner: "app_owner", isOwner: true }, { schema: "_tide", owner: "app_owner", isOwner: true }] };
+    expect(judge({ ...installed, foreignObjectOwners: [] }).ok).toBe(true);
+    const r = judge({ ...installed, foreignObjectOwners: ["postgres"] });
+    expect(r.ok).toBe(false);
+    const msg = r.checks.find((c) => c.name === "privileges")?.message ?? "";
+    expect(msg).toContain("belong to role postgres");
+    expect(msg).toContain("run pgtide install as postgres");
   });
 
   it("refuses a standby", () => {
