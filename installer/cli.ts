@@ -35,6 +35,8 @@ options:
   --cron-database-url URL
                      schedule, unschedule, uninstall: pg_cron's database, when this role may not
                      read cron.database_name to find it (default: this URL with that database)
+  --keep-cron-job    uninstall: leave pgtide's pg_cron job (to remove by hand) instead of refusing
+                     when it cannot be removed from here
   --dir DIR          cluster: folder of the local cluster (default .pgtide)
   -h, --help         this text
 `;
@@ -59,6 +61,7 @@ function parse(argv: string[]): Parsed {
       yes: { type: "boolean" },
       offline: { type: "boolean" },
       "cron-database-url": { type: "string" },
+      "keep-cron-job": { type: "boolean" },
     },
   });
   return { command: positionals[0] ?? "help", rest: positionals.slice(1), values: values as Parsed["values"] };
@@ -111,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
           log: json ? undefined : (l) => out(`  ${l}`),
           targetUrl: targetUrl(values),
           cronUrl: values["cron-database-url"] as string | undefined,
+          keepCronJob: Boolean(values["keep-cron-job"]),
         });
         if (json) out(JSON.stringify(r, null, 2));
         else {

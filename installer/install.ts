@@ -74,6 +74,15 @@ async function installedVersion(client: pg.ClientBase): Promise<{ version: strin
   return row ? { version: row.version, sha: row.source_sha256 } : null;
 }
 
+/** Whether a migration of this version has not run here yet (the code step then runs after it). */
+async function pendingMigrations(client: pg.ClientBase): Promise<boolean> {
+  const t = await client.query<{ t: string | null }>(`select to_regclass('${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}')::text as t`);
+  if (!t.rows[0]?.t) return true;
+  const r = await client.query<{ name: string }>(`select name from ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`);
+  const done = new Set(r.rows.map((x) => x.name));
+  return migrations().some((m) => !done.has(m.name));
+}
+
 /**
  * SQL that drops our views so that plpgsql/views/ may change their columns: all in one statement
  * (so views over views need no CASCADE), and a user's own view over ours stops the install with
@@ -88,9 +97,27 @@ begin
     execute 'drop view ' || views;
   end if;
 exception when dependent_objects_still_exist then
+  -- what of the user's depends on our views: a view's rule (named by its view), or any other object
+  select pg_catalog.string_agg(distinct w, E'\n') into views from (
+    select pg_catalog.format('%s (depends on %s)',
+             case when d.classid = 'pg_catalog.pg_rewrite'::regclass
+                  then (select pg_catalog.pg_describe_object('pg_catalog.pg_class'::regclass, r.ev_class, 0)
+                          from pg_catalog.pg_rewrite r where r.oid = d.objid)
+                  else pg_catalog.pg_describe_object(d.classid, d.objid, 0) end,
+             v.oid::regclass) as w
+      from pg_catalog.pg_depend d
+      join pg_catalog.pg_class v on v.oid = d.refobjid and v.relnamespace = 'tide'::regnamespace and v.relkind = 'v'
+     where d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype = 'n'
+       and not exists (select from pg_catalog.pg_rewrite r join pg_catalog.pg_class k on k.oid = r.ev_class
+                        where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.oid = d.objid
+                          and k.relnamespace in ('tide'::regnamespace, '_tide'::regnamespace))
+       and not exists (select from pg_catalog.pg_proc p
+                        where d.classid = 'pg_catalog.pg_proc'::regclass and p.oid = d.objid
+                          and p.pronamespace in ('tide'::regnamespace, '_tide'::regnamespace))
+  ) x;
   raise exception using errcode = '2BP01',
     message = 'pgtide cannot replace its views: objects outside pgtide depend on them',
-    detail = sqlerrm,
+    detail = coalesce(views, sqlerrm),
     hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again.';
 end
 $drop_views$;`;
@@ -135,7 +162,8 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     // The migrations commit before the code is re-applied (node-pg-migrate runs its own transaction):
     // what is known to stop the code step — a user's view over ours — is tried first, inside a
     // transaction rolled back, so that an upgrade it would stop half-way is refused before any migration.
-    if (before !== null) {
+    // Only when the code step will run: an install that is up to date changes nothing, views of the user's or not.
+    if (before !== null && (opts.force || before.version !== version || before.sha !== sha || (await pendingMigrations(client)))) {
       await client.query("begin");
       try {
         await client.query(DROP_VIEWS_SQL);
@@ -281,17 +309,40 @@ export interface UninstallResult {
 }
 
 /**
+ * pgtide's own tables, all in _tide (tide holds only views): those migrations/ create, and
+ * node-pg-migrate's bookkeeping. Any other table in tide or _tide is the user's. (Not read from
+ * _tide.catalog_objects: that is a snapshot of whatever tide and _tide held at the last install,
+ * a user's table there included.) A migration that creates a table adds it here.
+ */
+export const PGTIDE_TABLES: readonly string[] = [
+  MIGRATIONS_TABLE,
+  // 001
+  "installation", "managed_tables", "runs", "log", "detached", "settings", "catalog_objects",
+  // 002
+  "archives",
+  // 006
+  "legacy", "unconverts", "unconvert_progress", "unconvert_changes",
+];
+
+/**
  * Before uninstall drops tide and _tide (CASCADE), what of the user's would go with them: a table
- * living in one of our schemas (tide holds only views; a detached partition moved into either, or
- * a partition of a user's table there), and any object outside them that depends on an object
- * inside — a view over tide.health, a default calling a _tide function, the capture trigger of an
- * unconvert under way. Raises 2BP01 naming them all; changes nothing.
+ * living in one of our schemas (any but PGTIDE_TABLES: one made there, a detached partition moved
+ * into either, listed in _tide.detached or not, a partition of a user's table there), and any
+ * object outside them that depends on an object inside — a view over tide.health, a default
+ * calling a _tide function, the capture trigger of an unconvert under way. Raises 2BP01 naming them all; changes nothing.
  */
 const UNINSTALL_GUARD_SQL = `do $guard$
 declare
   ours oid[] := array(select n.oid from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide'));
+  own_tables name[] := array[${PGTIDE_TABLES.map(lit).join(", ")}];
+  detached oid[] := '{}';
   found text;
 begin
+  -- retention's detached partitions are the user's wherever they were moved (an earlier version let
+  -- detach_schema name tide or _tide)
+  if pg_catalog.to_regclass('_tide.detached') is not null then
+    execute 'select coalesce(pg_catalog.array_agg(d.partition::oid), ''{}'') from _tide.detached d' into detached;
+  end if;
   select string_agg(w, E'\n' order by w) into found from (
     select pg_catalog.format('%s %s (lives in a pgtide schema)',
              case c.relkind when 'p' then 'partitioned table' when 'm' then 'materialized view'
@@ -299,6 +350,7 @@ begin
       from pg_catalog.pg_class c
      where c.relnamespace = any (ours) and c.relkind in ('r', 'p', 'm', 'f')
        and (c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relispartition
+            or c.relname <> all (own_tables) or c.oid = any (detached)
             or exists (select from pg_catalog.pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid))
     union
     select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
@@ -345,6 +397,7 @@ export async function uninstall(
     log?: Log;
     /** this database's URL, to reach pg_cron's database */ targetUrl?: string;
     /** pg_cron's database, when this role may not read cron.database_name */ cronUrl?: string;
+    /** uninstall even when pgtide's pg_cron job cannot be removed from here (it is then left, with a note) */ keepCronJob?: boolean;
   } = {},
 ): Promise<UninstallResult> {
   const log = opts.log ?? noop;
@@ -365,20 +418,36 @@ export async function uninstall(
     const notes: string[] = [];
     const named = await client.query<{ ok: boolean }>(`select to_regprocedure('_tide.cron_job_name(name)') is not null as ok`);
     if (named.rows[0]?.ok) {
-      try {
-        unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl, cronUrl: opts.cronUrl });
-        if (unscheduled) log("pg_cron job removed");
-      } catch (err) {
-        // the name as SQL spells it; should that fail too, the configured name it starts with
-        const f = await client
+      // the job's name as SQL spells it; should that fail too, the configured name it starts with
+      const job = () =>
+        client
           .query<{ name: string; db: string }>(`select _tide.cron_job_name() as name, current_database() as db`)
           .then((r) => r.rows[0]!)
           .catch(() => ({ name: "pgtide-maintenance", db: null }));
-        notes.push(
-          `could not remove the pg_cron job ${f.name} (${(err as Error).message}); in pg_cron's database run: ` +
-            `select cron.unschedule(jobid) from cron.job where jobname = ${lit(f.name)}` +
-            (f.db === null ? "" : ` and database = ${lit(f.db)}`),
-        );
+      const byHand = (f: { name: string; db: string | null }) =>
+        `in pg_cron's database run: select cron.unschedule(jobid) from cron.job where jobname = ${lit(f.name)}` +
+        (f.db === null ? "" : ` and database = ${lit(f.db)}`);
+      if (opts.keepCronJob) {
+        notes.push(`pgtide's pg_cron job, if there is one, was left as it is (--keep-cron-job); to remove it, ${byHand(await job())}`);
+      } else {
+        try {
+          unscheduled = await unscheduleFromCronDatabase(client as pg.Client, { targetUrl: opts.targetUrl, cronUrl: opts.cronUrl });
+          if (unscheduled) log("pg_cron job removed");
+        } catch (err) {
+          // nothing is changed yet: a job left behind would call the dropped tide.run_maintenance every run
+          const f = await job();
+          const e = err as Error & { hint?: string };
+          throw Object.assign(
+            new Error(`uninstall changed nothing: it could not remove pgtide's pg_cron job ${f.name} (${e.message})`),
+            {
+              code: SQLSTATE.objectNotInPrerequisiteState,
+              detail: e.hint,
+              hint:
+                `pass --cron-database-url <URL of pg_cron's database> so it can, or --keep-cron-job to uninstall anyway ` +
+                `and remove the job by hand: ${byHand(f)}`,
+            },
+          );
+        }
       }
     }
     // Partitions of user tables never depend on our schemas: only our own objects go.

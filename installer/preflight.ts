@@ -25,6 +25,12 @@ export interface Facts {
   alreadyInstalled: boolean;
   /** Schemas tide and _tide where they exist: their owner, and whether this role has its privileges (an upgrade alters what they hold). */
   installedSchemas: { schema: string; owner: string; isOwner: boolean }[];
+  /**
+   * Owners of functions, procedures, views, tables, sequences and types in tide and _tide that this
+   * role neither is nor is a member of (an upgrade replaces or alters each, which only its owner may):
+   * e.g. those a superuser's upgrade created. Empty for a superuser.
+   */
+  foreignObjectOwners?: string[];
 }
 
 export type Level = "ok" | "warning" | "error";
@@ -81,6 +87,18 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
             pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE') as is_owner
        from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide') order by n.nspname desc`,
   );
+  const objects = await client.query<{ owners: string[] }>(
+    `select coalesce(array_agg(distinct pg_catalog.pg_get_userbyid(o.owner)::text order by pg_catalog.pg_get_userbyid(o.owner)::text), '{}') as owners
+       from (select p.proowner as owner from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+              where n.nspname in ('tide', '_tide')
+             union
+             select c.relowner from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+              where n.nspname in ('tide', '_tide') and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+             union
+             select t.typowner from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+              where n.nspname in ('tide', '_tide')) o
+      where not pg_catalog.pg_has_role(current_user, o.owner, 'USAGE')`,
+  );
   const cronDb = await setting("cron.database_name");
   return {
     serverVersionNum: Number(row.num),
@@ -96,6 +114,7 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
     canCreateSchema: row.can_create,
     alreadyInstalled: row.installed,
     installedSchemas: schemas.rows.map((r) => ({ schema: r.schema, owner: r.owner, isOwner: r.is_owner })),
+    foreignObjectOwners: objects.rows[0]?.owners ?? [],
   };
 }
 
@@ -132,6 +151,16 @@ export function judge(facts: Facts): PreflightReport {
     problems.push(
       `pgtide is installed here by role ${owners.join(", ")} (owner of schema ${foreign.map((n) => n.schema).join(" and ")}), and ` +
         `role ${facts.currentUser} may not upgrade or re-apply it: run pgtide install as ${owners.join(" or ")}, or as a role that is a member of it`,
+    );
+  }
+  // owning the schemas is not enough: CREATE OR REPLACE FUNCTION and ALTER TABLE need the owner of each
+  // object, and what a superuser's upgrade created belongs to that superuser
+  const objectOwners = (facts.foreignObjectOwners ?? []).filter((o) => !foreign.some((n) => n.owner === o));
+  if (objectOwners.length > 0) {
+    problems.push(
+      `objects in tide and _tide (functions, views, tables, sequences or types) belong to role ${objectOwners.join(", ")}, ` +
+        `which role ${facts.currentUser} is not a member of, and only their owner may replace or alter them: ` +
+        `run pgtide install as ${objectOwners.join(" or ")} (or a superuser), or have it  ALTER ... OWNER TO ${quoteIdent(facts.currentUser)}  each of them`,
     );
   }
   if (problems.length > 0) {

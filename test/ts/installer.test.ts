@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { install, plan, uninstall } from "../../installer/install.js";
+import { install, plan, PGTIDE_TABLES, uninstall } from "../../installer/install.js";
 import { doctor } from "../../installer/doctor.js";
 import { judge, type Facts } from "../../installer/preflight.js";
 import { startCluster, stopCluster } from "../../installer/cluster.js";
@@ -160,9 +160,28 @@ describe("upgrade refused before its migrations", () => {
     const err = await install(c, { createCronExtension: false }).then(() => null, (e: { code?: string; message: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.message).toContain("cannot replace its views");
+    // the DETAIL names the user's view and the view of ours it reads, not only "other objects depend on them"
+    expect(err?.detail).toMatch(/view (public\.)?my_tables \(depends on tide\.tables\)/);
     const again = await c.query(`select count(*)::int as n from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
     expect(again.rows[0].n).toBe(0);  // the migration did not run
     expect((await c.query(`select count(*)::int as n from public.my_tables`)).rows[0].n).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("re-run with a user's view over tide.*", () => {
+  it("is a no-op when the install is up to date: the view is no reason to refuse", async () => {
+    const d = await freshDatabase({ prefix: "rerun_view" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create view public.my_health as select * from tide.health`);
+    const before = await fingerprint(c);
+    const r = await install(c, { createCronExtension: false });
+    expect(r.codeApplied).toBe(false);
+    expect(r.migrationsRun).toEqual([]);
+    expect(await fingerprint(c)).toEqual(before);
+    // --force re-applies the code, which the view stops, before anything changed
+    const err = await install(c, { force: true, createCronExtension: false }).then(() => null, (e: { code?: string }) => e);
+    expect(err?.code).toBe("2BP01");
   });
 });
 
@@ -189,7 +208,7 @@ describe("uninstall", () => {
     expect((await c.query(fenced)).rows[0].n).toBe(1);
     const withDefault = await c.query(`select tableoid::regclass::text as part, count(*)::int as n, md5(string_agg(body, ',' order by id)) as sum
                                          from public."Events ünïcode" group by 1 order by 1`);
-    const r = await uninstall(c);
+    const r = await uninstall(c, { targetUrl: d.url });
     expect((await c.query(fenced)).rows[0].n).toBe(0);
     expect(r.keptTables).toEqual(['"Events ünïcode"']);
     const schemas = await c.query(`select nspname from pg_namespace where nspname in ('tide', '_tide')`);
@@ -211,7 +230,7 @@ describe("uninstall", () => {
     // a table of the user's in a pgtide schema (as an earlier version let detach_schema put there)
     await c.query(`create table tide.ug_kept (v text)`);
     await c.query(`insert into tide.ug_kept values ('precious')`);
-    const err = await uninstall(c).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
+    const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("view ug_health");
     expect(err?.detail).toContain("tide.ug_kept");
@@ -222,9 +241,62 @@ describe("uninstall", () => {
     // once the user's objects are out of the way, uninstall goes through
     await c.query(`alter table tide.ug_kept set schema public`);
     await c.query(`drop view public.ug_health`);
-    await uninstall(c);
+    await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
+  });
+
+  it("refuses while a table of the user's lives in _tide, whether made there or a partition detached there by an earlier version", async () => {
+    const d = await freshDatabase({ prefix: "uninst_own" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create table public.ev (at timestamptz not null, v text) partition by range (at)`);
+    await c.query(`select tide.manage('public.ev', 'at', '1 month', premake => 1, start_at => '2026-01-01', default_partition => false)`);
+    // the state an earlier version left: detach_schema = '_tide', and retention's detached partition there
+    await c.query(`alter table _tide.managed_tables disable trigger managed_tables_check`);
+    await c.query(`update _tide.managed_tables set on_expire = 'detach', detach_schema = '_tide' where parent = 'public.ev'::regclass`);
+    await c.query(`alter table _tide.managed_tables enable trigger managed_tables_check`);
+    await c.query(`create table _tide.ev_p2020_01 (at timestamptz not null, v text)`);
+    await c.query(`insert into _tide.ev_p2020_01 values ('2020-01-05', 'detached row')`);
+    await c.query(`insert into _tide.detached (partition, parent_oid, parent, lower_bound, upper_bound)
+                   values ('_tide.ev_p2020_01', 'public.ev'::regclass::oid, 'public.ev', '2020-01-01', '2020-02-01')`);
+    // a table the user made in _tide
+    await c.query(`create table _tide.my_notes (note text)`);
+    await c.query(`insert into _tide.my_notes values ('keep me')`);
+    // the upgrade: migration 013 repairs the setting and says what is left to move
+    await c.query(`delete from _tide.pgmigrations where name = '013_detach_schema_not_ours'`);
+    const up = await install(c, { createCronExtension: false });
+    expect(up.migrationsRun).toEqual(["013_detach_schema_not_ours"]);
+    const warning = up.notes.find((n) => /detach_schema of (public\.)?ev /.test(n));
+    expect(warning).toContain("_tide.ev_p2020_01");
+    expect(warning).toContain("ALTER TABLE ... SET SCHEMA");
+    const cfg = await c.query(`select detach_schema from _tide.managed_tables where parent = 'public.ev'::regclass`);
+    expect(cfg.rows).toEqual([{ detach_schema: null }]);
+    const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; detail?: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    expect(err?.detail).toContain("table _tide.ev_p2020_01 (lives in a pgtide schema)");
+    expect(err?.detail).toContain("table _tide.my_notes (lives in a pgtide schema)");
+    expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(2);
+    expect((await c.query(`select v from _tide.ev_p2020_01`)).rows).toEqual([{ v: "detached row" }]);
+    expect((await c.query(`select note from _tide.my_notes`)).rows).toEqual([{ note: "keep me" }]);
+    // moved out, they stay the user's and uninstall goes through
+    await c.query(`alter table _tide.ev_p2020_01 set schema public`);
+    await c.query(`alter table _tide.my_notes set schema public`);
+    await uninstall(c, { targetUrl: d.url });
+    expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
+    expect((await c.query(`select v from public.ev_p2020_01`)).rows).toEqual([{ v: "detached row" }]);
+    expect((await c.query(`select note from public.my_notes`)).rows).toEqual([{ note: "keep me" }]);
+  });
+
+  it("knows every table a fresh install creates as pgtide's own (PGTIDE_TABLES)", async () => {
+    const d = await emptyDb("own_tables");
+    const c = await d.client();
+    await install(c, { createCronExtension: false });
+    const r = await c.query<{ t: string }>(
+      `select c.relname as t from pg_class c where c.relnamespace in ('tide'::regnamespace, '_tide'::regnamespace)
+          and c.relkind in ('r', 'p', 'm', 'f') order by 1`,
+    );
+    expect(r.rows.map((x) => x.t).sort()).toEqual([...PGTIDE_TABLES].sort());
   });
 
   it("refuses nothing and reports nothing kept when pgtide was never installed", async () => {
@@ -263,6 +335,17 @@ describe("preflight", () => {
     const r = judge({ ...facts, canCreateSchema: false });
     expect(r.ok).toBe(false);
     expect(r.checks.find((c) => c.name === "privileges")?.message).toContain("GRANT CREATE ON DATABASE app TO app_owner");
+  });
+
+  it("refuses to upgrade as the owner of the schemas when objects in them belong to another role, naming it", () => {
+    const installed = { ...facts, alreadyInstalled: true,
+      installedSchemas: [{ schema: "tide", owner: "app_owner", isOwner: true }, { schema: "_tide", owner: "app_owner", isOwner: true }] };
+    expect(judge({ ...installed, foreignObjectOwners: [] }).ok).toBe(true);
+    const r = judge({ ...installed, foreignObjectOwners: ["postgres"] });
+    expect(r.ok).toBe(false);
+    const msg = r.checks.find((c) => c.name === "privileges")?.message ?? "";
+    expect(msg).toContain("belong to role postgres");
+    expect(msg).toContain("run pgtide install as postgres");
   });
 
   it("refuses a standby", () => {

@@ -143,12 +143,70 @@ describe("a role that may not upgrade the installation", () => {
   });
 });
 
+describe("an installation a superuser upgraded once", () => {
+  it("fails preflight for the schema owner, naming the owner of the objects it may not replace, and install stops there", async () => {
+    // what a superuser's upgrade leaves: the functions new in that version belong to the superuser
+    const su = new pg.Client({ connectionString: urlFor(database) });
+    await su.connect();
+    try {
+      const superuser = (await su.query<{ u: string }>(`select current_user as u`)).rows[0]!.u;
+      await su.query(`alter function _tide.calendar_part(interval) owner to current_user`);
+      const p = await pgtide(["preflight", "--database-url", urlAs(owner)]);
+      expect(p.code).toBe(2);
+      expect(p.stdout).toMatch(/^error +privileges: .*belong to role /m);
+      expect(p.stdout).toContain(`belong to role ${superuser}`);
+      const i = await pgtide(["install", "--force", "--database-url", urlAs(owner)]);
+      expect(i.code).toBe(2);
+      expect(i.stderr).toContain("preflight failed");
+      expect(i.stderr).toContain(`run pgtide install as ${superuser}`);
+      // the superuser passes
+      const s = await pgtide(["preflight", "--database-url", urlFor(database)]);
+      expect(s.stdout).toMatch(/^ok +privileges/m);
+    } finally {
+      await su.query(`alter function _tide.calendar_part(interval) owner to ${owner}`);
+      await su.end();
+    }
+    const again = await pgtide(["preflight", "--database-url", urlAs(owner)]);
+    expect(again.code).toBe(0);
+  });
+});
+
 describe("uninstalled by the same owner", () => {
-  it("removes pgtide, with a note on the pg_cron job it cannot reach", async () => {
+  it("refuses, changing nothing, while it cannot reach pgtide's pg_cron job, saying what to pass", async () => {
     const r = await pgtide(["uninstall", "--database-url", urlAs(owner)]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain("pgtide removed.");
+    expect(r.stderr).toContain("uninstall changed nothing");
+    expect(r.stderr).toContain("--cron-database-url");
+    expect(r.stderr).toContain("--keep-cron-job");
+    expect(r.stderr).toContain(`jobname = 'pgtide-maintenance@${database}'`);
+    const left = await queryAs<{ n: number }>(owner, `select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+    expect(left.rows[0]!.n).toBe(2);
+  });
+
+  it("removes pgtide and its pg_cron job through --cron-database-url", async () => {
+    const cronUrl = urlFor("postgres");
+    const s = await pgtide(["schedule", "--json", "--database-url", urlAs(owner), "--cron-database-url", cronUrl]);
+    expect(s.code).toBe(0);
+    const r = await pgtide(["uninstall", "--database-url", urlAs(owner), "--cron-database-url", cronUrl]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pgtide removed. Its pg_cron job was unscheduled.");
+    const jobs = await adminQuery<{ n: number }>(`select count(*)::int as n from cron.job where database = $1`, [database]);
+    expect(jobs.rows[0]!.n).toBe(0);
+    const left = await queryAs<{ n: number }>(owner, `select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+    expect(left.rows[0]!.n).toBe(0);
+    // installed again, for the case of --keep-cron-job
+    const i = await pgtide(["install", "--database-url", urlAs(owner)]);
+    expect(i.code).toBe(0);
+  });
+
+  it("with --keep-cron-job removes pgtide, with a note on removing the job by hand", async () => {
+    const r = await pgtide(["uninstall", "--keep-cron-job", "--database-url", urlAs(owner)]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("pgtide removed.");
+    expect(r.stdout).toContain("--keep-cron-job");
     expect(r.stdout).toContain(`jobname = 'pgtide-maintenance@${database}'`);
     const left = await queryAs<{ n: number }>(owner, `select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
     expect(left.rows[0]!.n).toBe(0);
