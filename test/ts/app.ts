@@ -10,18 +10,23 @@ export interface InsertStats {
   errors: string[];
 }
 
-/** Insert one row (at, note) every `everyMs` until stopped; record the slowest round trip. */
-export function insertLoop(client: pg.Client, table: string, at: string, everyMs = 20) {
+/**
+ * Run `insert(n)` (n = 0, 1, 2, …: the n-th statement) every `everyMs` until stopped; record the
+ * slowest round trip and every failure, as "n: SQLSTATE message".
+ */
+export function statementLoop(client: pg.Client, insert: (n: number) => [string, unknown[]], everyMs = 20) {
   const stats: InsertStats = { count: 0, max: 0, errors: [] };
   let running = true;
   const done = (async () => {
-    while (running) {
+    for (let n = 0; running; n++) {
       const t0 = performance.now();
+      const [sql, params] = insert(n);
       try {
-        await client.query(`insert into ${table} (at, note) values ($1, 'app')`, [at]);
+        await client.query(sql, params);
         stats.count++;
       } catch (e) {
-        stats.errors.push((e as Error).message);
+        const err = e as { code?: string; message: string };
+        stats.errors.push(`${n}: ${err.code ?? ""} ${err.message}`);
       }
       stats.max = Math.max(stats.max, performance.now() - t0);
       await sleep(everyMs);
@@ -35,6 +40,11 @@ export function insertLoop(client: pg.Client, table: string, at: string, everyMs
       return stats;
     },
   };
+}
+
+/** Insert one row (at, note) every `everyMs` until stopped; record the slowest round trip. */
+export function insertLoop(client: pg.Client, table: string, at: string, everyMs = 20) {
+  return statementLoop(client, () => [`insert into ${table} (at, note) values ($1, 'app')`, [at]], everyMs);
 }
 
 /** Poll `probe` every second until it returns a value, or fail after `timeoutMs`. */

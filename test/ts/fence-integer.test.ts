@@ -4,7 +4,7 @@
 // must never refuse one of them (docs/engine.md, "Default partition").
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "./app.js";
+import { sleep, statementLoop } from "./app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 let db: TestDatabase;
@@ -13,32 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-/** Insert the keys first, first + 1, … one row per commit until stopped; record every failure. */
-function seriesLoop(client: pg.Client, table: string, first: number) {
-  const stats = { next: first, count: 0, errors: [] as string[] };
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      try {
-        await client.query(`insert into ${table} (id, note) values ($1, 'app')`, [stats.next]);
-        stats.count++;
-      } catch (e) {
-        const err = e as { code?: string; message: string };
-        stats.errors.push(`${stats.next}: ${err.code ?? ""} ${err.message}`);
-      }
-      stats.next++;
-      await sleep(2);
-    }
-  })();
-  return {
-    stats,
-    async stop() {
-      running = false;
-      await done;
-      return stats;
-    },
-  };
-}
+/** Insert the keys first, first + 1, … one row per commit every 2 ms until stopped; record every failure. */
+const seriesLoop = (client: pg.Client, table: string, first: number) =>
+  statementLoop(client, (n) => [`insert into ${table} (id, note) values ($1, 'app')`, [first + n]], 2);
 
 describe("the fence on an integer key", () => {
   it("never refuses the next keys of a series that outran premake into a default holding many far-ahead keys", async () => {
