@@ -124,7 +124,7 @@ end
 $fn$;
 
 comment on function _tide.check_managed_table() is
-  'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries on every write to _tide.managed_tables.';
+  'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries and detach_schema on every write to _tide.managed_tables; refuses a registration by a role that is not a member of the table''s owner (42501); when maintenance is disabled, drops the default partition''s fences (55P03 when it is busy).';
 
 -- Every column but maintenance's bookkeeping (next_due_at, due_signature, listing_*), which
 -- maintenance writes once per table and run: its UPDATE then fires nothing. A new column must be
