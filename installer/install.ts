@@ -89,7 +89,7 @@ async function pendingMigrations(client: pg.ClientBase): Promise<boolean> {
  * a clear error instead of being dropped with them.
  */
 const DROP_VIEWS_SQL = `do $drop_views$
-declare views text;
+declare views text; pg_detail text;
 begin
   select string_agg(c.oid::regclass::text, ', ') into views
     from pg_catalog.pg_class c where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v';
@@ -97,6 +97,9 @@ begin
     execute 'drop view ' || views;
   end if;
 exception when dependent_objects_still_exist then
+  -- PostgreSQL's own list of the dependents (its DETAIL), which also has those that go through a
+  -- view's row type (a function returning setof tide.partitions, a column of type tide.tables)
+  get stacked diagnostics pg_detail = pg_exception_detail;
   -- what of the user's depends on our views: a view's rule (named by its view), or any other object
   select pg_catalog.string_agg(distinct w, E'\n') into views from (
     select pg_catalog.format('%s (depends on %s)',
@@ -117,7 +120,7 @@ exception when dependent_objects_still_exist then
   ) x;
   raise exception using errcode = '2BP01',
     message = 'pgtide cannot replace its views: objects outside pgtide depend on them',
-    detail = coalesce(views, sqlerrm),
+    detail = pg_catalog.concat_ws(E'\n', views, nullif(pg_detail, '')),
     hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again.';
 end
 $drop_views$;`;

@@ -92,11 +92,14 @@ export async function gatherFacts(client: pg.ClientBase): Promise<Facts> {
        from (select p.proowner as owner from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
               where n.nspname in ('tide', '_tide')
              union
+             -- not the views: the code step drops and re-creates every one of them, which the schema's owner may
              select c.relowner from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-              where n.nspname in ('tide', '_tide') and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+              where n.nspname in ('tide', '_tide') and c.relkind in ('r', 'p', 'm', 'S', 'f')
              union
+             -- nor a relation's row type or an array type: they go with their relation or element type
              select t.typowner from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
-              where n.nspname in ('tide', '_tide')) o
+              where n.nspname in ('tide', '_tide') and t.typcategory <> 'A'
+                and not exists (select from pg_catalog.pg_class k where k.oid = t.typrelid and k.relkind <> 'c')) o
       where not pg_catalog.pg_has_role(current_user, o.owner, 'USAGE')`,
   );
   const cronDb = await setting("cron.database_name");

@@ -22,10 +22,13 @@ interface CronFacts {
   cron_db: string | null;
   /** pg_cron's functions and tables are usable from this database. */
   local: boolean;
+  /** pg_cron's extension is created in this database. */
+  ext_here: boolean;
 }
 
 const cronFactsSql = (stmt: string) => `select current_database() as here, _tide.cron_job_name() as name, l.loaded, l.database as cron_db,
-       case when l.schema_usable then to_regclass('cron.job') is not null else false end as local, ${stmt} as stmt
+       case when l.schema_usable then to_regclass('cron.job') is not null else false end as local,
+       exists (select from pg_catalog.pg_extension e where e.extname = 'pg_cron') as ext_here, ${stmt} as stmt
   from _tide.cron_location() l`;
 
 /**
@@ -46,6 +49,15 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
+/** The connection `client` was opened with (URL, DATABASE_URL or PG* variables) as a URL, for reaching another database of its server. */
+function urlOf(client: pg.Client): string {
+  const p = client as unknown as { host: string; port: number; user: string; password?: string | null; database: string };
+  const auth = encodeURIComponent(p.user) + (p.password ? ":" + encodeURIComponent(p.password) : "");
+  // a Unix-socket directory goes in the query string
+  if (p.host.startsWith("/")) return `postgresql://${auth}@/${encodeURIComponent(p.database)}?host=${encodeURIComponent(p.host)}&port=${p.port}`;
+  return `postgresql://${auth}@${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}/${encodeURIComponent(p.database)}`;
+}
+
 /**
  * Schedules `CALL tide.run_maintenance()` for the database `client` is connected to. `cronUrl`
  * (default: `targetUrl` with the database replaced by cron.database_name) is used only when
@@ -63,9 +75,7 @@ export async function scheduleFromCronDatabase(
     const r = await client.query<{ id: string }>("select tide.schedule($1) as id", [cron]);
     return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: f.here, targetDatabase: f.here, via: "tide.schedule" };
   }
-  const base = opts.targetUrl;
-  if (!opts.cronUrl && !base) throw new Error(`pgtide: pg_cron lives in database ${cronDb}; pass the connection URL so it can be reached`);
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(base as string, cronDb), application_name: "pgtide" });
+  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl ?? urlOf(client), cronDb), application_name: "pgtide" });
   await cronClient.connect();
   try {
     const r = await cronClient.query<{ id: string; db: string }>(f.stmt.replace(/;$/, "") + " as id, current_database() as db");
@@ -88,12 +98,16 @@ export async function unscheduleFromCronDatabase(
   const f = (await client.query<CronFacts>(cronFactsSql("null"))).rows[0]!;
   const cronDb = otherCronDatabase(f, opts.cronUrl);
   if (cronDb === null) {
+    // pg_cron runs jobs from this database but its extension was never created here: there is no job
+    if (f.loaded && !f.local && f.cron_db === f.here && !f.ext_here) return false;
     return (await client.query<{ ok: boolean }>("select tide.unschedule() as ok")).rows[0]!.ok;
   }
-  if (!opts.cronUrl && !opts.targetUrl) throw new Error(`pgtide: pg_cron lives in database ${cronDb}; pass the connection URL so it can be reached`);
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl as string, cronDb), application_name: "pgtide" });
+  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl ?? urlOf(client), cronDb), application_name: "pgtide" });
   await cronClient.connect();
   try {
+    // nor when it was never created in pg_cron's own database (pg_cron loaded, nothing scheduled yet)
+    const ext = await cronClient.query<{ ok: boolean }>("select exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as ok");
+    if (!ext.rows[0]!.ok) return false;
     const r = await cronClient.query(
       "select cron.unschedule(jobid) from cron.job where jobname = $1 and database = $2 and username = current_user",
       [f.name, f.here],

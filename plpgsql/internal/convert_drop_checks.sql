@@ -20,7 +20,8 @@ begin
   perform set_config('lock_timeout', _tide.lock_timeout_setting(lock_timeout), true);
   begin
     perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', source), lock_retries);
-  exception when lock_not_available then
+  exception when lock_not_available or query_canceled then
+    -- a second cancel while it waits: the CHECKs stay, and tide.convert's error says so and how to drop them
     perform set_config('lock_timeout', old_lt, true);
     return false;
   end;

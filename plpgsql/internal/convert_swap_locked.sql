@@ -52,7 +52,8 @@ begin
         case r.tgenabled when 'D' then 'disable' when 'A' then 'enable always' when 'R' then 'enable replica' end, r.tgname);
     end if;
   end loop;
-  for r in select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = source and contype = 'f' loop
+  -- the table's own foreign keys, not PostgreSQL's clones of one per partition of a partitioned referenced table
+  for r in select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = source and contype = 'f' and conparentid = 0 loop
     fks := fks || format('alter table %I.%I add constraint %I %s', nsp, relname, r.conname, r.def);
   end loop;
 

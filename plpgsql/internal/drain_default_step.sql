@@ -49,7 +49,8 @@ begin
     lowest := lowest + (((- lowest) % mt.every_int) + mt.every_int) % mt.every_int;
     finite := format(' where %I >= %s', mt.control, lowest);
     if mt.control_type = 'bigint'::regtype then
-      finite := finite || format(' and %I <= %s', mt.control, 9223372036854775807 - mt.every_int);
+      -- below the start of the cell that would end past the type (the last multiple of every)
+      finite := finite || format(' and %I < %s', mt.control, floor(9223372036854775807::numeric / mt.every_int) * mt.every_int);
     end if;
   end if;
   loop

@@ -46,6 +46,15 @@ begin
   outcome := 'ok'; partitions_created := 0; rows_moved := 0; partitions_expired := 0;
   mt := _tide.load_managed_table(parent);
   if not mt.enabled then
+    -- disabled after this run's fence step had added a fence (tide.config's trigger dropped only the
+    -- fences there were): no later run would drop it, so it goes now, if that takes no wait
+    begin
+      perform set_config('lock_timeout', _tide.lock_timeout_setting(mt.lock_timeout), true);
+      perform _tide.drop_fences(parent);
+    exception when lock_not_available then
+      null;  -- left for tide.unmanage, or the next enable
+    end;
+    perform set_config('lock_timeout', old_lt, true);
     outcome := 'skipped'; message := 'maintenance is disabled for this table (tide.config.enabled)';
     perform _tide.log_action(run_id, parent, 'maintain', null, 'skipped', null, started, message => message);
     return;

@@ -18,6 +18,15 @@ begin
   end if;
   calendar := _tide.calendar_part(mt.keep_interval);
   -- as_of minus a pure time interval is exact whatever the session's TimeZone
+  if mt.control_type = 'timestamptz'::regtype then
+    -- positions are instants: no round trip through the wall clock, which reads a time of the hour
+    -- repeated when the clocks go back as its second occurrence and would move the cutoff an hour
+    -- late; with a calendar part, the earliest instant showing the wall-clock result
+    return (extract(epoch from case when calendar = interval '0' then as_of - mt.keep_interval
+                                    else _tide.local_instant(mt, ((as_of - (mt.keep_interval - calendar)) at time zone mt.time_zone) - calendar)
+                               end) * 1000000)::bigint;
+  end if;
+  -- a timestamp or date key's positions are wall-clock times of the table's zone
   return _tide.local_position(mt, ((as_of - (mt.keep_interval - calendar)) at time zone mt.time_zone) - calendar);
 end
 $fn$;

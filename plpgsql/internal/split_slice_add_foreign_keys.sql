@@ -20,7 +20,7 @@ begin
   -- a partition's foreign key that matches the parent's and is validated)
   for r in select c.conname, pg_get_constraintdef(c.oid) as def
              from pg_constraint c
-            where c.conrelid = parent and c.contype = 'f'
+            where c.conrelid = parent and c.contype = 'f' and c.conparentid = 0  -- not PostgreSQL's clones per referenced partition
               and not exists (select from pg_constraint s
                                where s.conrelid = slice and s.contype = 'f' and s.conparentid = 0
                                  and regexp_replace(pg_get_constraintdef(s.oid), ' NOT VALID$', '') = pg_get_constraintdef(c.oid))

@@ -11,7 +11,7 @@ declare
   names  text[] := array[]::text[];
 begin
   for r in select c.conname from pg_constraint c
-            where c.conrelid = slice and c.contype = 'f' and not c.convalidated order by c.conname loop
+            where c.conrelid = slice and c.contype = 'f' and c.conparentid = 0 and not c.convalidated order by c.conname loop
     -- SHARE UPDATE EXCLUSIVE on the slice, ROW SHARE on the referenced table: writes continue
     execute format('alter table %s validate constraint %I', slice, r.conname);
     names := names || format('%I', r.conname);

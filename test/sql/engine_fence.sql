@@ -206,3 +206,14 @@ begin
                  'disabling maintenance drops the default partition''s fence');
   return next lives_ok($q$insert into fd values (1, '2030-03-04 06:00+00', 'late')$q$, 'rows of the once-fenced range land in the default');
 end $$;
+
+create or replace function tests.test_fence_goes_when_a_disabled_table_is_run() returns setof text language plpgsql as $$
+begin
+  -- disabled between a run's fence step and its table step: the trigger found no fence to drop
+  perform tests.fence_fixture('fr');
+  update tide.config set enabled = false where parent = 'fr'::regclass;
+  alter table fr_default add constraint tide_fence_1_2 check (not (at >= '2030-03-04' and at < '2030-03-05')) not valid;
+  return next is((_tide.maintain_table('fr', '2030-03-02 12:00+00')).outcome, 'skipped', 'the disabled table is skipped');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fr_default'::regclass and conname like 'tide_fence%'), 0,
+                 'and the fence left on its default is dropped');
+end $$;

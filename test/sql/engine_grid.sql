@@ -198,3 +198,17 @@ begin
   return next is(_tide.next_due_at(mt, '2031-10-25 23:50+00', _tide.key_position(mt, '2031-10-25 00:00+00')),
                  '2031-10-26 00:00+00'::timestamptz, 'the expiry is not an hour late across the change back');
 end $$;
+
+create or replace function tests.test_grid_keep_in_hours_on_fall_back() returns setof text language plpgsql as $$
+begin
+  -- New York's clocks go back on 2031-11-02 (02:00 EDT -> 01:00 EST): '48 hours' stays 48 real hours
+  create table hf (at timestamptz not null) partition by range (at);
+  perform tide.manage('hf', 'at', '1 hour', premake => 2, keep => '48 hours', time_zone => 'America/New_York',
+                      start_at => '2031-11-01 20:00', default_partition => false);
+  perform _tide.maintain_table('hf', '2031-11-02 05:50+00');
+  insert into hf values ('2031-11-02 05:45+00');  -- 47 h 45 min before as_of
+  return next is(_tide.retention_cutoff(_tide.load_managed_table('hf'), '2031-11-04 05:30+00'),
+                 _tide.key_position(_tide.load_managed_table('hf'), '2031-11-02 05:30+00'), 'the cutoff is as_of - 48 hours exactly');
+  perform _tide.maintain_table('hf', '2031-11-04 05:30+00');
+  return next is((select count(*)::int from hf), 1, 'the row younger than 48 hours is kept');
+end $$;

@@ -332,4 +332,8 @@ begin
   insert into db values (5000), (9223372036854775807);
   return next is(_tide.drain_default_step('db', 100), 1::bigint, 'nor does a bigint MAX_VALUE sentinel');
   return next is((select count(*)::int from only db_default), 1, 'which stays in the default');
+  create table dc (id bigint not null) partition by range (id);
+  perform tide.manage('dc', 'id', '10', premake => 1, start_at => '0');
+  insert into dc values (9223372036854775798), (9223372036854775799);
+  return next is(_tide.drain_default_step('dc', 100), 2::bigint, 'keys of the last cell that ends within bigint still move');
 end $$;

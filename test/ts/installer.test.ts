@@ -401,4 +401,26 @@ describe("preflight", () => {
       await stopCluster(cluster.dir);
     }
   });
+
+  it("uninstalls where pg_cron is loaded but its extension was never created (no job can exist)", async () => {
+    const cluster = await startCluster({ fast: true });  // pg_cron preloaded, cron.database_name = postgres, no CREATE EXTENSION
+    try {
+      const admin = new pg.Client({ connectionString: cluster.url() });
+      await admin.connect();
+      await admin.query(`create database app`).finally(() => admin.end());
+      const c = new pg.Client({ connectionString: cluster.url("app") });
+      await c.connect();
+      try {
+        await install(c, { createCronExtension: false });
+        const r = await uninstall(c, { targetUrl: cluster.url("app") });
+        expect(r.unscheduled).toBe(false);
+        const left = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+        expect(left.rows[0].n).toBe(0);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await stopCluster(cluster.dir);
+    }
+  });
 });

@@ -169,6 +169,25 @@ describe("an installation a superuser upgraded once", () => {
     const again = await pgtide(["preflight", "--database-url", urlAs(owner)]);
     expect(again.code).toBe(0);
   });
+
+  it("passes the schema owner when only views belong to the superuser (the code step drops and re-creates every view)", async () => {
+    const su = new pg.Client({ connectionString: urlFor(database) });
+    await su.connect();
+    try {
+      // what a superuser's install --force leaves: every view of tide is its own
+      await su.query(`do $$ declare v regclass; begin
+                        for v in select c.oid from pg_class c where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v' loop
+                          execute format('alter view %s owner to current_user', v);
+                        end loop; end $$`);
+      const p = await pgtide(["preflight", "--database-url", urlAs(owner)]);
+      expect(p.stdout).toMatch(/^ok +privileges/m);
+      expect(p.code).toBe(0);
+      const i = await pgtide(["install", "--force", "--database-url", urlAs(owner)]);
+      expect(i.code).toBe(0);
+    } finally {
+      await su.end();
+    }
+  });
 });
 
 describe("uninstalled by the same owner", () => {

@@ -91,6 +91,22 @@ describe("tide.split_legacy", () => {
     expect(await count(c, `sk_orders`)).toBe(1920 - 192);
   });
 
+  it("a foreign key to a partitioned table: the slice gets the key itself, not PostgreSQL's clones of it per referenced partition", async () => {
+    const c = await db.client();
+    await c.query(`create table sp_ref (id int primary key) partition by range (id)`);
+    await c.query(`create table sp_ref_a partition of sp_ref for values from (0) to (100)`);
+    await c.query(`create table sp_ref_b partition of sp_ref for values from (100) to (200)`);
+    await c.query(`insert into sp_ref select generate_series(0, 199)`);
+    await c.query(`create table sp_ev (id bigint, ts timestamptz not null, rid int)`);
+    await c.query(`insert into sp_ev select g, timestamptz '2026-09-01' + g * interval '1 hour', g % 200 from generate_series(1, 1500) g`);
+    await c.query(`call tide.convert('sp_ev', 'ts', '1 month', premake => 2)`);
+    await c.query(`alter table sp_ev add constraint sp_ev_rid_fkey foreign key (rid) references sp_ref (id) on delete cascade`);
+    await c.query(`call tide.split_legacy('sp_ev', 100)`);
+    expect(await count(c, `sp_ev`)).toBe(1500);
+    const legacy = await c.query(`select state from _tide.legacy where parent = 'sp_ev'::regclass`);
+    expect(legacy.rows[0]).toEqual({ state: "split" });
+  });
+
   it("a DELETE trigger added half-way is refused with how to finish, not with 'leave it unsplit'", async () => {
     const c = await db.client();
     await c.query(`create table sk_ev (id bigint generated always as identity, ts timestamptz not null, primary key (id, ts))`);
@@ -179,6 +195,20 @@ describe("tide.split_legacy", () => {
 });
 
 describe("tide.convert", () => {
+  it("converts a table with a foreign key to a partitioned table (its own key, not the clones PostgreSQL keeps per referenced partition)", async () => {
+    const c = await db.client();
+    await c.query(`create table cp_ref (id int primary key) partition by range (id)`);
+    await c.query(`create table cp_ref_a partition of cp_ref for values from (0) to (100)`);
+    await c.query(`create table cp_ref_b partition of cp_ref for values from (100) to (200)`);
+    await c.query(`insert into cp_ref select generate_series(0, 199)`);
+    await c.query(`create table cp_ev (id bigint, ts timestamptz not null, rid int references cp_ref (id))`);
+    await c.query(`insert into cp_ev select g, timestamptz '2026-09-01' + g * interval '1 hour', g % 200 from generate_series(1, 500) g`);
+    await c.query(`call tide.convert('cp_ev', 'ts', '1 month', premake => 2)`);
+    expect((await c.query(`select relkind::text as k from pg_class where oid = 'cp_ev'::regclass`)).rows[0]).toEqual({ k: "p" });
+    const bad = await c.query(`insert into cp_ev values (0, '2026-12-05', 500)`).then(() => null, (e: pg.DatabaseError) => e);
+    expect(bad?.code).toBe("23503");
+  });
+
   it("gives a timestamp column east of UTC the headroom a timestamptz column gets", async () => {
     const c = await db.client();
     await c.query(`create table head_ts (ts timestamp not null)`);
