@@ -49,13 +49,16 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** The connection `client` was opened with (URL, DATABASE_URL or PG* variables) as a URL, for reaching another database of its server. */
-function urlOf(client: pg.Client): string {
-  const p = client as unknown as { host: string; port: number; user: string; password?: string | null; database: string };
-  const auth = encodeURIComponent(p.user) + (p.password ? ":" + encodeURIComponent(p.password) : "");
-  // a Unix-socket directory goes in the query string
-  if (p.host.startsWith("/")) return `postgresql://${auth}@/${encodeURIComponent(p.database)}?host=${encodeURIComponent(p.host)}&port=${p.port}`;
-  return `postgresql://${auth}@${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.port}/${encodeURIComponent(p.database)}`;
+/**
+ * How to reach database `cronDb` of the same server: `cronUrl` as given, else `targetUrl` with the
+ * database replaced, else the parameters `client` was opened with (a URL, DATABASE_URL or the PG*
+ * variables; a Unix-socket directory as host too) with the database replaced.
+ */
+function cronClientConfig(client: pg.Client, cronDb: string, opts: { targetUrl?: string; cronUrl?: string }): pg.ClientConfig {
+  if (opts.cronUrl) return { connectionString: opts.cronUrl, application_name: "pgtide" };
+  if (opts.targetUrl) return { connectionString: withDatabase(opts.targetUrl, cronDb), application_name: "pgtide" };
+  const p = client as unknown as { host: string; port: number; user: string; password?: string | null; ssl?: pg.ClientConfig["ssl"] };
+  return { host: p.host, port: p.port, user: p.user, password: p.password ?? undefined, ssl: p.ssl, database: cronDb, application_name: "pgtide" };
 }
 
 /**
@@ -75,7 +78,7 @@ export async function scheduleFromCronDatabase(
     const r = await client.query<{ id: string }>("select tide.schedule($1) as id", [cron]);
     return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: f.here, targetDatabase: f.here, via: "tide.schedule" };
   }
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl ?? urlOf(client), cronDb), application_name: "pgtide" });
+  const cronClient = new pg.Client(cronClientConfig(client, cronDb, opts));
   await cronClient.connect();
   try {
     const r = await cronClient.query<{ id: string; db: string }>(f.stmt.replace(/;$/, "") + " as id, current_database() as db");
@@ -102,7 +105,7 @@ export async function unscheduleFromCronDatabase(
     if (f.loaded && !f.local && f.cron_db === f.here && !f.ext_here) return false;
     return (await client.query<{ ok: boolean }>("select tide.unschedule() as ok")).rows[0]!.ok;
   }
-  const cronClient = new pg.Client({ connectionString: opts.cronUrl ?? withDatabase(opts.targetUrl ?? urlOf(client), cronDb), application_name: "pgtide" });
+  const cronClient = new pg.Client(cronClientConfig(client, cronDb, opts));
   await cronClient.connect();
   try {
     // nor when it was never created in pg_cron's own database (pg_cron loaded, nothing scheduled yet)

@@ -1,9 +1,9 @@
 // The `pgtide` binary as a user runs it (built by `make test` into dist/): exit codes, JSON,
 // and the commands that wrap library functions.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { pgtide, requireCli } from "./cli-run.js";
 import type pg from "pg";
-import { freshDatabase, type TestDatabase } from "./db.js";
+import { adminQuery, freshDatabase, type TestDatabase } from "./db.js";
 
 let db: TestDatabase;
 let c: pg.Client;
@@ -110,5 +110,18 @@ describe("pgtide CLI", () => {
     const r = await pgtide(["frobnicate"]);
     expect(r.code).toBe(64);
     expect(r.stderr).toContain("usage: pgtide <command>");
+  });
+
+  // the suite's own cluster listens on a Unix socket of its folder; a server named by URL may not
+  it.runIf(inject("backend") === "local")("schedule and unschedule reach pg_cron's database when the connection comes from PG* variables over a Unix socket", async () => {
+    const sock = (await adminQuery<{ d: string }>(`select current_setting('unix_socket_directories') as d`)).rows[0]!.d.split(",")[0]!.trim();
+    const u = new URL(db.url);
+    const env = { DATABASE_URL: undefined, PGHOST: sock, PGPORT: u.port, PGUSER: decodeURIComponent(u.username), PGDATABASE: db.name };
+    const s = await pgtide(["schedule", "--json"], env);
+    expect(s.stderr).toBe("");
+    expect(s.code).toBe(0);
+    expect((JSON.parse(s.stdout) as { cronDatabase: string }).cronDatabase).toBe("postgres");
+    const un = await pgtide(["unschedule", "--json"], env);
+    expect(un.code).toBe(0);
   });
 });
