@@ -10,6 +10,19 @@ begin
   execute format('insert into %I select g, ''2020-01-01''::timestamptz + g * interval ''1 hour'', ''old'' from generate_series(1, 500) g', t);
 end $$;
 
+-- The fixture with the fence of the next day added and validated, as a run's fence step leaves it.
+create or replace function tests.validated_fence_fixture(t text) returns name language plpgsql as $$
+declare
+  mt    _tide.managed_tables;
+  fence name;
+begin
+  perform tests.fence_fixture(t);
+  mt := _tide.load_managed_table(t::regclass);
+  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
+  perform _tide.validate_fence(mt, fence);
+  return fence;
+end $$;
+
 create or replace function tests.default_scans(t text) returns bigint language sql as $$
   select coalesce((select s.seq_scan from pg_stat_xact_user_tables s where s.relid = (t || '_default')::regclass), 0)
 $$;
@@ -168,10 +181,8 @@ declare
   fence name;
 begin
   -- a validated fence whose cell now has a partition, and a default emptied since
-  perform tests.fence_fixture('fd');
+  fence := tests.validated_fence_fixture('fd');
   mt := _tide.load_managed_table('fd');
-  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
-  perform _tide.validate_fence(mt, fence);
   perform _tide.maintain_table('fd', '2030-03-02 12:00+00');
   delete from fd where note = 'old';
   return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'an empty default gets no fence');
@@ -180,9 +191,8 @@ begin
   drop table fd_2030_03_04;  -- retention, or a DBA, drops the partition of the once-fenced cell
   return next lives_ok($q$insert into fd values (1, '2030-03-04 06:00+00', 'late')$q$, 'a late row of that cell lands in the default again');
   -- the default still holds rows, and the fence's cell has a partition: nothing is about to be created
-  perform tests.fence_fixture('fk');
+  perform tests.validated_fence_fixture('fk');
   mt := _tide.load_managed_table('fk');
-  perform _tide.validate_fence(mt, _tide.fence_default(mt, '2030-03-02 12:00+00'));
   perform _tide.maintain_table('fk', '2030-03-02 12:00+00');
   return next is(_tide.fence_default(mt, '2030-03-02 12:00+00'), null, 'nothing about to be created: no fence');
   return next is((select count(*)::int from pg_constraint where conrelid = 'fk_default'::regclass and conname like 'tide_fence%'), 0,
@@ -192,14 +202,10 @@ begin
 end $$;
 
 create or replace function tests.test_fence_goes_when_maintenance_is_disabled() returns setof text language plpgsql as $$
-declare
-  mt    _tide.managed_tables;
-  fence name;
 begin
-  perform tests.fence_fixture('fd');
-  mt := _tide.load_managed_table('fd');
-  fence := _tide.fence_default(mt, '2030-03-02 12:00+00');
-  perform _tide.validate_fence(mt, fence);
+  perform tests.validated_fence_fixture('fd');
+  return next is((select count(*)::int from pg_constraint where conrelid = 'fd_default'::regclass and conname like 'tide_fence%' and convalidated), 1,
+                 'the fixture carries a validated fence');
   -- a disabled table gets no run that would drop the fence once its cells exist
   update tide.config set enabled = false where parent = 'fd'::regclass;
   return next is((select count(*)::int from pg_constraint where conrelid = 'fd_default'::regclass and conname like 'tide_fence%'), 0,
