@@ -37,6 +37,8 @@ create view bad.v as select 1 as x;
 create table bad.unpartitioned (at timestamptz not null);
 create table bad.managed (at timestamptz not null) partition by range (at);
 select count(*) from tide.manage('bad.managed', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+create table bad.managed_big (id bigint not null) partition by range (id);
+select count(*) from tide.manage('bad.managed_big', 'id', '1000', premake => 1, start_at => '0', default_partition => false);
 create table bad.managed_ts (at timestamp not null) partition by range (at);
 select count(*) from tide.manage('bad.managed_ts', 'at', '1 month', premake => 1, start_at => '2031-01-01');
 create table bad.managed_d (d date not null) partition by range (d);
@@ -95,6 +97,7 @@ begin
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
   return query select tests.engine_bad($q$update tide.config set every = '1 day' where parent = 'bad.managed'::regclass$q$, '22023', 'config: changing the grid is refused');
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'no_such_schema' where parent = 'bad.managed'::regclass$q$, '3F000', 'config: a missing detach schema is refused');
+  return query select tests.engine_bad($q$select tide.create_partitions('bad.managed_big', '9223372036854775000')$q$, '22023', 'create_partitions through the last cell of the bigint range is refused (no raw 22003)');
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: pgtide''s own schema as detach schema is refused (uninstall would drop what is detached there)');
   return query select tests.engine_bad($q$update tide.config set detach_schema = '_tide' where parent = 'bad.managed'::regclass$q$, '22023', 'config: _tide as detach schema is refused');
   return query select tests.engine_bad($q$update tide.config set detach_schema = 'pg_catalog' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a system schema as detach schema is refused');

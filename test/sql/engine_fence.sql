@@ -223,3 +223,13 @@ begin
   return next is((select count(*)::int from pg_constraint where conrelid = 'fr_default'::regclass and conname like 'tide_fence%'), 0,
                  'and the fence left on its default is dropped');
 end $$;
+
+create or replace function tests.test_fence_huge_integer_interval() returns setof text language plpgsql as $$
+begin
+  -- a bigint every of 4e18: three cells overflow bigint arithmetic
+  create table fh (id bigint not null) partition by range (id);
+  perform tide.manage('fh', 'id', '4000000000000000000', premake => 1, start_at => '0');
+  insert into fh values (-5);  -- into the default
+  return next lives_ok($q$select _tide.fence_default(_tide.load_managed_table('fh'), now())$q$,
+                       'the fence step of a table with a huge integer interval does not overflow');
+end $$;
