@@ -187,6 +187,15 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof PreflightError) err(e.message);
     else err(`pgtide: ${describeError(e)}`);
+    // --json: the refusal as JSON on stdout too, for the machine that asked for it
+    if (process.argv.includes("--json")) {
+      const x = (e ?? {}) as { code?: unknown; message?: string; detail?: string; hint?: string; report?: unknown };
+      out(JSON.stringify({ error: {
+        sqlstate: typeof x.code === "string" && /^[0-9A-Z]{5}$/.test(x.code) ? x.code : null,
+        message: x.message ?? String(e), detail: x.detail ?? null, hint: x.hint ?? null,
+        ...(e instanceof PreflightError ? { preflight: x.report } : {}),
+      } }, null, 2));
+    }
     process.exitCode = 2;
   },
 );

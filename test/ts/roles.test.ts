@@ -199,6 +199,13 @@ describe("uninstalled by the same owner", () => {
     expect(r.stderr).toContain("--cron-database-url");
     expect(r.stderr).toContain("--keep-cron-job");
     expect(r.stderr).toContain(`jobname = 'pgtide-maintenance@${database}'`);
+    // with --json the refusal is JSON on stdout too
+    const j = await pgtide(["uninstall", "--json", "--database-url", urlAs(owner)]);
+    expect(j.code).toBe(2);
+    const e = (JSON.parse(j.stdout) as { error: { sqlstate: string; message: string; hint: string } }).error;
+    expect(e.sqlstate).toBe("55000");
+    expect(e.message).toContain("uninstall changed nothing");
+    expect(e.hint).toContain("--keep-cron-job");
     const left = await queryAs<{ n: number }>(owner, `select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
     expect(left.rows[0]!.n).toBe(2);
   });
