@@ -30,7 +30,8 @@ const INT64_MIN = -9223372036854775808n;
 const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
 
-const decoder = new TextDecoder();
+// ignoreBOM: a text value may begin with U+FEFF, which a default TextDecoder would silently drop
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const f4 = Buffer.alloc(4);
 const f8 = Buffer.alloc(8);
 

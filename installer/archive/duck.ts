@@ -171,12 +171,14 @@ export async function canonicalRows(path: string, columns: ArchiveColumn[], tmpD
   const c = await connect(tmpDir);
   try {
     checkColumns(await fileColumns(c, path), columns);
-    const canon = columns.map((col, i) => `${canonicalExpr(col.kind, ident(col.name))} AS c${i + 1}`);
+    // each text prefixed with '#' and the prefix cut off here: a value beginning with U+FEFF would
+    // otherwise lose it on its way into a JavaScript string
+    const canon = columns.map((col, i) => `'#' || ${canonicalExpr(col.kind, ident(col.name))} AS c${i + 1}`);
     const res = await c.stream(`SELECT ${canon.join(", ")} FROM read_parquet(${lit(path)})`);
     for (;;) {
       const chunk = await res.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      onRows(chunk.getRows() as (string | null)[][]);
+      onRows((chunk.getRows() as (string | null)[][]).map((row) => row.map((v) => (v === null ? null : v.slice(1)))));
     }
   } finally {
     c.closeSync();

@@ -95,7 +95,8 @@ export function copyField(kind: Kind, v: unknown): string {
   }
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a text value may begin with U+FEFF, which a default TextDecoder would silently drop
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const SAFE_TYPE = /^[A-Za-z0-9_ .,()\[\]"]+$/;
 
 export function manifestUriFor(source: string): string {

@@ -9,7 +9,7 @@ export const COLUMNS = `
   tsn timestamp, d date, n numeric, n2 numeric(40,20), t text, vc varchar(12), ch char(5), j jsonb, js json,
   u uuid, by bytea, arr integer[], tarr text[], iv interval, ip inet`;
 
-/** Awkward rows: NULLs, extreme and infinite timestamps, microseconds, emoji, big numerics, nested jsonb, the stream's quote byte. */
+/** Awkward rows: NULLs, extreme and infinite timestamps, microseconds, emoji, big numerics, nested jsonb, the stream's quote byte, texts beginning with U+FEFF. */
 export const AWKWARD_ROWS = `
   (1, '4713-11-24 00:00:00+00 BC', -32768, -2147483648, true, '-0', '5e-324', '4713-01-01 00:00:00 BC', '4713-01-01 BC',
    '123456789012345678901234567890.123456789012345678901234567890', '-0.00000000000000000001', e'tab\\there\\nnew\\\\line \\x01soh\\x01\\x01 "q" \\x01', 'ünï 🎉', 'ab',
@@ -21,7 +21,8 @@ export const AWKWARD_ROWS = `
    '-1e-100', 0, 'NULL', '\\N', ' x ', '"just a string"', '[1, 2 ,3]', '00000000-0000-0000-0000-000000000000', '\\xdeadbeef', null, '{""}', '0', '::'),
   (4, 'infinity', null, null, null, null, null, 'infinity', 'infinity', 'Infinity', null, null, null, null, null, null, null, null, null, null, null, null),
   (5, '-infinity', null, null, null, null, null, '-infinity', '-infinity', '-Infinity', null, null, null, null, null, null, null, null, null, null, null, null),
-  (6, '1970-01-01 00:00:00+00', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)`;
+  (6, '1970-01-01 00:00:00+00', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null),
+  (7, '1970-01-02 00:00:00+00', null, null, null, null, null, null, null, null, null, e'\ufeffa text that begins with a BOM', e'\ufeff', null, null, null, null, null, null, '{"\ufeffx"}', null, null)`;
 
 /**
  * Create schema SCHEMA, a parent `audit "log"` partitioned by `at`, one partition `name` covering

@@ -50,18 +50,18 @@ async function roundTrip(target: string, name: string, restoredName: string, s3?
   const id = await queuedPartition(c, name, { awkward: true, rows: 3000 });
   const before = await checksumOf(c, q(name));
   const rowsBefore = await rowsAsText(c, q(name));
-  expect(Number(before.rows)).toBe(3006);
+  expect(Number(before.rows)).toBe(3007);
 
   const results = await archivePending(c, { target, archiveId: id, rowGroupSize: 1000, log: quiet, s3 });
   expect(results).toHaveLength(1);
   expect(results[0]!.error).toBeUndefined();
   expect(results[0]!.state).toBe("dropped");
   const st = await c.query("select state, rows, content_checksum, file_sha256, target_uri from tide.archives where archive_id = $1", [id]);
-  expect(st.rows[0]).toMatchObject({ state: "dropped", rows: "3006", content_checksum: before.checksum });
+  expect(st.rows[0]).toMatchObject({ state: "dropped", rows: "3007", content_checksum: before.checksum });
   expect((await c.query("select to_regclass($1) as r", [q(name)])).rows[0].r).toBeNull();
 
   const restored = await restoreArchive(c, results[0]!.manifestUri!, { as: `${q(restoredName)}`, log: quiet, s3 });
-  expect(restored.rows).toBe(3006);
+  expect(restored.rows).toBe(3007);
   const after = await checksumOf(c, q(restoredName));
   expect(after).toEqual(before);
   expect(await rowsAsText(c, q(restoredName))).toEqual(rowsBefore);
@@ -98,7 +98,7 @@ describe("stream and read-back digests", () => {
       st.close();
     }
     const f = await fileDigest(pq, job.columns, "at", dir);
-    expect(f.rows).toBe(306);
+    expect(f.rows).toBe(307);
     expect(f.digest).toBe(streamSide.digest);
     expect([f.minControl, f.maxControl]).toEqual([h.min, h.max]);
 
@@ -109,7 +109,7 @@ describe("stream and read-back digests", () => {
     await dc.run(`copy (select * replace (case when id = 3 then nextafter(f8, 1) else f8 end as f8) from read_parquet(${lit(pq)})) to ${lit(bad)} (format parquet)`);
     dc.closeSync();
     const g = await fileDigest(bad, job.columns, "at", dir);
-    expect(g.rows).toBe(306);
+    expect(g.rows).toBe(307);
     expect(g.digest).not.toBe(streamSide.digest);
   });
 });
@@ -123,7 +123,7 @@ describe("archive round trip", () => {
     expect(findFiles(dir, ".partial")).toEqual([]);
     expect(findFiles(dir, ".parquet")).toHaveLength(1);
     const manifest = JSON.parse(readFileSync(findFiles(dir, ".manifest.json")[0]!, "utf8"));
-    expect(manifest).toMatchObject({ rows: 3006, control: "at", compression: "ZSTD", min_control: "8000000000000000", max_control: "7fffffffffffffff" });
+    expect(manifest).toMatchObject({ rows: 3007, control: "at", compression: "ZSTD", min_control: "8000000000000000", max_control: "7fffffffffffffff" });
   });
 
   it("s3:// against a loopback S3 server — same round trip", async () => {
