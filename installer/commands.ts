@@ -230,7 +230,8 @@ export const commands: Record<string, Command> = {
       return io.withClient(args.values, async (c) => {
         const r = await restoreArchive(c, source, { as: str(o.values.as), attach: Boolean(o.values.attach), log: (l) => io.out(l) });
         io.out(args.values.json ? JSON.stringify(r, null, 2) : `restored ${r.rows} rows into ${r.table}${r.attached ? " (attached)" : ""}`);
-        return 0;
+        // --attach asked for a partition: a standalone table is not what was asked for
+        return r.attachError ? 1 : 0;
       });
     },
   },

@@ -41,7 +41,7 @@ export function renderMetrics(report: StatusReport, opts: MetricsOptions = {}): 
   const f = {
     status: new Family("pgtide_status", "Overall health: 0 ok, 1 warning, 2 critical"),
     problems: new Family("pgtide_health_problems", "Number of tide.health rows by severity"),
-    problem: new Family("pgtide_health_problem", "One series per tide.health row (value 1)"),
+    problem: new Family("pgtide_health_problem", "tide.health rows per table, check and severity (one series each; the value counts the rows)"),
     tables: new Family("pgtide_managed_tables", "Number of managed tables"),
     partitions: new Family("pgtide_table_partitions", "Attached partitions of a managed table, default excluded"),
     ahead: new Family("pgtide_table_partitions_ahead", "Partitions wholly ahead of the current key"),
@@ -60,9 +60,17 @@ export function renderMetrics(report: StatusReport, opts: MetricsOptions = {}): 
   for (const sev of ["warning", "critical"] as const) {
     f.problems.add({ database: db, severity: sev }, report.health.filter((h) => h.severity === sev).length);
   }
+  // one series per label set (the exposition format allows no duplicate): several rows of one check
+  // on one table (e.g. two oversized partitions) are counted in one series
+  const perSeries = new Map<string, { l: Record<string, string>; n: number }>();
   for (const h of report.health) {
-    f.problem.add({ database: db, table: h.parent ?? "", check: h.check, severity: h.severity }, 1);
+    const l = { database: db, table: h.parent ?? "", check: h.check, severity: h.severity };
+    const k = JSON.stringify(l);
+    const e = perSeries.get(k) ?? { l, n: 0 };
+    e.n++;
+    perSeries.set(k, e);
   }
+  for (const { l, n } of perSeries.values()) f.problem.add(l, n);
   f.tables.add({ database: db }, report.tables.length);
   for (const t of report.tables) {
     const l = { database: db, table: t.parent };

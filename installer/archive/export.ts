@@ -548,13 +548,19 @@ export async function archivePending(client: pg.Client, opts: ArchiveOptions = {
   const results: ArchiveResult[] = [];
   for (;;) {
     let didWork = false;
+    // the jobs of this pass are not claimed twice in it; a later pass (--watch) tries a failed one
+    // again, up to archive_max_attempts, as claim_archive decides
+    const tried: number[] = [];
     while (!opts.signal?.aborted && (opts.limit === undefined || results.length < opts.limit)) {
       const r = await client.query<Job>("select * from tide.claim_archive($1, $2, $3)",
-        [worker, opts.archiveId ?? null, results.map((x) => x.archiveId)]);
+        [worker, opts.archiveId ?? null, tried]);
       const job = r.rows[0];
       if (!job) break;
-      didWork = true;
-      results.push(await archiveJob(client, job, opts, log));
+      const done = await archiveJob(client, job, opts, log);
+      // a pass whose jobs all failed waits intervalMs like an idle one: no retry at once
+      if (done.state !== "failed") didWork = true;
+      tried.push(done.archiveId);
+      results.push(done);
       if (opts.archiveId !== undefined) break;
     }
     if (!opts.watch || opts.signal?.aborted || (opts.limit !== undefined && results.length >= opts.limit)) break;

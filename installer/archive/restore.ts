@@ -178,17 +178,41 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
     if (m.lower_bound === null || m.upper_bound === null) {
       result.attachError = "the manifest records no partition bounds";
     } else {
+      const parent = `${ident(m.parent_schema)}.${ident(m.parent_table)}`;
       try {
-        await client.query("set lock_timeout = '5s'");
-        // A partition must carry its parent's NOT NULL columns.
+        // Rules 1 and 2, as maintenance attaches: the parent's CHECKs and a CHECK of the bounds on the
+        // table first (validated there, on a table nobody else uses), so that ATTACH reads nothing of
+        // it; then ATTACH under the table's lock_timeout, retried with backoff (a managed table's own
+        // settings, else 100 ms and 5 retries)
         const nn = await client.query<{ attname: string }>(
           `select a.attname from pg_attribute a where a.attrelid = $1::regclass and a.attnum > 0 and a.attnotnull and not a.attisdropped`,
-          [`${ident(m.parent_schema)}.${ident(m.parent_table)}`]);
+          [parent]);
         for (const r of nn.rows) await client.query(`alter table ${qualified} alter column ${ident(r.attname)} set not null`);
-        await client.query(`alter table ${ident(m.parent_schema)}.${ident(m.parent_table)} attach partition ${qualified} for values from (${client.escapeLiteral(m.lower_bound)}) to (${client.escapeLiteral(m.upper_bound)})`);
+        const checks = await client.query<{ conname: string; def: string }>(
+          `select k.conname, pg_get_constraintdef(k.oid) as def from pg_constraint k
+            where k.conrelid = $1::regclass and k.contype = 'c'
+              and not exists (select from pg_constraint o where o.conrelid = $2::regclass and o.conname = k.conname)`,
+          [parent, qualified]);
+        for (const r of checks.rows) await client.query(`alter table ${qualified} add constraint ${ident(r.conname)} ${r.def}`);
+        const control = m.control;
+        if (control) {
+          await client.query(`alter table ${qualified} add constraint tide_partition_bounds check (${ident(control)} is not null and ` +
+            `${ident(control)} >= ${client.escapeLiteral(m.lower_bound)} and ${ident(control)} < ${client.escapeLiteral(m.upper_bound)})`);
+        }
+        const lt = await client.query<{ lt: string; retries: number }>(
+          `select coalesce((select _tide.lock_timeout_setting(t.lock_timeout) from _tide.managed_tables t where t.parent = $1::regclass), '100ms') as lt,
+                  coalesce((select t.lock_retries from _tide.managed_tables t where t.parent = $1::regclass), 5) as retries`,
+          [parent]);
+        await client.query("select set_config('lock_timeout', $1, false)", [lt.rows[0]!.lt]);
+        await client.query("select _tide.execute_with_retry($1, $2)",
+          [`alter table ${parent} attach partition ${qualified} for values from (${client.escapeLiteral(m.lower_bound)}) to (${client.escapeLiteral(m.upper_bound)})`,
+           lt.rows[0]!.retries]);
+        if (control) await client.query(`alter table ${qualified} drop constraint tide_partition_bounds`);
         result.attached = true;
         log(`${qualified}: attached to ${m.parent_schema}.${m.parent_table} for [${m.lower_bound}, ${m.upper_bound})`);
       } catch (e) {
+        await client.query("reset lock_timeout").catch(() => undefined);
+        await client.query(`alter table ${qualified} drop constraint if exists tide_partition_bounds`).catch(() => undefined);
         result.attachError = (e as Error).message;
         log(`${qualified}: kept as a standalone table, not attached: ${result.attachError}`);
       } finally {

@@ -24,6 +24,13 @@ as $fn$
   ),
   p as materialized (
     select x.* from _tide.obs_partitions() x
+  ),
+  -- the latest finished run over every table: one that found nothing due logs nothing per table,
+  -- yet it looked at each of them (the newest such row, read backwards along the run ids)
+  seen as (
+    select (select r.finished_at from _tide.runs r
+             where r.only_parent is null and r.outcome in ('ok', 'partial') and r.finished_at is not null
+             order by r.run_id desc limit 1) as all_tables_at
   )
   -- a managed table that was dropped, or replaced by a table that is not partitioned
   select t.qname, 'table_missing', 'critical',
@@ -87,9 +94,13 @@ as $fn$
               else format('%s was last maintained at %s, more than twice its schedule (%s) ago', t.qname,
                           date_trunc('second', t.last_run_at), cron.period) end,
          format('CALL tide.run_maintenance(%L);  -- and check the job: select * from tide.health where "check" like ''cron%%'';', t.qname)
-    from t cross join cron
+    from t cross join cron cross join seen
    where t.table_state = 'ok' and t.enabled
-     and coalesce(t.last_run_at, (select m.created_at from _tide.managed_tables m where m.parent = t.parent))
+     and greatest(coalesce(t.last_run_at, (select m.created_at from _tide.managed_tables m where m.parent = t.parent)),
+                  seen.all_tables_at,
+                  (select r.finished_at from _tide.runs r
+                    where r.only_parent = t.parent and r.outcome = 'ok' and r.finished_at is not null
+                    order by r.run_id desc limit 1))
          < as_of - 2 * cron.period
      and not (cron.cron_visible and cron.jobid is null)
 
@@ -142,8 +153,9 @@ as $fn$
                 round((x.total_bytes / x.median)::numeric, 1), x.siblings, pg_size_pretty(x.median::bigint)),
          format('select * from tide.partitions where partition = %L::regclass;  -- then see tide.recommendations', x.partition)
     from (select q.*, percentile_cont(0.5) within group (order by q2.total_bytes) as median, count(q2.*) as siblings
+            -- siblings that hold rows: an empty premade partition still has index pages (8 kB each)
             from p q join p q2 on q2.parent = q.parent and q2.partition <> q.partition
-                               and not q2.detached and q2.total_bytes > 0 and not q2.is_default
+                               and not q2.detached and q2.table_bytes > 0 and not q2.is_default
            where not q.detached
            group by q.parent, q.partition, q.partition_schema, q.partition_name, q.lower_bound, q.upper_bound,
                     q.time_range, q.int_range, q.is_default, q.detached, q.detach_pending, q.row_estimate,
@@ -171,8 +183,10 @@ as $fn$
                 c.oid::regclass, c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name))
     from _tide.managed_tables m
     join pg_class pc on pc.oid = m.parent::oid
-    join pg_class c on c.relnamespace = pc.relnamespace and c.relkind in ('r', 'p') and not c.relispartition
+    join pg_class c on c.relnamespace = pc.relnamespace and c.relkind = 'r' and not c.relispartition
                    and c.oid <> pc.oid
+                   -- another managed table (ev_2024 beside ev) is no partition of this one
+                   and not exists (select from _tide.managed_tables o where o.parent::oid = c.oid)
                    and left(c.relname, length(m.parent_name) + 1) = m.parent_name || '_'
                    and substr(c.relname, length(m.parent_name) + 2)
                        ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'

@@ -70,9 +70,9 @@ begin
         else i := i + 1; end if;
       end loop;
       out := out || ' "x" ';
-    elsif ch = '$' and (i = 1 or substr(query, i - 1, 1) !~ '[A-Za-z0-9_$]')
-          and substring(substr(query, i) from '^\$([A-Za-z_][A-Za-z0-9_]*)?\$') is not null
-          or (ch = '$' and nx = '$') then               -- dollar-quoted string
+    -- a dollar quote ($$ or $tag$) opens only where no identifier goes on: x$$ is an identifier
+    elsif ch = '$' and (i = 1 or substr(query, i - 1, 1) !~ '[A-Za-z0-9_$\x80-\uffff]')
+          and substring(substr(query, i) from '^\$([A-Za-z_][A-Za-z0-9_]*)?\$') is not null then  -- dollar-quoted string
       tag := substring(substr(query, i) from '^(\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)');
       j := strpos(substr(query, i + length(tag)), tag);
       if j = 0 then

@@ -95,7 +95,8 @@ as $fn$
     select a.parent,
            count(*) filter (where not a.is_default and not a.detached)::int as n_parts,
            count(*) filter (where a.detached)::int as n_detached,
-           (array_agg(a.lower_bound order by a.lo) filter (where not a.is_default and not a.detached))[1] as oldest,
+           -- a partition from MINVALUE (lo NULL) is the oldest; its lower bound prints as NULL
+           (array_agg(a.lower_bound order by a.lo nulls first) filter (where not a.is_default and not a.detached))[1] as oldest,
            (array_agg(a.upper_bound order by a.hi desc nulls first) filter (where not a.is_default and not a.detached))[1] as newest,
            sum(a.total_bytes) filter (where not a.detached)::bigint as bytes,
            min(a.partition::text) filter (where a.is_default) as default_name,

@@ -99,6 +99,11 @@ begin
   update _tide.log set logged_at = now() - interval '2 hours' where parent_oid = tests.parent();
   update _tide.managed_tables set created_at = now() - interval '1 day' where parent = tests.parent();
   return next is(tests.rows_of('maintenance_stale'), 1::bigint, 'no maintenance for 2 hours with a 10-minute schedule is stale');
+  -- a run over every table that found nothing due logs nothing for it, yet it looked at it
+  insert into _tide.runs (as_of, outcome, finished_at, tables_ok) values (now(), 'ok', now(), 1);
+  return next is(tests.rows_of('maintenance_stale'), 0::bigint, 'a recent idle run over every table is no stale maintenance');
+  delete from _tide.runs where finished_at = now();
+  return next is(tests.rows_of('maintenance_stale'), 1::bigint, 'stale again without it');
   perform _tide.maintain_table(tests.parent());
   return next is(tests.rows_of('maintenance_stale'), 0::bigint, 'a run clears it');
 end $$;
@@ -261,4 +266,37 @@ begin
   return next is((select covered_until from tide.tables where parent = 'public.obs_top'::regclass), 'MAXVALUE', 'tide.tables says it is covered to MAXVALUE');
   return next is((select next_action from tide.tables where parent = 'public.obs_top'::regclass), 'none: the last partition runs to MAXVALUE',
                  'and that nothing is to be created');
+end $$;
+
+create function tests.test_no_oversized_among_equal_partitions() returns setof text language plpgsql as $$
+begin
+  -- three equal days of rows beside empty premade partitions (8 kB of index pages each)
+  create table public.obs_eq (id bigint, ts timestamptz not null, pad text) partition by range (ts);
+  create index on public.obs_eq (ts);
+  perform tide.manage('public.obs_eq', 'ts', '1 day', premake => 4, start_at => (now() - interval '3 days')::date::text);
+  insert into public.obs_eq select g, date_trunc('day', now()) - interval '3 days' + (g * 4) * interval '1 second', repeat('x', 200)
+    from generate_series(1, 64800) g;
+  analyze public.obs_eq;
+  update _tide.settings set value = '1048576' where name = 'oversized_partition_min_bytes';
+  return next is((select count(*)::int from tide.health where parent = 'public.obs_eq' and "check" = 'oversized_partition'), 0,
+                 'partitions of equal size are not oversized next to empty premade ones');
+end $$;
+
+create function tests.test_no_leftover_for_a_managed_neighbour() returns setof text language plpgsql as $$
+begin
+  create table public.obs_ev (id int not null) partition by range (id);
+  perform tide.manage('public.obs_ev', 'id', '100');
+  create table public.obs_ev_2024 (id int, ts timestamptz not null) partition by range (ts);
+  perform tide.manage('public.obs_ev_2024', 'ts', '1 month');
+  return next is((select count(*)::int from tide.health where "check" = 'leftover_table' and parent = 'public.obs_ev'), 0,
+                 'another managed table named like a partition is no leftover');
+end $$;
+
+create function tests.test_oldest_bound_of_a_minvalue_partition() returns setof text language plpgsql as $$
+begin
+  create table public.obs_old (at timestamptz not null) partition by range (at);
+  create table public.obs_old_legacy partition of public.obs_old for values from (minvalue) to ('2031-01-01 00:00+00');
+  perform tide.manage('public.obs_old', 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  return next is((select oldest_bound from tide.tables where parent = 'public.obs_old'::regclass), null,
+                 'the oldest partition runs from MINVALUE: no lower bound (not the next partition''s)');
 end $$;

@@ -83,4 +83,8 @@ begin
   return next is((select count(*)::int from tide.partitions_scanned($$select ';' as "a;b"$$)), 0,
                  'a ; inside a literal or a quoted identifier is accepted');
   return next hasnt_table('t_should_not_exist', 'nothing was created');
+  -- x$$ is an identifier, not a dollar quote: the ; after it ends a statement
+  return next throws_ok($q$select tide.partitions_scanned('select 1 as x$$; select set_config(''application_name'', ''pwned'', false); select 1 as y$$')$q$,
+                        '22023', null, 'a second statement behind an identifier ending in $$ is refused');
+  return next isnt(current_setting('application_name'), 'pwned', 'and it did not run');
 end $fn$;

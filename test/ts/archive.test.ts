@@ -148,12 +148,21 @@ describe("archive round trip", () => {
     const before = await checksumOf(c, q("p_2021_01"));
     const [r] = await archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, log: quiet });
     expect(r!.state).toBe("dropped");
-    const res = await restoreArchive(c, r!.uri!, { attach: true, log: quiet });
-    expect(res.attachError).toBeUndefined();
-    expect(res.attached).toBe(true);
-    const p = await c.query(`select count(*)::int as n from ${q('audit "log"')} where at >= '2021-01-01' and at < '2021-02-01'`);
-    expect(p.rows[0].n).toBe(500);
-    expect(await checksumOf(c, q("p_2021_01"))).toEqual(before);
+    // a CHECK of the parent's, which every partition must carry to be attached
+    await c.query(`alter table ${q('audit "log"')} add constraint "restore needs it" check (id >= -9223372036854775808)`);
+    try {
+      const res = await restoreArchive(c, r!.uri!, { attach: true, log: quiet });
+      expect(res.attachError).toBeUndefined();
+      expect(res.attached).toBe(true);
+      const p = await c.query(`select count(*)::int as n from ${q('audit "log"')} where at >= '2021-01-01' and at < '2021-02-01'`);
+      expect(p.rows[0].n).toBe(500);
+      expect(await checksumOf(c, q("p_2021_01"))).toEqual(before);
+      // the bounds CHECK that spared ATTACH its scan is gone again
+      const k = await c.query(`select conname from pg_constraint where conrelid = $1::regclass and contype = 'c' order by 1`, [q("p_2021_01")]);
+      expect(k.rows.map((x) => x.conname)).toEqual(["restore needs it"]);
+    } finally {
+      await c.query(`alter table ${q('audit "log"')} drop constraint "restore needs it"`);
+    }
   });
 
   it("rows of several MB (each spanning several COPY batches, past DuckDB's default line limit) round-trip; a row over the limit fails the export and keeps the partition", async () => {
@@ -204,6 +213,25 @@ describe("archive round trip", () => {
     const st = await c.query("select state, error from tide.archives where archive_id = $1", [id]);
     expect(st.rows[0]).toMatchObject({ state: "failed" });
     expect((await c.query("select to_regclass($1) as r", [q("p_2021_07")])).rows[0].r).not.toBeNull();
+  });
+
+  it("--watch tries a job that failed in an earlier pass again (up to archive_max_attempts), once the target works", async () => {
+    const dir = tempDir();
+    const id = await queuedPartition(c, "p_2022_07_watch", { rows: 200, lower: "2022-07-01 00:00:00+00", upper: "2022-08-01 00:00:00+00" });
+    // the target cannot be written at first: the schema's folder is a plain file
+    const blocker = join(dir, encodeURIComponent(SCHEMA).replace(/[!'()*@]/g, (ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase()));
+    writeFileSync(blocker, "not a folder");
+    const ctl = new AbortController();
+    const done = archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, watch: true, intervalMs: 300, signal: ctl.signal, log: quiet });
+    const state = async () => (await c.query<{ state: string; attempts: number }>(`select state, attempts from _tide.archives where archive_id = $1`, [id])).rows[0]!;
+    for (let i = 0; i < 100 && (await state()).state !== "failed"; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await state()).toMatchObject({ state: "failed", attempts: 1 });
+    await new Promise((r) => setTimeout(r, 700));  // a later pass or two meet it still failing
+    rmSync(blocker);
+    for (let i = 0; i < 100 && (await state()).state !== "dropped"; i++) await new Promise((r) => setTimeout(r, 100));
+    ctl.abort();
+    await done;
+    expect((await state()).state).toBe("dropped");
   });
 
   it("a flipped byte in the object is detected and the partition kept", async () => {

@@ -89,4 +89,13 @@ describe("pgtide status", () => {
     expect(text).toMatch(/^# TYPE pgtide_status gauge$/m);
     expect(text).toMatchSnapshot();
   });
+
+  it("renders one series per label set, counting several health rows of one check on one table", () => {
+    const row = { parent: "public.o1", check: "oversized_partition", severity: "warning", detail: "x", hint: "y" };
+    const text = renderMetrics({ ...report, database: "<db>", health: [row, { ...row, detail: "z" }, { ...row, detail: "w" }] } as typeof report);
+    const series = text.split("\n").filter((l) => l.startsWith("pgtide_health_problem{"));
+    expect(series).toEqual(['pgtide_health_problem{database="<db>",table="public.o1",check="oversized_partition",severity="warning"} 3']);
+    const all = text.split("\n").filter((l) => !l.startsWith("#")).map((l) => l.replace(/ [^ ]+$/, ""));
+    expect(new Set(all).size).toBe(all.length);  // no duplicate series at all
+  });
 });
