@@ -1,5 +1,5 @@
 -- Rows in a default partition for tide.tables and tide.health: exact up to a cap (a bounded read that
--- stops at cap + 1 rows), NULL above it, and NULL rather than a wait when DDL holds the partition.
+-- stops at cap + 1 rows), cap + 1 above it (more than cap), and NULL rather than a wait when DDL holds the partition.
 
 create or replace function _tide.obs_default_rows(default_partition regclass, cap bigint default 10000)
 returns bigint
@@ -22,11 +22,11 @@ begin
   end if;
   execute format('select count(*) from (select from only %s limit $1) s', default_partition::text)
      into n using cap + 1;
-  return case when n > cap then null else n end;
+  return n;  -- cap + 1: more than cap rows
 exception when lock_not_available then
   return null;  -- the caller falls back to the estimate
 end
 $fn$;
 
 comment on function _tide.obs_default_rows(regclass, bigint) is
-  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else NULL; NULL too when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';
+  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else CAP + 1 (more than CAP); NULL when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';

@@ -148,7 +148,7 @@ as $fn$
 
   union all
   -- one partition far larger than its siblings (skewed data, or rows of a wrong key)
-  select format('%I.%I', m.parent_schema, m.parent_name), 'oversized_partition', 'warning',
+  select m.parent::text, 'oversized_partition', 'warning',
          format('%s is %s, %s× the median of its %s siblings (%s)', x.partition, pg_size_pretty(x.total_bytes),
                 round((x.total_bytes / x.median)::numeric, 1), x.siblings, pg_size_pretty(x.median::bigint)),
          format('select * from tide.partitions where partition = %L::regclass;  -- then see tide.recommendations', x.partition)
@@ -167,7 +167,7 @@ as $fn$
 
   union all
   -- DETACH PARTITION CONCURRENTLY interrupted half-way
-  select format('%I.%I', m.parent_schema, m.parent_name), 'detach_pending', 'warning',
+  select m.parent::text, 'detach_pending', 'warning',
          format('partition %s of %s is half detached (DETACH CONCURRENTLY was interrupted)', x.partition, x.parent),
          format('ALTER TABLE %s DETACH PARTITION %s FINALIZE;', x.parent, x.partition)
     from p x join _tide.managed_tables m on m.parent = x.parent
@@ -176,19 +176,19 @@ as $fn$
   union all
   -- a table named like one of our partitions that is attached nowhere and that pgtide does not keep:
   -- left over by an interrupted creation
-  select format('%I.%I', m.parent_schema, m.parent_name), 'leftover_table', 'warning',
+  select m.parent::text, 'leftover_table', 'warning',
          format('table %s looks like a half-built partition of %s (not attached, not kept by pgtide)',
-                c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name)),
+                c.oid::regclass, m.parent::text),
          format('It is no partition, and maintenance will not create the partition of that name while it is there: DROP TABLE %s;  if it holds nothing of yours, else ALTER TABLE %s RENAME TO …;  then CALL tide.run_maintenance(%L);',
-                c.oid::regclass, c.oid::regclass, format('%I.%I', m.parent_schema, m.parent_name))
+                c.oid::regclass, c.oid::regclass, m.parent::text)
     from _tide.managed_tables m
     join pg_class pc on pc.oid = m.parent::oid
     join pg_class c on c.relnamespace = pc.relnamespace and c.relkind = 'r' and not c.relispartition
                    and c.oid <> pc.oid
                    -- another managed table (ev_2024 beside ev) is no partition of this one
                    and not exists (select from _tide.managed_tables o where o.parent::oid = c.oid)
-                   and left(c.relname, length(m.parent_name) + 1) = m.parent_name || '_'
-                   and substr(c.relname, length(m.parent_name) + 2)
+                   and left(c.relname, length(pc.relname) + 1) = pc.relname || '_'
+                   and substr(c.relname, length(pc.relname) + 2)
                        ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'
    where not exists (select from _tide.detached d where d.partition::oid = c.oid)
      and not exists (select from _tide.archives a where a.partition::oid = c.oid and a.state <> 'dropped')

@@ -46,10 +46,12 @@ set datestyle = 'ISO, YMD'
 set intervalstyle = 'postgres'
 as $fn$
   with mt as (
-    select m as r, m.parent,
+    -- the table's names as they are now (ALTER TABLE … RENAME leaves those kept at manage time behind)
+    select m as r, m.parent, coalesce(n.nspname, m.parent_schema) as live_schema, coalesce(c.relname, m.parent_name) as live_name,
            case when c.oid is null then 'missing' when c.relkind <> 'p' then 'not_partitioned' else 'ok' end as state
       from _tide.managed_tables m
       left join pg_class c on c.oid = m.parent::oid
+      left join pg_namespace n on n.oid = c.relnamespace
   ),
   parts as materialized (
     select p.* from _tide.obs_partitions() p
@@ -135,12 +137,15 @@ as $fn$
       from agg ag join mt on mt.parent = ag.parent
      where ag.default_name is not null and mt.state = 'ok'
   )
-  select mt.parent, (mt.r).parent_schema, (mt.r).parent_name, mt.state,
+  select mt.parent, mt.live_schema, mt.live_name, mt.state,
          (mt.r).control, (mt.r).control_type, (mt.r).every, (mt.r).premake, (mt.r).keep, (mt.r).on_expire,
          (mt.r).time_zone, (mt.r).default_partition, (mt.r).enabled,
          coalesce(ag.n_parts, 0), coalesce(ag.n_detached, 0), ag.oldest, ag.newest,
          cv.current_partition, cv.covered_until, coalesce(cv.ahead, 0),
-         coalesce(d.exact, ag.default_estimate), d.exact is not null,
+         -- the bounded count: exact up to 10,000 rows; above, at least 10,001 (or the estimate, when larger)
+         case when d.exact is null then ag.default_estimate
+              when d.exact > 10000 then greatest(d.exact, ag.default_estimate) else d.exact end,
+         d.exact is not null and d.exact <= 10000,
          coalesce(ag.bytes, 0), gr.bytes_per, gr.rows_per,
          coalesce(ag.expired, 0), ag.oldest_expired,
          r.logged_at, r.outcome, r.message, r.success_at, coalesce(r.failures, 0),
@@ -169,7 +174,7 @@ as $fn$
     left join growth gr on gr.parent = mt.parent
     left join runs r on r.parent = mt.parent
     left join dflt d on d.parent = mt.parent
-   order by (mt.r).parent_schema, (mt.r).parent_name
+   order by mt.live_schema, mt.live_name
 $fn$;
 
 comment on function _tide.obs_tables(timestamptz) is

@@ -300,3 +300,19 @@ begin
   return next is((select oldest_bound from tide.tables where parent = 'public.obs_old'::regclass), null,
                  'the oldest partition runs from MINVALUE: no lower bound (not the next partition''s)');
 end $$;
+
+create function tests.test_renamed_table_and_a_large_default() returns setof text language plpgsql as $$
+begin
+  create table public.obs_rn (id int, ts timestamptz not null) partition by range (ts);
+  perform tide.manage('public.obs_rn', 'ts', '1 month');
+  alter table public.obs_rn rename to obs_rn_new;
+  return next is((select parent_name::text from tide.tables where parent = 'public.obs_rn_new'::regclass), 'obs_rn_new',
+                 'tide.tables names the table as it is now, after a rename');
+  -- more rows in the default than the bounded count reads, and no statistics yet
+  insert into public.obs_rn_new select g, '2035-01-01' from generate_series(1, 10050) g;
+  return next cmp_ok((select default_rows from tide.tables where parent = 'public.obs_rn_new'::regclass), '>', 10000::bigint,
+                     'a default holding more than 10,000 rows reports more than 10,000');
+  return next is((select default_rows_exact from tide.tables where parent = 'public.obs_rn_new'::regclass), false, 'not as an exact count');
+  return next ok(exists (select from tide.health where "check" = 'default_rows' and parent = 'public.obs_rn_new'),
+                 'and health reports them under the new name');
+end $$;
