@@ -86,9 +86,11 @@ as $fn$
          jsonb_build_object('unread_partitions', u.n, 'unread_bytes', u.bytes, 'keep', u.keep)
     from (select c.qname, min(c.every) as every, min(c.keep) as keep, count(*) as n, sum(c.total_bytes) as bytes,
                  min(c.k) - 1 as k_read
-            from complete c
-           where c.k > coalesce((select max(c2.k) from complete c2
-                                  where c2.parent = c.parent and c2.seq_scans + c2.idx_scans > 0), 0)
+            -- the oldest read partition of each table, once per table (a subquery per partition was
+            -- quadratic: 1.9 s at 200 tables of 31 partitions)
+            from (select c.*, coalesce(max(c.k) filter (where c.seq_scans + c.idx_scans > 0) over (partition by c.parent), 0) as last_read
+                    from complete c) c
+           where c.k > c.last_read
            group by c.qname, c.parent) u
    where u.n >= 2 and u.bytes > 0 and u.k_read >= 1
 $fn$;
