@@ -74,12 +74,17 @@ async function installedVersion(client: pg.ClientBase): Promise<{ version: strin
   return row ? { version: row.version, sha: row.source_sha256 } : null;
 }
 
+/** The migrations recorded as run in this database (none before the first install). */
+async function appliedMigrations(client: pg.ClientBase): Promise<Set<string>> {
+  const t = await client.query<{ t: string | null }>(`select to_regclass('${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}')::text as t`);
+  if (!t.rows[0]?.t) return new Set();
+  const r = await client.query<{ name: string }>(`select name from ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`);
+  return new Set(r.rows.map((x) => x.name));
+}
+
 /** Whether a migration of this version has not run here yet (the code step then runs after it). */
 async function pendingMigrations(client: pg.ClientBase): Promise<boolean> {
-  const t = await client.query<{ t: string | null }>(`select to_regclass('${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}')::text as t`);
-  if (!t.rows[0]?.t) return true;
-  const r = await client.query<{ name: string }>(`select name from ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`);
-  const done = new Set(r.rows.map((x) => x.name));
+  const done = await appliedMigrations(client);
   return migrations().some((m) => !done.has(m.name));
 }
 
@@ -279,14 +284,7 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
 export async function plan(client: pg.ClientBase | null): Promise<string> {
   const version = productVersion();
   const sha = sourceSha256();
-  let done = new Set<string>();
-  if (client) {
-    const t = await client.query<{ t: string | null }>(`select to_regclass('_tide.${MIGRATIONS_TABLE}')::text as t`);
-    if (t.rows[0]?.t) {
-      const r = await client.query<{ name: string }>(`select name from _tide.${MIGRATIONS_TABLE}`);
-      done = new Set(r.rows.map((x) => x.name));
-    }
-  }
+  const done = client ? await appliedMigrations(client) : new Set<string>();
   const parts: string[] = [
     `-- pgtide ${version} install plan (source sha256 ${sha})`,
     `-- apply with: psql -v ON_ERROR_STOP=1 -1 -f plan.sql`,
@@ -408,8 +406,7 @@ export async function uninstall(
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
     const kept: string[] = [];
     // nothing is changed (not even the pg_cron job) when something of the user's would go too
-    const schemas = await client.query<{ n: number }>(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
-    if ((schemas.rows[0]?.n ?? 0) > 0) await client.query(UNINSTALL_GUARD_SQL);
+    await client.query(UNINSTALL_GUARD_SQL);  // finds nothing where the schemas are gone
     const managed = await client.query<{ t: string | null }>(`select to_regclass('_tide.managed_tables')::text as t`);
     if (managed.rows[0]?.t) {
       const r = await client.query<{ parent: string }>(

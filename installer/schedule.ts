@@ -39,7 +39,8 @@ const cronFactsSql = (stmt: string) => `select current_database() as here, _tide
 function otherCronDatabase(f: CronFacts, cronUrl: string | undefined): string | null {
   if (f.local || !f.loaded || f.cron_db === f.here) return null;
   if (f.cron_db !== null) return f.cron_db;
-  return cronUrl ? decodeURIComponent(new URL(cronUrl).pathname.slice(1)) || cronUrl : null;
+  // only the caller's cron URL names it: that URL is what is connected to (cronClientConfig)
+  return cronUrl ?? null;
 }
 
 /** The URL of the same server with another database. */

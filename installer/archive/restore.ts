@@ -200,8 +200,8 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
             `${ident(control)} >= ${client.escapeLiteral(m.lower_bound)} and ${ident(control)} < ${client.escapeLiteral(m.upper_bound)})`);
         }
         const lt = await client.query<{ lt: string; retries: number }>(
-          `select coalesce((select _tide.lock_timeout_setting(t.lock_timeout) from _tide.managed_tables t where t.parent = $1::regclass), '100ms') as lt,
-                  coalesce((select t.lock_retries from _tide.managed_tables t where t.parent = $1::regclass), 5) as retries`,
+          `select coalesce(_tide.lock_timeout_setting(t.lock_timeout), '100ms') as lt, coalesce(t.lock_retries, 5) as retries
+             from (select) one left join _tide.managed_tables t on t.parent = $1::regclass`,
           [parent]);
         await client.query("select set_config('lock_timeout', $1, false)", [lt.rows[0]!.lt]);
         await client.query("select _tide.execute_with_retry($1, $2)",
@@ -211,7 +211,6 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
         result.attached = true;
         log(`${qualified}: attached to ${m.parent_schema}.${m.parent_table} for [${m.lower_bound}, ${m.upper_bound})`);
       } catch (e) {
-        await client.query("reset lock_timeout").catch(() => undefined);
         await client.query(`alter table ${qualified} drop constraint if exists tide_partition_bounds`).catch(() => undefined);
         result.attachError = (e as Error).message;
         log(`${qualified}: kept as a standalone table, not attached: ${result.attachError}`);

@@ -74,19 +74,19 @@ begin
     dropped := _tide.convert_drop_checks(source);
     perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;
+    -- the step's error, with what became of the CHECKs
     if dropped then
-      raise exception using errcode = e_state, message = e_message,
-        detail = pg_catalog.concat_ws(' ', e_detail,
-          pg_catalog.format('tide.convert dropped its CHECKs tide_legacy_lower and tide_legacy_upper again: table %s is as it was.', source)),
-        hint = coalesce(e_hint, 'Fix the cause and run tide.convert again.');
+      e_detail := pg_catalog.concat_ws(' ', e_detail,
+        pg_catalog.format('tide.convert dropped its CHECKs tide_legacy_lower and tide_legacy_upper again: table %s is as it was.', source));
+      e_hint := coalesce(e_hint, 'Fix the cause and run tide.convert again.');
     else
-      raise exception using errcode = e_state, message = e_message,
-        detail = pg_catalog.concat_ws(' ', e_detail,
-          pg_catalog.format('tide.convert could not lock table %s to drop its CHECKs tide_legacy_lower and tide_legacy_upper again: they stay, and refuse every row whose %I is not in [%s, %s).',
-                            source, control, plan->>'lower_bound', plan->>'upper_bound')),
-        hint = pg_catalog.concat_ws(' ', e_hint,
-          pg_catalog.format('Drop them as soon as the table is free (or run tide.convert again): ALTER TABLE %s DROP CONSTRAINT IF EXISTS tide_legacy_lower, DROP CONSTRAINT IF EXISTS tide_legacy_upper;', source));
+      e_detail := pg_catalog.concat_ws(' ', e_detail,
+        pg_catalog.format('tide.convert could not lock table %s to drop its CHECKs tide_legacy_lower and tide_legacy_upper again: they stay, and refuse every row whose %I is not in [%s, %s).',
+                          source, control, plan->>'lower_bound', plan->>'upper_bound'));
+      e_hint := pg_catalog.concat_ws(' ', e_hint,
+        pg_catalog.format('Drop them as soon as the table is free (or run tide.convert again): ALTER TABLE %s DROP CONSTRAINT IF EXISTS tide_legacy_lower, DROP CONSTRAINT IF EXISTS tide_legacy_upper;', source));
     end if;
+    raise exception using errcode = e_state, message = e_message, detail = e_detail, hint = e_hint;
   end if;
   perform pg_catalog.set_config('synchronous_commit', 'off', true);
   commit;

@@ -26,7 +26,7 @@ begin
       hint = case when mt.every_int is null then 'Pass a time, e.g. ''2025-08-01''.' else 'Pass a whole number.' end;
   end if;
   from_pos := _tide.grid_floor(mt, thru);
-  if mt.control_type = 'bigint'::regtype and from_pos > 9223372036854775807 - mt.every_int then
+  if mt.control_type = 'bigint'::regtype and from_pos > _tide.key_type_max(mt.control_type) - mt.every_int then
     raise exception using errcode = '22023',
       message = format('through %L for %s lies in the last cell of the bigint range', through, parent),
       detail = format('Its cell starts at %s and would end past 9223372036854775807.', from_pos),

@@ -152,8 +152,7 @@ begin
   -- (but an integer key's last cell, which reaches past the key type's range, ends at MAXVALUE)
   for p in select l.* from _tide.list_partitions(mt) l where not l.is_default loop
     if p.upper_pos is null and not (mt.every_int is not null and p.lower_pos is not null and _tide.is_grid_point(mt, p.lower_pos)
-                                    and p.lower_pos > case when mt.control_type = 'integer'::regtype then 2147483647
-                                                           else 9223372036854775807 end - mt.every_int) then
+                                    and p.lower_pos > _tide.key_type_max(mt.control_type) - mt.every_int) then
       raise exception using errcode = 'TD002',
         message = format('partition %s of %s extends to MAXVALUE', p.partition, parent),
         detail = 'No partition can be created after a partition that has no upper bound.',

@@ -23,11 +23,11 @@ declare
   has_rows boolean := false;
   moved    bigint := 0;
 begin
+  -- the range as a condition; an upper bound NULL is MAXVALUE (the last cell of an integer key type's range)
+  range_sql := format('%I >= %L::%s', mt.control, lo, typ)
+               || case when hi is not null then format(' and %I < %L::%s', mt.control, hi, typ) else '' end;
   -- the standalone table with its bounds CHECK, in one statement (ACCESS SHARE on the parent)
-  -- an upper bound NULL is MAXVALUE (the last cell of an integer key type's range)
-  created := _tide.create_bounded_table(mt, nm,
-               format('%I is not null and %I >= %L::%s', mt.control, mt.control, lo, typ)
-               || case when hi is not null then format(' and %I < %L::%s', mt.control, hi, typ) else '' end);
+  created := _tide.create_bounded_table(mt, nm, format('%I is not null and ', mt.control) || range_sql);
   attach := format('alter table %s attach partition %s for values from (%L) to (%s)', mt.parent, created, lo, coalesce(quote_literal(hi), 'maxvalue'));
   begin
     -- ATTACH locks the parent (SHARE UPDATE EXCLUSIVE: application reads and writes go on) before
@@ -45,8 +45,6 @@ begin
     perform _tide.execute_with_retry(format('lock table only %s in share update exclusive mode', mt.parent), mt.lock_retries);
     -- the NOT VALID exclusion CHECK takes the default ACCESS EXCLUSIVE (ATTACH needs that anyway):
     -- no row of the new range can reach it between the move and the ATTACH
-    range_sql := format('%I >= %L::%s', mt.control, lo, typ)
-                 || case when hi is not null then format(' and %I < %L::%s', mt.control, hi, typ) else '' end;
     perform _tide.execute_with_retry(format(
       'alter table %s add constraint tide_attach_exclusion check (not (%s)) not valid', dflt, range_sql), mt.lock_retries);
     execute format('select exists (select from only %s where %s)', dflt, range_sql) into has_rows;

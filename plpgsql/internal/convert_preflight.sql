@@ -28,7 +28,7 @@ declare
   n          integer;
 begin
   select c.oid, c.relname, n.nspname, c.relkind, c.relpersistence, c.relispartition, c.relhassubclass,
-         c.relrowsecurity, c.reltuples, c.relreplident
+         c.relrowsecurity, c.reltuples, c.relreplident, c.reloftype
     into rel
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where c.oid = source;
@@ -217,10 +217,9 @@ begin
       hint = format('Drop it (DROP TRIGGER %I ON %s), convert, and create it on the partitioned table as a FOR EACH STATEMENT trigger, which may use transition tables.',
                     r.tgname, source);
   end loop;
-  if exists (select from pg_class where oid = source and reloftype <> 0) then
+  if rel.reloftype <> 0 then
     raise exception using errcode = '0A000',
-      message = format('table %s is a typed table (OF %s)', source,
-                       (select reloftype::regtype from pg_class where oid = source)),
+      message = format('table %s is a typed table (OF %s)', source, rel.reloftype::regtype),
       detail = 'PostgreSQL cannot attach a typed table as a partition.',
       hint = format('Unlink it from its type first: ALTER TABLE %s NOT OF; (catalog only, no rewrite), then convert.', source);
   end if;

@@ -45,12 +45,12 @@ begin
   elsif mt.every_int is not null then
     -- likewise integer keys whose grid cell the key type cannot bound: below the first whole cell
     -- of the type (a MIN_VALUE sentinel), and, for bigint, in a cell whose end would overflow
-    lowest := case when mt.control_type = 'integer'::regtype then -2147483648 else -9223372036854775808 end;
+    lowest := - _tide.key_type_max(mt.control_type)::numeric - 1;
     lowest := lowest + (((- lowest) % mt.every_int) + mt.every_int) % mt.every_int;
     finite := format(' where %I >= %s', mt.control, lowest);
     if mt.control_type = 'bigint'::regtype then
       -- below the start of the cell that would end past the type (the last multiple of every)
-      finite := finite || format(' and %I < %s', mt.control, floor(9223372036854775807::numeric / mt.every_int) * mt.every_int);
+      finite := finite || format(' and %I < %s', mt.control, floor(_tide.key_type_max(mt.control_type)::numeric / mt.every_int) * mt.every_int);
     end if;
   end if;
   loop

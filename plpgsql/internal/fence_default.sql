@@ -56,7 +56,7 @@ begin
       -- of the series is refused.
       execute format('select max(%I)::bigint from only %s', mt.control, dflt) into newest_key;
       newest_key := greatest(now_pos, newest_key);
-      top := case mt.control_type when 'integer'::regtype then 2147483647 else 9223372036854775807 end;
+      top := _tide.key_type_max(mt.control_type);
       exit wanted when _tide.grid_floor(mt, newest_key) > top::numeric - 3 * mt.every_int::numeric;  -- no room left before the type's end
       next_pos := greatest(next_pos, _tide.grid_floor(mt, newest_key) + 2 * mt.every_int);
     end if;

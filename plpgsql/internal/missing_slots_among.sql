@@ -15,9 +15,7 @@ declare
   pos    bigint := from_pos;
   nxt    bigint;
   -- where the last integer cell that fits in the key type starts at the latest
-  last_lo bigint := case when mt.every_int is null then null
-                         when mt.control_type = 'integer'::regtype then 2147483647 - mt.every_int
-                         else 9223372036854775807 - mt.every_int end;
+  last_lo bigint := case when mt.every_int is not null then _tide.key_type_max(mt.control_type) - mt.every_int end;
 begin
   while pos < through_pos loop
     -- skip the partitions wholly below pos

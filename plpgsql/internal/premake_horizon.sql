@@ -16,7 +16,7 @@ begin
   if mt.every_int is not null then
     -- never past the key type's largest value: the last cell of its range ends at MAXVALUE
     return least(thru_pos::numeric + (mt.premake + 1) * mt.every_int::numeric,
-                 case mt.control_type when 'integer'::regtype then 2147483647 else 9223372036854775807 end)::bigint;
+                 _tide.key_type_max(mt.control_type))::bigint;
   end if;
   loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
   for i in 0 .. mt.premake loop

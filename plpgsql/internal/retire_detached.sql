@@ -15,10 +15,11 @@ declare
   nsp      name;
   new_name name;
   other    regclass;
+  attached boolean;
 begin
   -- the name it will have, looked at before it is detached: one taken by another relation is an
   -- error that keeps the partition where it is (the run is rolled back), never a silent reuse
-  select c.relname, n.nspname into rel, nsp
+  select c.relname, n.nspname, c.relispartition into rel, nsp, attached
     from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = partition;
   if mt.detach_schema is not null then
     nsp := mt.detach_schema;
@@ -40,7 +41,7 @@ begin
                   else 'Rename or drop that relation (or set tide.config.detach_schema), then run maintenance again.' end;
   end if;
 
-  if (select c.relispartition from pg_class c where c.oid = partition) then
+  if attached then
     perform _tide.execute_with_retry(format('alter table %s detach partition %s', mt.parent, partition), mt.lock_retries);
   end if;
   if mt.detach_schema is not null then
