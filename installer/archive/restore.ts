@@ -179,11 +179,23 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
       result.attachError = "the manifest records no partition bounds";
     } else {
       const parent = `${ident(m.parent_schema)}.${ident(m.parent_table)}`;
+      const lit = (v: string) => client.escapeLiteral(v);
+      let fence: { dflt: string; name: string } | null = null;
+      let retries = 5;
       try {
         // Rules 1 and 2, as maintenance attaches: the parent's CHECKs and a CHECK of the bounds on the
         // table first (validated there, on a table nobody else uses), so that ATTACH reads nothing of
-        // it; then ATTACH under the table's lock_timeout, retried with backoff (a managed table's own
-        // settings, else 100 ms and 5 retries)
+        // it; a default partition with rows is fenced first, as maintenance fences it, so that ATTACH
+        // reads nothing of the default either; every statement that locks the parent or the default
+        // runs under the table's lock_timeout, retried with backoff (a managed table's own settings,
+        // else 100 ms and 5 retries)
+        const lt = await client.query<{ lt: string; retries: number }>(
+          `select coalesce(_tide.lock_timeout_setting(t.lock_timeout), '100ms') as lt, coalesce(t.lock_retries, 5) as retries
+             from (select) one left join _tide.managed_tables t on t.parent = $1::regclass`,
+          [parent]);
+        await client.query("select set_config('lock_timeout', $1, false)", [lt.rows[0]!.lt]);
+        retries = lt.rows[0]!.retries;
+        const locking = (sql: string) => client.query("select _tide.execute_with_retry($1, $2)", [sql, retries]);
         const nn = await client.query<{ attname: string }>(
           `select a.attname from pg_attribute a where a.attrelid = $1::regclass and a.attnum > 0 and a.attnotnull and not a.attisdropped`,
           [parent]);
@@ -197,16 +209,33 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
         const control = m.control;
         if (control) {
           await client.query(`alter table ${qualified} add constraint tide_partition_bounds check (${ident(control)} is not null and ` +
-            `${ident(control)} >= ${client.escapeLiteral(m.lower_bound)} and ${ident(control)} < ${client.escapeLiteral(m.upper_bound)})`);
+            `${ident(control)} >= ${lit(m.lower_bound)} and ${ident(control)} < ${lit(m.upper_bound)})`);
+          const d = await client.query<{ dflt: string | null; type: string }>(
+            `select case when pg_relation_size(pt.partdefid) > 0 then pt.partdefid::regclass::text end as dflt,
+                    format_type(a.atttypid, a.atttypmod) as type
+               from pg_partitioned_table pt join pg_attribute a on a.attrelid = pt.partrelid and a.attname = $2
+              where pt.partrelid = $1::regclass and pt.partdefid <> 0`,
+            [parent, control]);
+          const dflt = d.rows[0]?.dflt;
+          if (dflt) {
+            // NOT VALID under a moment of ACCESS EXCLUSIVE, then validated under SHARE UPDATE EXCLUSIVE,
+            // which lets the default's readers and writers go on while it reads the default
+            const type = d.rows[0]!.type;
+            fence = { dflt, name: `tide_fence_restore_${m.archive_id}` };
+            await locking(`alter table ${dflt} add constraint ${ident(fence.name)} check (not (${ident(control)} >= ${lit(m.lower_bound)}::${type}` +
+              ` and ${ident(control)} < ${lit(m.upper_bound)}::${type})) not valid`);
+            try {
+              await locking(`alter table ${dflt} validate constraint ${ident(fence.name)}`);
+            } catch (e) {
+              if ((e as { code?: string }).code === "23514") {
+                throw new Error(`the default partition ${dflt} holds rows of [${m.lower_bound}, ${m.upper_bound}), the range being restored: ` +
+                  `move them out of the default first (they would belong to the restored partition)`);
+              }
+              throw e;
+            }
+          }
         }
-        const lt = await client.query<{ lt: string; retries: number }>(
-          `select coalesce(_tide.lock_timeout_setting(t.lock_timeout), '100ms') as lt, coalesce(t.lock_retries, 5) as retries
-             from (select) one left join _tide.managed_tables t on t.parent = $1::regclass`,
-          [parent]);
-        await client.query("select set_config('lock_timeout', $1, false)", [lt.rows[0]!.lt]);
-        await client.query("select _tide.execute_with_retry($1, $2)",
-          [`alter table ${parent} attach partition ${qualified} for values from (${client.escapeLiteral(m.lower_bound)}) to (${client.escapeLiteral(m.upper_bound)})`,
-           lt.rows[0]!.retries]);
+        await locking(`alter table ${parent} attach partition ${qualified} for values from (${lit(m.lower_bound)}) to (${lit(m.upper_bound)})`);
         if (control) await client.query(`alter table ${qualified} drop constraint tide_partition_bounds`);
         result.attached = true;
         log(`${qualified}: attached to ${m.parent_schema}.${m.parent_table} for [${m.lower_bound}, ${m.upper_bound})`);
@@ -214,9 +243,20 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
         await client.query(`alter table ${qualified} drop constraint if exists tide_partition_bounds`).catch(() => undefined);
         result.attachError = (e as Error).message;
         log(`${qualified}: kept as a standalone table, not attached: ${result.attachError}`);
-      } finally {
-        await client.query("reset lock_timeout");
       }
+      if (fence) {
+        // Attached, the fence only restates what routing does; not attached, it would refuse the
+        // default rows of that range: either way it goes now, or on the next maintenance run of a
+        // managed table (which drops every tide_fence_* CHECK it did not add itself)
+        try {
+          await client.query("select _tide.execute_with_retry($1, $2)", [`alter table ${fence.dflt} drop constraint if exists ${ident(fence.name)}`, retries]);
+        } catch (e) {
+          log(`${fence.dflt}: CHECK ${fence.name} could not be dropped (${(e as Error).message}); ` +
+            `until it is (ALTER TABLE ${fence.dflt} DROP CONSTRAINT ${ident(fence.name)}, or the next maintenance run of a managed table), ` +
+            `the default partition refuses rows of [${m.lower_bound}, ${m.upper_bound})`);
+        }
+      }
+      await client.query("reset lock_timeout");
     }
   }
   return result;
