@@ -245,3 +245,33 @@ begin
                    where partition::text = 'bad.ok_2027_02_28') = 1,
                  'a start_at with an offset is that instant (2027-02-28 21:00 UTC)');
 end $$;
+
+create or replace function tests.test_cron_backward_range_says_how_to_write_it() returns setof text language plpgsql as $$
+declare det text;
+begin
+  -- pg_cron takes a backward range without reading it as wrapping round (fri-mon matches no day at all)
+  begin
+    perform _tide.check_cron_schedule('0 3 * * fri-mon');
+  exception when invalid_parameter_value then
+    get stacked diagnostics det = pg_exception_detail;
+  end;
+  return next is(det, 'The day-of-week field ''fri-mon'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, fri-sat,sun-mon.',
+                 'a backward day range is refused with the two ranges that mean it');
+  det := null;
+  begin
+    perform _tide.check_cron_schedule('50-10 * * * *');
+  exception when invalid_parameter_value then
+    get stacked diagnostics det = pg_exception_detail;
+  end;
+  return next is(det, 'The minute field ''50-10'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, 50-59,0-10.',
+                 'a backward minute range is refused with the two ranges that mean it');
+  det := null;
+  begin
+    perform _tide.check_cron_schedule('0 0 1 nov-feb *');
+  exception when invalid_parameter_value then
+    get stacked diagnostics det = pg_exception_detail;
+  end;
+  return next is(det, 'The month field ''nov-feb'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, nov-dec,jan-feb.',
+                 'a backward month range is refused with the two ranges that mean it');
+  return next lives_ok($q$select _tide.check_cron_schedule('0 3 * * fri-sat,sun-mon')$q$, 'the two ranges are taken');
+end $$;
