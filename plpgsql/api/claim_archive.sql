@@ -29,6 +29,24 @@ begin
     if not pg_catalog.pg_try_advisory_lock(_tide.lock_key('archive', r.archive_id::oid)) then
       continue;  -- a live exporter holds it
     end if;
+    -- Retries are exhausted and the last attempt never ended (its exporter was killed or lost its
+    -- connection before fail_archive or complete_archive): the job fails for good instead of being
+    -- handed out forever. A verified job whose last attempt did finish (kept with --keep-partition)
+    -- is still handed out.
+    if r.attempts >= max_attempts
+       and (r.state in ('exporting', 'exported')
+            or (r.state = 'verified' and (r.verified_at is null or r.verified_at < r.claimed_at))) then
+      update _tide.archives a set state = 'failed', updated_at = now(),
+             error = format('the exporter stopped %s time(s) without finishing the archive of %s (the last attempt left it %s: '
+                            'killed or disconnected before it recorded a result)%s; the partition was kept. Find why pgtide archive stops, '
+                            'then retry with UPDATE _tide.archives SET attempts = 0 WHERE archive_id = %s',
+                            r.attempts, r.partition_name, r.state,
+                            case when r.error is not null then format('; an earlier attempt failed with: %s', r.error) else '' end,
+                            r.archive_id)
+      where a.archive_id = r.archive_id;
+      perform pg_catalog.pg_advisory_unlock(_tide.lock_key('archive', r.archive_id::oid));
+      continue;
+    end if;
     update _tide.archives a
        set state = case when r.state in ('exported', 'verified') then r.state else 'exporting' end,
            attempts = a.attempts + 1, worker = claim_archive.worker, claimed_at = now(), updated_at = now()
@@ -47,4 +65,4 @@ begin
 end
 $fn$;
 comment on function tide.claim_archive(text, bigint, bigint[]) is
-  'pgtide: claim the next archive job (or ONLY_ARCHIVE; none in SKIP) for an exporter: row lock SKIP LOCKED plus a session advisory lock held until tide.release_archive or disconnect';
+  'pgtide: claim the next archive job (or ONLY_ARCHIVE; none in SKIP) for an exporter: row lock SKIP LOCKED plus a session advisory lock held until tide.release_archive or disconnect; a job whose archive_max_attempts claims all ended without a result (exporter killed) is marked failed instead';

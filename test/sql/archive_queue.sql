@@ -110,3 +110,77 @@ begin
     'a detached table attached as a partition again is live data: completing its archive is refused');
   return next isnt(to_regclass('public."arch p1"'), null, 'and it is kept');
 end $$;
+
+-- An exporter killed in the middle of a job never calls fail_archive: its claim (attempts + 1) ends
+-- with the connection, the job still 'exporting'. Such claims count towards archive_max_attempts.
+create function tests.killed_claims(a bigint, n integer) returns void language plpgsql as $$
+begin
+  for i in 1 .. n loop
+    perform tide.claim_archive('killed exporter', a);
+    perform tide.release_archive(a);  -- what its connection ending does
+  end loop;
+end $$;
+
+create function tests.test_claim_fails_a_job_whose_exporter_keeps_stopping() returns setof text language plpgsql as $$
+declare a bigint; other bigint;
+begin
+  update _tide.settings set value = '3' where name = 'archive_max_attempts';
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  perform tests.killed_claims(a, 3);
+  return next is((select state || ' ' || attempts from _tide.archives where archive_id = a), 'exporting 3',
+                 'three claims whose exporter stopped leave the job exporting, attempts 3');
+  return next is((select count(*)::int from tide.claim_archive('next exporter', a)), 0,
+                 'with archive_max_attempts 3, a fourth claim hands the job out no more');
+  return next is((select state from _tide.archives where archive_id = a), 'failed', 'it is marked failed instead');
+  return next matches((select error from _tide.archives where archive_id = a),
+                      '^the exporter stopped 3 time\(s\) without finishing the archive of .*arch p1.*partition was kept.*UPDATE _tide.archives SET attempts = 0 WHERE archive_id = ' || a || '$',
+                      'its error names the partition, says the exporter stopped 3 times without finishing, and how to retry');
+  return next isnt(to_regclass('public."arch p1"'), null, 'the partition is kept');
+  return next is((select count(*)::int from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()), 0,
+                 'the claim that failed it holds no lock on it');
+  return next is((select severity || ': ' || hint from tide.health where "check" = 'archive_failed' and detail like '%arch p1%'),
+                 'critical: Retries are exhausted: fix the cause, then UPDATE _tide.archives SET attempts = 0 WHERE archive_id = ' || a,
+                 'tide.health reports it critical, as any job whose retries are exhausted');
+  return next is((select count(*)::int from tide.health where "check" = 'archive_backlog'), 0, 'and not as backlog');
+  -- the same as a job that failed through fail_archive on its last attempt
+  update _tide.archives set state = 'failed', attempts = 3, error = 'disk full' where archive_id = a;
+  return next is((select severity || ': ' || hint from tide.health where "check" = 'archive_failed' and detail like '%arch p1%'),
+                 'critical: Retries are exhausted: fix the cause, then UPDATE _tide.archives SET attempts = 0 WHERE archive_id = ' || a,
+                 'which is what tide.health says of a job whose last attempt failed through fail_archive');
+  update _tide.archives set attempts = 0 where archive_id = a;
+  return next is((select previous_state || ' ' || attempts from tide.claim_archive('next exporter', a)), 'failed 1',
+                 'after the retry its hint gives, it is handed out again');
+  perform tide.release_archive(a);
+end $$;
+
+create function tests.test_claim_still_resumes_below_the_cap() returns setof text language plpgsql as $$
+declare a bigint;
+begin
+  update _tide.settings set value = '3' where name = 'archive_max_attempts';
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  perform tide.claim_archive('w', a);
+  perform tide.mark_archive_exported(a, 'file:///archive/arch_p1.parquet', 1234, repeat('b', 64));
+  perform tide.release_archive(a);  -- killed after publishing
+  perform tests.killed_claims(a, 1);  -- and once more while verifying
+  return next is((select previous_state || ' ' || attempts from tide.claim_archive('w', a)), 'exported 3',
+                 'an exported job whose exporters stopped is handed out to resume while attempts are below the cap');
+  perform tide.release_archive(a);
+  return next is((select count(*)::int from tide.claim_archive('w', a)), 0, 'and not once they reached it');
+  return next is((select state from _tide.archives where archive_id = a), 'failed', 'it is failed then');
+end $$;
+
+create function tests.test_claim_hands_out_a_verified_job_whose_attempts_finished() returns setof text language plpgsql as $$
+declare a bigint;
+begin
+  update _tide.settings set value = '3' where name = 'archive_max_attempts';
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  -- verified and kept (--keep-partition) by each of three runs that finished
+  update _tide.archives set state = 'verified', attempts = 3, claimed_at = now() - interval '1 hour',
+         verified_at = now() - interval '59 minutes', file_sha256 = repeat('b', 64) where archive_id = a;
+  return next is((select previous_state || ' ' || attempts from tide.claim_archive('w', a)), 'verified 4',
+                 'a verified job whose last attempt finished is still handed out at the cap');
+  perform tide.release_archive(a);
+  -- that fourth attempt stopped before it recorded anything (claimed_at is now, after verified_at)
+  return next is((select count(*)::int from tide.claim_archive('w', a)), 0, 'one that stopped after being claimed again is not');
+  return next is((select state from _tide.archives where archive_id = a), 'failed', 'it is failed');
+end $$;
