@@ -11,7 +11,7 @@ import { createAuditLog } from "./audit.js";
 import { startCluster } from "./cluster.js";
 import { install } from "./install.js";
 import { convertTable, splitLegacy } from "./convert.js";
-import { archivePending, restoreArchive } from "./archive/index.js";
+import { archivePending, restoreArchive, type ArchiveResult } from "./archive/index.js";
 import { Progress } from "./progress.js";
 import { scheduleFromCronDatabase, unscheduleFromCronDatabase } from "./schedule.js";
 
@@ -205,16 +205,20 @@ export const commands: Record<string, Command> = {
         const ac = new AbortController();
         process.once("SIGINT", () => ac.abort());
         process.once("SIGTERM", () => ac.abort());
-        const results = await archivePending(c, {
+        // every result is kept only for --json, which prints them all; otherwise whether one failed
+        const all: ArchiveResult[] | null = args.values.json ? [] : null;
+        let failed = false;
+        await archivePending(c, {
           target: str(o.values.target),
           watch: Boolean(o.values.watch),
           limit: o.values.limit ? Number(o.values.limit) : undefined,
           keepPartition: Boolean(o.values["keep-partition"]),
           log: (l) => io.out(l),
           signal: ac.signal,
+          onResult: (r) => { if (r.state === "failed") failed = true; all?.push(r); },
         });
-        if (args.values.json) io.out(JSON.stringify(results, null, 2));
-        return results.some((r) => (r as { state?: string }).state === "failed") ? 1 : 0;
+        if (all) io.out(JSON.stringify(all, null, 2));
+        return failed ? 1 : 0;
       });
     },
   },

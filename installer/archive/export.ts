@@ -38,8 +38,10 @@ export interface ArchiveOptions {
   /** Progress bar (true), plain lines (false) or decide by whether stderr is a terminal (default). */
   progress?: boolean;
   log?: (line: string) => void;
-  /** Keep polling the queue (`--watch`) until the signal aborts. */
+  /** Keep polling the queue (`--watch`) until the signal aborts; only the last pass's results are returned. */
   watch?: boolean;
+  /** Called with each job's result as it is done (with `watch`, the way to see every pass's). */
+  onResult?: (result: ArchiveResult) => void;
   intervalMs?: number;
   signal?: AbortSignal;
 }
@@ -538,20 +540,23 @@ async function archiveJob(client: pg.Client, job: Job, opts: ArchiveOptions, log
 
 /**
  * Archive every claimable job in the queue (or one, or up to `limit`); with `watch`, keep polling
- * until `signal` aborts. Returns one result per job attempted. Never drops a partition itself:
+ * until `signal` aborts. Returns one result per job attempted (with `watch`, per job of the last pass:
+ * a process that watches for months keeps no more; `onResult` sees each). Never drops a partition itself:
  * only tide.complete_archive does, after re-verifying the manifest against the table.
  */
 export async function archivePending(client: pg.Client, opts: ArchiveOptions = {}): Promise<ArchiveResult[]> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const worker = opts.worker ?? `${hostname()}:${process.pid}`;
   await pinSession(client);
-  const results: ArchiveResult[] = [];
+  let results: ArchiveResult[] = [];
+  let attempted = 0;
   for (;;) {
     let didWork = false;
+    results = [];
     // the jobs of this pass are not claimed twice in it; a later pass (--watch) tries a failed one
     // again, up to archive_max_attempts, as claim_archive decides
     const tried: number[] = [];
-    while (!opts.signal?.aborted && (opts.limit === undefined || results.length < opts.limit)) {
+    while (!opts.signal?.aborted && (opts.limit === undefined || attempted < opts.limit)) {
       const r = await client.query<Job>("select * from tide.claim_archive($1, $2, $3)",
         [worker, opts.archiveId ?? null, tried]);
       const job = r.rows[0];
@@ -561,9 +566,11 @@ export async function archivePending(client: pg.Client, opts: ArchiveOptions = {
       if (done.state !== "failed") didWork = true;
       tried.push(done.archiveId);
       results.push(done);
+      attempted++;
+      opts.onResult?.(done);
       if (opts.archiveId !== undefined) break;
     }
-    if (!opts.watch || opts.signal?.aborted || (opts.limit !== undefined && results.length >= opts.limit)) break;
+    if (!opts.watch || opts.signal?.aborted || (opts.limit !== undefined && attempted >= opts.limit)) break;
     if (!didWork) {
       await new Promise<void>((res) => {
         const t = setTimeout(res, opts.intervalMs ?? 60_000);

@@ -215,14 +215,16 @@ describe("archive round trip", () => {
     expect((await c.query("select to_regclass($1) as r", [q("p_2021_07")])).rows[0].r).not.toBeNull();
   });
 
-  it("--watch tries a job that failed in an earlier pass again (up to archive_max_attempts), once the target works", async () => {
+  it("--watch tries a job that failed in an earlier pass again (up to archive_max_attempts), once the target works, and keeps no pass's results but the last", async () => {
     const dir = tempDir();
     const id = await queuedPartition(c, "p_2022_07_watch", { rows: 200, lower: "2022-07-01 00:00:00+00", upper: "2022-08-01 00:00:00+00" });
     // the target cannot be written at first: the schema's folder is a plain file
     const blocker = join(dir, encodeURIComponent(SCHEMA).replace(/[!'()*@]/g, (ch) => "%" + ch.charCodeAt(0).toString(16).toUpperCase()));
     writeFileSync(blocker, "not a folder");
     const ctl = new AbortController();
-    const done = archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, watch: true, intervalMs: 300, signal: ctl.signal, log: quiet });
+    const seen: string[] = [];
+    const done = archivePending(c, { target: pathToFileURL(dir).href, archiveId: id, watch: true, intervalMs: 300, signal: ctl.signal, log: quiet,
+      onResult: (r) => seen.push(r.state) });
     const state = async () => (await c.query<{ state: string; attempts: number }>(`select state, attempts from _tide.archives where archive_id = $1`, [id])).rows[0]!;
     for (let i = 0; i < 100 && (await state()).state !== "failed"; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await state()).toMatchObject({ state: "failed", attempts: 1 });
@@ -230,8 +232,13 @@ describe("archive round trip", () => {
     rmSync(blocker);
     for (let i = 0; i < 100 && (await state()).state !== "dropped"; i++) await new Promise((r) => setTimeout(r, 100));
     ctl.abort();
-    await done;
+    const last = await done;
     expect((await state()).state).toBe("dropped");
+    // every pass's result went to onResult; only the last pass's is kept (the one that dropped it, or an idle one)
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.slice(0, -1).every((x) => x === "failed")).toBe(true);
+    expect(seen.at(-1)).toBe("dropped");
+    expect(last.filter((r) => r.state === "failed")).toEqual([]);
   });
 
   it("a flipped byte in the object is detected and the partition kept", async () => {
