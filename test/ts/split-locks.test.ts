@@ -146,6 +146,31 @@ describe("tide.split_legacy", () => {
     ]);
   });
 
+  it("gives a foreign key with a 63-byte name, which the slice holds in an earlier definition, a name of its own that fits", async () => {
+    const c = await db.client();
+    const fk = "lf_" + "x".repeat(60);  // 63 bytes, the longest name PostgreSQL keeps
+    await c.query(`create table lf_ref (id int primary key, code int unique)`);
+    await c.query(`insert into lf_ref select i, i from generate_series(1, 10) i`);
+    await c.query(`create table lf_log (id bigint generated always as identity, ts timestamptz not null, rid int,
+                                        primary key (id, ts), constraint "${fk}" foreign key (rid) references lf_ref (id))`);
+    await c.query(`insert into lf_log (ts, rid) select timestamptz '2026-10-01' + i * interval '1 hour', 1 + i % 10 from generate_series(0, 99) i`);
+    await c.query(`insert into lf_log (ts, rid) values ('2026-11-20', 1)`);
+    await c.query(`call tide.convert('lf_log', 'ts', '1 month')`);
+    expect((await c.query<{ action: string }>(`select action from _tide.convert_split_step('lf_log', 1000)`)).rows[0]?.action).toMatch(/^moved 100 rows/);
+    // the slice has the foreign key as it was; the table's is now another one of the same name
+    await c.query(`alter table lf_log drop constraint "${fk}"`);
+    await c.query(`alter table lf_log add constraint "${fk}" foreign key (rid) references lf_ref (code)`);
+    await c.query(`call tide.split_legacy('lf_log', 1000)`);
+    expect(await count(c, `lf_log`)).toBe(101);
+    const linked = await c.query<{ conname: string; def: string }>(`select s.conname, pg_get_constraintdef(s.oid) as def from pg_constraint s
+                                      where s.conrelid = 'lf_log_2026_10'::regclass and s.contype = 'f' and s.conparentid <> 0`);
+    expect(linked.rows).toHaveLength(1);
+    expect(linked.rows[0]?.def).toBe("FOREIGN KEY (rid) REFERENCES lf_ref(code)");
+    expect(linked.rows[0]?.conname).toMatch(/^lf_x+_[0-9a-f]{1,4}$/);
+    expect(linked.rows[0]?.conname.length).toBeLessThanOrEqual(63);
+    expect(linked.rows[0]?.conname).not.toBe(fk);
+  });
+
   it("refuses writes of the interval being split instead of letting a duplicate key into the legacy partition", async () => {
     const c = await db.client();
     await c.query(`create table dup_log (event_id int not null, ts timestamptz not null, primary key (event_id, ts))`);
