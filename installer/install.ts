@@ -6,7 +6,7 @@ import type pg from "pg";
 import { runner } from "node-pg-migrate";
 import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
-import { codeFiles, migrations, productVersion, projectRoot, sourceSha256 } from "./sources.js";
+import { codeFiles, migrations, productVersion, projectRoot, sourceSha256, viewNames } from "./sources.js";
 import { unscheduleFromCronDatabase } from "./schedule.js";
 
 export const MIGRATIONS_TABLE = "pgmigrations";
@@ -89,15 +89,20 @@ async function pendingMigrations(client: pg.ClientBase): Promise<boolean> {
 }
 
 /**
- * SQL that drops our views so that plpgsql/views/ may change their columns: all in one statement
- * (so views over views need no CASCADE), and a user's own view over ours stops the install with
- * a clear error instead of being dropped with them.
+ * SQL that drops our views (VIEWS, pgtide's: plpgsql/views/) so that they may change their columns:
+ * all in one statement (so views over views need no CASCADE). A view of the user's in schema tide is
+ * not one of them and stays; one of the user's anywhere (in tide too) that depends on ours stops the
+ * install with a clear error instead of being dropped with them.
  */
-const DROP_VIEWS_SQL = `do $drop_views$
-declare views text; pg_detail text;
+function dropViewsSql(views: readonly string[]): string {
+  return `do $drop_views$
+declare
+  ours name[] := array[${views.map(lit).join(", ")}]::name[];
+  views text;
+  pg_detail text;
 begin
   select string_agg(c.oid::regclass::text, ', ') into views
-    from pg_catalog.pg_class c where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v';
+    from pg_catalog.pg_class c where c.relnamespace = 'tide'::regnamespace and c.relkind = 'v' and c.relname = any (ours);
   if views is not null then
     execute 'drop view ' || views;
   end if;
@@ -105,7 +110,8 @@ exception when dependent_objects_still_exist then
   -- PostgreSQL's own list of the dependents (its DETAIL), which also has those that go through a
   -- view's row type (a function returning setof tide.partitions, a column of type tide.tables)
   get stacked diagnostics pg_detail = pg_exception_detail;
-  -- what of the user's depends on our views: a view's rule (named by its view), or any other object
+  -- what of the user's depends on our views: a view's rule (named by its view), or any other object;
+  -- a view of the user's in schema tide among them
   select pg_catalog.string_agg(distinct w, E'\n') into views from (
     select pg_catalog.format('%s (depends on %s)',
              case when d.classid = 'pg_catalog.pg_rewrite'::regclass
@@ -115,10 +121,12 @@ exception when dependent_objects_still_exist then
              v.oid::regclass) as w
       from pg_catalog.pg_depend d
       join pg_catalog.pg_class v on v.oid = d.refobjid and v.relnamespace = 'tide'::regnamespace and v.relkind = 'v'
+                                and v.relname = any (ours)
      where d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype = 'n'
        and not exists (select from pg_catalog.pg_rewrite r join pg_catalog.pg_class k on k.oid = r.ev_class
                         where d.classid = 'pg_catalog.pg_rewrite'::regclass and r.oid = d.objid
-                          and k.relnamespace in ('tide'::regnamespace, '_tide'::regnamespace))
+                          and (k.relnamespace = '_tide'::regnamespace
+                               or k.relnamespace = 'tide'::regnamespace and k.relkind = 'v' and k.relname = any (ours)))
        and not exists (select from pg_catalog.pg_proc p
                         where d.classid = 'pg_catalog.pg_proc'::regclass and p.oid = d.objid
                           and p.pronamespace in ('tide'::regnamespace, '_tide'::regnamespace))
@@ -126,15 +134,17 @@ exception when dependent_objects_still_exist then
   raise exception using errcode = '2BP01',
     message = 'pgtide cannot replace its views: objects outside pgtide depend on them',
     detail = pg_catalog.concat_ws(E'\n', views, nullif(pg_detail, '')),
-    hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again.';
+    hint = 'Save the definitions of your views over tide.* (pg_get_viewdef), drop them, run pgtide install, then create them again '
+           '(a view of yours in schema tide: better in a schema of your own, ALTER VIEW tide.<name> SET SCHEMA <schema>).';
 end
 $drop_views$;`;
+}
 
 /** The statements that re-apply the code, as one list (shared by install and plan). */
 export function codeStatements(version: string, sha: string): { label: string; sql: string }[] {
   const out: { label: string; sql: string }[] = [
     { label: "settings", sql: "set local check_function_bodies = off;\nset local search_path = pg_catalog, pg_temp;" },
-    { label: "drop views (recreated below)", sql: DROP_VIEWS_SQL },
+    { label: "drop views (recreated below)", sql: dropViewsSql(viewNames()) },
   ];
   for (const f of codeFiles()) out.push({ label: f.path, sql: f.sql });
   out.push({
@@ -174,7 +184,7 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
     if (before !== null && (opts.force || before.version !== version || before.sha !== sha || (await pendingMigrations(client)))) {
       await client.query("begin");
       try {
-        await client.query(DROP_VIEWS_SQL);
+        await client.query(dropViewsSql(viewNames()));
       } finally {
         await client.query("rollback");
       }

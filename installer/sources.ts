@@ -2,7 +2,7 @@
 // (code), in the one fixed order the installer, `plan` and `doctor` all agree on.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The project root: the folder holding package.json, migrations/ and plpgsql/. */
@@ -87,6 +87,14 @@ export function codeFiles(root = projectRoot()): SourceFile[] {
   const views = orderViews(sqlFilesIn(join(base, "views")).map(read));
   const grants = existsSync(join(base, "grants.sql")) ? [read(join(base, "grants.sql"))] : [];
   return [...internal, ...api, ...views, ...grants];
+}
+
+/**
+ * pgtide's views: one per file of plpgsql/views/, named as the file. Any other view in schema tide
+ * is the user's, and the installer leaves it alone.
+ */
+export function viewNames(root = projectRoot()): string[] {
+  return sqlFilesIn(join(root, "plpgsql", "views")).map((f) => basename(f, ".sql"));
 }
 
 /** sha256 over every migration and code file, in apply order, with their paths. */

@@ -34,7 +34,7 @@ begin
       hint = format('Connect to pg_cron''s database and run: %s  (or: pgtide schedule --database-url <this database> --cron-database-url <pg_cron''s database>)',
                     _tide.cron_schedule_statement(cron));
   end if;
-  if cron_db = current_database() and not loc.schema_usable and to_regnamespace('cron') is not null then
+  if cron_db = current_database() and not loc.schema_usable and exists (select from pg_extension where extname = 'pg_cron') then
     raise exception using errcode = 'insufficient_privilege',
       message = format('cannot schedule maintenance of database %s: role %s may not use schema cron', current_database(), current_user),
       detail = 'pg_cron''s functions live in schema cron, which grants no USAGE to other roles by default.',

@@ -12,7 +12,8 @@ declare
   id      bigint;
 begin
   if loc.schema_usable then
-    -- asked only here: to_regclass raises, rather than answering NULL, in a schema the role may not use
+    -- pg_cron's extension is created here (cron_location). Asked only then: to_regclass raises,
+    -- rather than answering NULL, in a schema the role may not use
     here := to_regclass('cron.job') is not null;
   end if;
   if not here then
@@ -29,7 +30,8 @@ begin
         message = format('cannot unschedule maintenance of database %s from here: pg_cron lives in database %s', current_database(), cron_db),
         hint = format('Connect to database %s and run: select cron.unschedule(%L);', cron_db, _tide.cron_job_name());
     end if;
-    if to_regnamespace('cron') is not null then
+    -- pg_cron's extension here, its schema not usable (a schema cron of the user's is no pg_cron)
+    if exists (select from pg_extension where extname = 'pg_cron') then
       raise exception using errcode = 'insufficient_privilege',
         message = format('cannot unschedule maintenance of database %s: role %s may not use schema cron', current_database(), current_user),
         hint = format('As a superuser run: GRANT USAGE ON SCHEMA cron TO %I; then select tide.unschedule();', current_user);

@@ -30,6 +30,7 @@ declare
   dup_con  text;
   dup_detail text;
   dup_where text;
+  doing    text := 'take its locks';
 begin
   select * into lg from _tide.legacy l where l.parent = convert_split_step.parent for update;
   if not found or lg.state in ('split', 'retired') then
@@ -87,7 +88,16 @@ begin
   a := _tide.key_position(mt, lo);
   b := _tide.grid_next(mt, a);
   b_txt := _tide.position_bound(mt, b);
+
+  -- Rule 2: from here every lock of the step is waited for under the table's lock_timeout, and
+  -- retried until a lock that blocks writers is held (then tried once); when the retries run out
+  -- the step changes nothing and says which lock it could not have (DOING)
+  <<step>>
+  begin
+  perform set_config('lock_timeout', lt, true);
   if lg.state = 'attached' then
+    doing := format('count the rows of %s', lg.legacy);
+    perform _tide.execute_with_retry(format('lock table %s in access share mode', lg.legacy), mt.lock_retries);
     execute format('select count(*) from %s', lg.legacy) into n;
     update _tide.legacy l set state = 'splitting', split_started_at = clock_timestamp(), split_rows_total = n
      where l.parent = convert_split_step.parent;
@@ -97,16 +107,15 @@ begin
   -- the last interval: the legacy table IS its partition; rename it and stop
   if b >= _tide.key_position(mt, hi) then
     sname := _tide.partition_name(mt, a);
-    perform set_config('lock_timeout', lt, true);
+    doing := format('rename %s to %I (ACCESS EXCLUSIVE)', lg.legacy, sname);
     perform _tide.execute_with_retry(format('alter table %s rename to %I', lg.legacy, sname), mt.lock_retries);
     perform _tide.execute_with_retry(format('alter table %s drop constraint if exists tide_legacy_lower, '
       'drop constraint if exists tide_legacy_upper, drop constraint if exists tide_legacy_next', lg.legacy), mt.lock_retries);
-    perform set_config('lock_timeout', old_lt, true);
     execute format('select count(*) from %s', lg.legacy) into n;
     update _tide.legacy l set state = 'split', split_finished_at = clock_timestamp(), legacy_name = sname
      where l.parent = convert_split_step.parent;
     return query select format('renamed legacy partition to %I (last interval)', sname), 0::bigint, 0::bigint, true;
-    return;
+    exit step;
   end if;
 
   -- the cutoff retention uses (maintain_table): keep back from as_of in the table's time zone,
@@ -114,6 +123,8 @@ begin
   expired := mt.keep_interval is not null and b <= _tide.retention_cutoff(mt, as_of);
   -- integer keys: an interval is expired when it ends keep before the greatest key in the table
   if mt.keep_int is not null then
+    doing := format('read the largest %I of %s', mt.control, parent);
+    perform _tide.execute_with_retry(format('lock table %s in access share mode', parent), mt.lock_retries);
     execute format('select max(%I)::text from %s', mt.control, parent) into cols;
     expired := cols is not null and b <= cols::bigint - mt.keep_int;
   end if;
@@ -134,21 +145,24 @@ begin
     -- links them, where it would otherwise create and validate them under ACCESS EXCLUSIVE on the
     -- parent. Normally done in the steps before; here for a foreign key added to the parent since
     if slice is not null then
+      doing := format('add the foreign keys of %s to %s (SHARE ROW EXCLUSIVE on the referenced tables)', parent, slice);
       cols := _tide.split_slice_add_foreign_keys(mt, parent, slice, null);
       if cols is not null then
         return query select format('added foreign key(s) %s to %s NOT VALID', cols, slice),
                             0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-        return;
+        exit step;
       end if;
-      cols := _tide.split_slice_validate_foreign_keys(slice);
+      doing := format('validate the foreign keys of %s (ROW SHARE on the referenced tables)', slice);
+      cols := _tide.split_slice_validate_foreign_keys(mt, slice);
       if cols is not null then
         return query select format('validated foreign key(s) %s of %s', cols, slice),
                             0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-        return;
+        exit step;
       end if;
     end if;
-    perform set_config('lock_timeout', lt, true);
+    doing := format('move the boundary of %s (ACCESS EXCLUSIVE on %s)', lg.legacy, parent);
     perform _tide.execute_with_retry(format('lock table %s in access exclusive mode', parent), mt.lock_retries);
+    -- from here each lock is tried once: the parent's lock blocks writers
     execute format('alter table %s detach partition %s', parent, lg.legacy);
     execute format('alter table %s drop constraint tide_legacy_lower', lg.legacy);
     execute format('alter table %s rename constraint tide_legacy_next to tide_legacy_lower', lg.legacy);
@@ -158,28 +172,31 @@ begin
       execute format('alter table %s drop constraint if exists tide_legacy_slice', slice);
       update _tide.legacy l set slice = null where l.parent = convert_split_step.parent;
     end if;
-    perform set_config('lock_timeout', old_lt, true);
     return query select format('legacy partition now starts at %s%s', b_txt,
                                case when slice is not null then format('; attached %s', slice) else '' end),
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-    return;
+    exit step;
   end if;
   -- phase 2: the interval is empty in the legacy table and its CHECKs are in place (the slice's
   -- added when it was found empty): validate them (reads under SHARE UPDATE EXCLUSIVE; writes
   -- continue; a foreign key's VALIDATE takes ROW SHARE on the referenced table)
   if next_found and slice is not null and exists (select from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
-    execute format('alter table %s validate constraint tide_legacy_next', lg.legacy);
+    doing := format('validate CHECK tide_legacy_next of %s (SHARE UPDATE EXCLUSIVE)', lg.legacy);
+    perform _tide.execute_with_retry(format('alter table %s validate constraint tide_legacy_next', lg.legacy), mt.lock_retries);
     if not (select convalidated from pg_constraint where conrelid = slice and conname = 'tide_legacy_slice') then
-      execute format('alter table %s validate constraint tide_legacy_slice', slice);
+      doing := format('validate CHECK tide_legacy_slice of %s (SHARE UPDATE EXCLUSIVE)', slice);
+      perform _tide.execute_with_retry(format('alter table %s validate constraint tide_legacy_slice', slice), mt.lock_retries);
     end if;
-    perform _tide.split_slice_validate_foreign_keys(slice);
+    doing := format('validate the foreign keys of %s (ROW SHARE on the referenced tables)', slice);
+    perform _tide.split_slice_validate_foreign_keys(mt, slice);
     return query select format('validated that %s holds nothing before %s', lg.legacy, b_txt),
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-    return;
+    exit step;
   end if;
 
   -- phase 1: move one batch, oldest interval first
   if not expired and slice is null then
+    doing := format('create the table %I.%I (ACCESS SHARE on %s)', mt.parent_schema, sname, parent);
     made := _tide.create_partition_table(mt, sname);
     -- the parent's foreign keys from the start, NOT VALID (enforced for every row moved in, and
     -- their ON DELETE actions reach the rows waiting here), validated once the interval is empty
@@ -188,6 +205,8 @@ begin
     slice := made;
   end if;
   if expired then
+    doing := format('delete a batch from %s (ROW EXCLUSIVE)', lg.legacy);
+    perform _tide.execute_with_retry(format('lock table %s in row exclusive mode', lg.legacy), mt.lock_retries);
     execute format('delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s))',
                    lg.legacy, mt.control, lo, b_txt, batch_rows);
     get diagnostics n = row_count;
@@ -196,6 +215,8 @@ begin
   else
     select string_agg(quote_ident(att.attname), ', ' order by att.attnum) into cols
       from pg_attribute att where att.attrelid = parent and att.attnum > 0 and not att.attisdropped and att.attgenerated = '';
+    doing := format('move a batch from %s to %s (ROW EXCLUSIVE)', lg.legacy, slice);
+    perform _tide.execute_with_retry(format('lock table %s, %s in row exclusive mode', lg.legacy, slice), mt.lock_retries);
     begin
       execute format('with moved as (delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I >= %3$L and %2$I < %4$L limit %5$s)) returning %6$s) '
                      'insert into %7$s (%6$s) overriding system value select %6$s from moved',
@@ -226,35 +247,45 @@ begin
     -- partition (23514, tide_legacy_next): a row written there after its key had moved to the
     -- slice would be a duplicate the table's unique indexes cannot see. Added after the batch
     -- (ACCESS EXCLUSIVE on the legacy partition from here to the commit: milliseconds)
-    perform set_config('lock_timeout', lt, true);
+    doing := format('add CHECK tide_legacy_next to %s (ACCESS EXCLUSIVE)', lg.legacy);
     perform _tide.execute_with_retry(format('alter table %s add constraint tide_legacy_next check (%I >= %L) not valid',
                                             lg.legacy, mt.control, b_txt), mt.lock_retries);
-    perform set_config('lock_timeout', old_lt, true);
     if n = 0 then
       return query select format('interval %s .. %s emptied; CHECK added', lo, b_txt), 0::bigint,
                           greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-      return;
+      exit step;
     end if;
   elsif n = 0 and slice is null then
     -- an expired interval, deleted: prove the legacy table holds nothing before b
-    execute format('alter table %s validate constraint tide_legacy_next', lg.legacy);
+    doing := format('validate CHECK tide_legacy_next of %s (SHARE UPDATE EXCLUSIVE)', lg.legacy);
+    perform _tide.execute_with_retry(format('alter table %s validate constraint tide_legacy_next', lg.legacy), mt.lock_retries);
     return query select format('validated that %s holds nothing before %s', lg.legacy, b_txt),
                         0::bigint, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-    return;
+    exit step;
   elsif n = 0 then
     -- the interval is empty in the legacy table: the slice's CHECK and the parent's foreign keys,
     -- NOT VALID (SHARE ROW EXCLUSIVE on the referenced tables, milliseconds), validated next step
+    doing := format('add CHECK tide_legacy_slice and the foreign keys of %s to %s (SHARE ROW EXCLUSIVE)', parent, slice);
     cols := _tide.split_slice_add_foreign_keys(mt, parent, slice,
                                                format('check (%I >= %L and %I < %L)', mt.control, lo, mt.control, b_txt));
     return query select format('interval %s .. %s emptied; CHECK%s added to %s', lo, b_txt,
                                coalesce(' and foreign key(s) ' || cols, ''), slice), 0::bigint,
                         greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
-    return;
+    exit step;
   end if;
   return query select format('%s %s rows of %s .. %s', case when expired then 'deleted (expired)' else 'moved' end, n, lo, b_txt),
                       n, greatest(lg.split_rows_total - lg.rows_moved - lg.rows_expired, 0), false;
+  exception when lock_not_available then
+    -- the step's work is rolled back; the steps before it are committed
+    raise exception using errcode = '55P03',
+      message = format('tide.split_legacy of table %s could not %s within its lock_timeout', parent, doing),
+      detail = format('The lock was waited for %s at a time, %s times (tide.config lock_timeout and lock_retries); %s. This step changed nothing; the steps before it are kept.',
+                      mt.lock_timeout, mt.lock_retries + 1, sqlerrm),
+      hint = format('A long transaction or query holds a conflicting lock (see pg_locks / pg_stat_activity). CALL tide.split_legacy(%L) again when it is gone: the split goes on where it stopped.', parent::text);
+  end;
+  perform set_config('lock_timeout', old_lt, true);
 end
 $fn$;
 
 comment on function _tide.convert_split_step(regclass, integer, timestamptz) is
-  'One step of tide.split_legacy (one batch moved, the slice''s CHECK and foreign keys added or validated, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition (ACCESS EXCLUSIVE for milliseconds when an interval''s first batch adds CHECK tide_legacy_next), SHARE ROW EXCLUSIVE on the tables the parent''s foreign keys reference for milliseconds when the slice gets them, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves (lock_timeout from tide.config, retried). Raises 23505 (naming the key) when a key is both in the legacy partition and in the slice.';
+  'One step of tide.split_legacy (one batch moved, the slice''s CHECK and foreign keys added or validated, or one boundary moved); resumable from the catalog state. Takes ROW EXCLUSIVE on the legacy partition (ACCESS EXCLUSIVE for milliseconds when an interval''s first batch adds CHECK tide_legacy_next), SHARE ROW EXCLUSIVE on the tables the parent''s foreign keys reference for milliseconds when the slice gets them, and ACCESS EXCLUSIVE on the parent for milliseconds when a boundary moves; its VALIDATEs take SHARE UPDATE EXCLUSIVE (ROW SHARE on referenced tables). Every lock is waited for under the lock_timeout from tide.config and retried (once the parent''s ACCESS EXCLUSIVE is held, tried once); when the retries run out it raises 55P03 naming the lock, changing nothing. Raises 23505 (naming the key) when a key is both in the legacy partition and in the slice.';

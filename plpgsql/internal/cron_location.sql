@@ -1,6 +1,7 @@
 -- Where pg_cron runs its jobs from, learnt without failing: cron.database_name is a superuser-only
 -- setting (reading it raises 42501 for any other role, even with current_setting(name, true)), and
--- pg_cron's schema may be present here without this role being allowed to use it.
+-- pg_cron's schema may be present here without this role being allowed to use it. pg_cron is known
+-- by its extension (pg_extension), never by a schema named cron, which anyone may create.
 
 create or replace function _tide.cron_location(
   out loaded boolean, out database text, out setting_readable boolean, out schema_usable boolean)
@@ -8,7 +9,8 @@ language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-  schema_usable := coalesce((select has_schema_privilege(n.oid, 'USAGE') from pg_namespace n where n.nspname = 'cron'), false);
+  -- pg_cron's own schema (cron: the extension is not relocatable), not a schema of that name
+  schema_usable := coalesce((select has_schema_privilege(e.extnamespace, 'USAGE') from pg_extension e where e.extname = 'pg_cron'), false);
   begin
     database := current_setting('cron.database_name', true);
     setting_readable := true;
@@ -28,4 +30,4 @@ end
 $fn$;
 
 comment on function _tide.cron_location() is
-  'Where pg_cron runs jobs from, without failing: LOADED (pg_cron is loaded in this server), DATABASE (cron.database_name; when this role may not read that superuser-only setting, this database if pg_cron''s extension is created here, else NULL: unknown), SETTING_READABLE, and SCHEMA_USABLE (schema cron exists here and this role has USAGE on it).';
+  'Where pg_cron runs jobs from, without failing: LOADED (pg_cron is loaded in this server), DATABASE (cron.database_name; when this role may not read that superuser-only setting, this database if pg_cron''s extension is created here, else NULL: unknown), SETTING_READABLE, and SCHEMA_USABLE (pg_cron''s extension is created here and this role has USAGE on its schema cron; a schema cron of another origin does not count).';

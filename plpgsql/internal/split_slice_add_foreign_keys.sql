@@ -11,6 +11,8 @@ declare
   adds   text[] := array[]::text[];
   names  text[] := array[]::text[];
   r      record;
+  cname  text;
+  taken  text[] := array[]::text[];
   old_lt text := current_setting('lock_timeout');
 begin
   if slice_check is not null then
@@ -25,10 +27,15 @@ begin
                                where s.conrelid = slice and s.contype = 'f' and s.conparentid = 0
                                  and regexp_replace(pg_get_constraintdef(s.oid), ' NOT VALID$', '') = pg_get_constraintdef(c.oid))
             order by c.conname loop
-    adds := adds || format('add constraint %I %s not valid',
-                           case when exists (select from pg_constraint s where s.conrelid = slice and s.conname = r.conname)
-                                then r.conname || '_' || to_hex((random() * 65535)::int) else r.conname end,
-                           r.def);
+    -- the parent's name, unless the slice has a constraint of that name (the same foreign key in an
+    -- earlier definition): then that name with a suffix, shortened to fit 63 bytes (PostgreSQL would
+    -- cut the suffix off again, and the name collide), and not one taken already
+    cname := r.conname;
+    while cname = any (taken) or exists (select from pg_constraint s where s.conrelid = slice and s.conname = cname) loop
+      cname := _tide.convert_short_name(r.conname, '_' || to_hex((random() * 65535)::int));
+    end loop;
+    taken := taken || cname;
+    adds := adds || format('add constraint %I %s not valid', cname, r.def);
     names := names || format('%I', r.conname);
   end loop;
   if cardinality(adds) = 0 then
@@ -44,4 +51,4 @@ end
 $fn$;
 
 comment on function _tide.split_slice_add_foreign_keys(_tide.managed_tables, regclass, regclass, text) is
-  'For tide.split_legacy: adds to the standalone SLICE table, NOT VALID, the CHECK SLICE_CHECK (as tide_legacy_slice, when not NULL) and every foreign key of PARENT it has no match for, in one ALTER TABLE under the table''s lock_timeout, retried (SHARE ROW EXCLUSIVE on the slice and the referenced tables, milliseconds). Returns the foreign keys added, or NULL.';
+  'For tide.split_legacy: adds to the standalone SLICE table, NOT VALID, the CHECK SLICE_CHECK (as tide_legacy_slice, when not NULL) and every foreign key of PARENT it has no match for (under the parent''s name, or, when the slice has a constraint of that name, that name with a suffix, fitting 63 bytes), in one ALTER TABLE under the table''s lock_timeout, retried (SHARE ROW EXCLUSIVE on the slice and the referenced tables, milliseconds). Returns the foreign keys added, or NULL.';

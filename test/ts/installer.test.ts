@@ -168,6 +168,39 @@ describe("upgrade refused before its migrations", () => {
   });
 });
 
+describe("a user's view in schema tide", () => {
+  it("is left alone by an upgrade when it reads none of pgtide's views", async () => {
+    const d = await freshDatabase({ prefix: "tide_view" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create view tide.my_managed as select count(*)::int as n from _tide.managed_tables`);
+    await c.query(`comment on view tide.my_managed is 'mine'`);
+    const r = await install(c, { force: true, createCronExtension: false });
+    expect(r.codeApplied).toBe(true);
+    expect((await c.query(`select n from tide.my_managed`)).rows).toEqual([{ n: 0 }]);
+    expect((await c.query(`select obj_description('tide.my_managed'::regclass, 'pg_class') as d`)).rows).toEqual([{ d: "mine" }]);
+  });
+
+  it("over one of pgtide's views refuses the upgrade before any migration (2BP01), naming it, and stays", async () => {
+    const d = await freshDatabase({ prefix: "tide_view_dep" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create view tide.my_tables as select parent from tide.tables`);
+    const newest = await c.query<{ name: string }>(`select name from _tide.pgmigrations order by run_on desc, id desc limit 1`);
+    await c.query(`delete from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
+    const err = await install(c, { createCronExtension: false }).then(() => null, (e: { code?: string; detail?: string; hint?: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    expect(err?.detail).toMatch(/^view tide\.my_tables \(depends on tide\.tables\)$/m);
+    expect(err?.hint).toContain("ALTER VIEW tide.<name> SET SCHEMA");
+    const again = await c.query(`select count(*)::int as n from _tide.pgmigrations where name = $1`, [newest.rows[0]!.name]);
+    expect(again.rows[0].n).toBe(0);  // the migration did not run
+    expect((await c.query(`select count(*)::int as n from tide.my_tables`)).rows[0].n).toBe(0);
+    // once it is gone the upgrade goes through
+    await c.query(`drop view tide.my_tables`);
+    expect((await install(c, { createCronExtension: false })).migrationsRun).toEqual([newest.rows[0]!.name]);
+  });
+});
+
 describe("re-run with a user's view over tide.*", () => {
   it("is a no-op when the install is up to date: the view is no reason to refuse", async () => {
     const d = await freshDatabase({ prefix: "rerun_view" });
@@ -264,9 +297,10 @@ describe("uninstall", () => {
     await c.query(`create table _tide.my_notes (note text)`);
     await c.query(`insert into _tide.my_notes values ('keep me')`);
     // the upgrade: migration 013 repairs the setting and says what is left to move
-    await c.query(`delete from _tide.pgmigrations where name = '013_detach_schema_not_ours'`);
+    // (and the migrations after it, which node-pg-migrate runs in order)
+    await c.query(`delete from _tide.pgmigrations where name >= '013_detach_schema_not_ours'`);
     const up = await install(c, { createCronExtension: false });
-    expect(up.migrationsRun).toEqual(["013_detach_schema_not_ours"]);
+    expect(up.migrationsRun[0]).toBe("013_detach_schema_not_ours");
     const warning = up.notes.find((n) => /detach_schema of (public\.)?ev /.test(n));
     expect(warning).toContain("_tide.ev_p2020_01");
     expect(warning).toContain("ALTER TABLE ... SET SCHEMA");

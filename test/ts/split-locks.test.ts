@@ -146,6 +146,31 @@ describe("tide.split_legacy", () => {
     ]);
   });
 
+  it("gives a foreign key with a 63-byte name, which the slice holds in an earlier definition, a name of its own that fits", async () => {
+    const c = await db.client();
+    const fk = "lf_" + "x".repeat(60);  // 63 bytes, the longest name PostgreSQL keeps
+    await c.query(`create table lf_ref (id int primary key, code int unique)`);
+    await c.query(`insert into lf_ref select i, i from generate_series(1, 10) i`);
+    await c.query(`create table lf_log (id bigint generated always as identity, ts timestamptz not null, rid int,
+                                        primary key (id, ts), constraint "${fk}" foreign key (rid) references lf_ref (id))`);
+    await c.query(`insert into lf_log (ts, rid) select timestamptz '2026-10-01' + i * interval '1 hour', 1 + i % 10 from generate_series(0, 99) i`);
+    await c.query(`insert into lf_log (ts, rid) values ('2026-11-20', 1)`);
+    await c.query(`call tide.convert('lf_log', 'ts', '1 month')`);
+    expect((await c.query<{ action: string }>(`select action from _tide.convert_split_step('lf_log', 1000)`)).rows[0]?.action).toMatch(/^moved 100 rows/);
+    // the slice has the foreign key as it was; the table's is now another one of the same name
+    await c.query(`alter table lf_log drop constraint "${fk}"`);
+    await c.query(`alter table lf_log add constraint "${fk}" foreign key (rid) references lf_ref (code)`);
+    await c.query(`call tide.split_legacy('lf_log', 1000)`);
+    expect(await count(c, `lf_log`)).toBe(101);
+    const linked = await c.query<{ conname: string; def: string }>(`select s.conname, pg_get_constraintdef(s.oid) as def from pg_constraint s
+                                      where s.conrelid = 'lf_log_2026_10'::regclass and s.contype = 'f' and s.conparentid <> 0`);
+    expect(linked.rows).toHaveLength(1);
+    expect(linked.rows[0]?.def).toBe("FOREIGN KEY (rid) REFERENCES lf_ref(code)");
+    expect(linked.rows[0]?.conname).toMatch(/^lf_x+_[0-9a-f]{1,4}$/);
+    expect(linked.rows[0]?.conname.length).toBeLessThanOrEqual(63);
+    expect(linked.rows[0]?.conname).not.toBe(fk);
+  });
+
   it("refuses writes of the interval being split instead of letting a duplicate key into the legacy partition", async () => {
     const c = await db.client();
     await c.query(`create table dup_log (event_id int not null, ts timestamptz not null, primary key (event_id, ts))`);
@@ -194,7 +219,109 @@ describe("tide.split_legacy", () => {
   });
 });
 
+describe("tide.split_legacy under a conflicting lock", () => {
+  // A session holding a lock that conflicts with a step: the step gives up within the table's
+  // lock_timeout and retries (55P03 naming the lock, nothing of the step done), and once the lock
+  // is gone the same step goes through. The statement_timeout only keeps a step that would wait
+  // forever from hanging the test.
+  async function splitFixture(c: pg.Client, table: string, fk?: string): Promise<void> {
+    if (fk) {
+      await c.query(`create table ${fk} (id int primary key)`);
+      await c.query(`insert into ${fk} select generate_series(1, 10)`);
+    }
+    await c.query(`create table ${table} (id bigint generated always as identity, ts timestamptz not null,
+                                          rid int${fk ? ` references ${fk} (id)` : ""}, primary key (id, ts))`);
+    await c.query(`insert into ${table} (ts, rid) select timestamptz '2026-10-01' + i * interval '1 hour', 1 + i % 10 from generate_series(0, 99) i`);
+    await c.query(`insert into ${table} (ts, rid) values ('2026-11-20', 1)`);
+    await c.query(`call tide.convert('${table}', 'ts', '1 month')`);
+    await c.query(`update tide.config set lock_timeout = '50ms', lock_retries = 2 where parent = $1::regclass`, [table]);
+    await c.query(`set statement_timeout = '20s'`);
+  }
+  const step = async (c: pg.Client, table: string) =>
+    (await c.query<{ action: string }>(`select action from _tide.convert_split_step('${table}', 1000)`)).rows[0]?.action ?? "";
+  const failedStep = (c: pg.Client, table: string) =>
+    c.query(`select action from _tide.convert_split_step('${table}', 1000)`).then(() => null, (e: pg.DatabaseError) => e);
+
+  it("gives up moving a batch while a session holds SHARE on the legacy partition, then moves it", async () => {
+    const c = await db.client();
+    const holder = await db.client();
+    await splitFixture(c, "lk_batch");
+    await holder.query("begin");
+    await holder.query("lock table lk_batch_legacy in share mode");  // as CREATE INDEX does
+    const err = await failedStep(c, "lk_batch");
+    expect(err).toMatchObject({ code: "55P03" });
+    expect(err?.message).toBe("tide.split_legacy of table public.lk_batch could not move a batch from public.lk_batch_legacy to public.lk_batch_2026_10 (ROW EXCLUSIVE) within its lock_timeout");
+    expect(err?.detail).toMatch(/^The lock was waited for 00:00:00\.05 at a time, 3 times .*This step changed nothing/);
+    expect(err?.hint).toContain("CALL tide.split_legacy('public.lk_batch') again");
+    expect(await count(c, `lk_batch_legacy`)).toBe(101);
+    await holder.query("commit");
+    expect(await step(c, "lk_batch")).toBe("moved 100 rows of 2026-10-01 00:00:00+00 .. 2026-11-01 00:00:00+00");
+    await c.query(`call tide.split_legacy('lk_batch')`);
+    expect(await count(c, `lk_batch`)).toBe(101);
+  }, 60_000);
+
+  it("gives up validating tide_legacy_next while a session holds SHARE on the legacy partition, then validates it", async () => {
+    const c = await db.client();
+    const holder = await db.client();
+    await splitFixture(c, "lk_next");
+    expect(await step(c, "lk_next")).toMatch(/^moved 100 rows/);
+    expect(await step(c, "lk_next")).toMatch(/emptied; CHECK added to public.lk_next_2026_10$/);
+    await holder.query("begin");
+    await holder.query("lock table lk_next_legacy in share mode");
+    const err = await failedStep(c, "lk_next");
+    expect(err).toMatchObject({ code: "55P03" });
+    expect(err?.message).toBe("tide.split_legacy of table public.lk_next could not validate CHECK tide_legacy_next of public.lk_next_legacy (SHARE UPDATE EXCLUSIVE) within its lock_timeout");
+    await holder.query("commit");
+    expect(await step(c, "lk_next")).toBe("validated that public.lk_next_legacy holds nothing before 2026-11-01 00:00:00+00");
+    await c.query(`call tide.split_legacy('lk_next')`);
+    expect(await count(c, `lk_next`)).toBe(101);
+  }, 60_000);
+
+  it("gives up validating the slice's foreign key while a session holds ACCESS EXCLUSIVE on the referenced table, then validates it", async () => {
+    const c = await db.client();
+    const holder = await db.client();
+    await splitFixture(c, "lk_fk", "lk_fk_ref");
+    expect(await step(c, "lk_fk")).toMatch(/^moved 100 rows/);
+    expect(await step(c, "lk_fk")).toMatch(/emptied; CHECK added to public.lk_fk_2026_10$/);
+    await holder.query("begin");
+    await holder.query("lock table lk_fk_ref in access exclusive mode");
+    const err = await failedStep(c, "lk_fk");
+    expect(err).toMatchObject({ code: "55P03" });
+    expect(err?.message).toBe("tide.split_legacy of table public.lk_fk could not validate the foreign keys of public.lk_fk_2026_10 (ROW SHARE on the referenced tables) within its lock_timeout");
+    // the step's VALIDATE of tide_legacy_next was rolled back with it
+    expect((await c.query(`select convalidated as v from pg_constraint where conrelid = 'lk_fk_legacy'::regclass and conname = 'tide_legacy_next'`)).rows)
+      .toEqual([{ v: false }]);
+    await holder.query("commit");
+    expect(await step(c, "lk_fk")).toBe("validated that public.lk_fk_legacy holds nothing before 2026-11-01 00:00:00+00");
+    expect((await c.query(`select convalidated as v from pg_constraint where conrelid = 'lk_fk_2026_10'::regclass and contype = 'f'`)).rows)
+      .toEqual([{ v: true }]);
+    await c.query(`call tide.split_legacy('lk_fk')`);
+    expect(await count(c, `lk_fk`)).toBe(101);
+  }, 60_000);
+});
+
 describe("tide.convert", () => {
+  it("gives up its VALIDATE while a session holds SHARE on the table, then validates", async () => {
+    const c = await db.client();
+    const holder = await db.client();
+    await c.query(`create table lk_conv (ts timestamptz not null)`);
+    await c.query(`insert into lk_conv select timestamptz '2026-10-01' + i * interval '1 hour' from generate_series(0, 99) i`);
+    await c.query(`set statement_timeout = '20s'`);
+    await c.query(`select _tide.convert_add_checks('lk_conv', 'ts', 'timestamptz', '2026-10-01', '2027-01-01')`);
+    await holder.query("begin");
+    await holder.query("lock table lk_conv in share mode");
+    const err = await c.query(`select _tide.convert_validate('lk_conv')`).then(() => null, (e: pg.DatabaseError) => e);
+    expect(err).toMatchObject({ code: "55P03" });
+    expect(err?.message).toBe("could not lock table public.lk_conv to validate the conversion CHECKs within 00:00:00.1, 11 times");
+    expect(err?.hint).toMatch(/^Run tide.convert again/);
+    await holder.query("commit");
+    await c.query(`select _tide.convert_validate('lk_conv')`);
+    expect((await c.query(`select conname, convalidated from pg_constraint where conrelid = 'lk_conv'::regclass order by 1`)).rows).toEqual([
+      { conname: "tide_legacy_lower", convalidated: true },
+      { conname: "tide_legacy_upper", convalidated: true },
+    ]);
+  }, 60_000);
+
   it("converts a table with a foreign key to a partitioned table (its own key, not the clones PostgreSQL keeps per referenced partition)", async () => {
     const c = await db.client();
     await c.query(`create table cp_ref (id int primary key) partition by range (id)`);
