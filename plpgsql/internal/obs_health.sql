@@ -47,7 +47,9 @@ as $fn$
                 then format('%s has no partition for the current key; writes go to %s', t.qname,
                             case when t.default_partition then 'the default partition' else 'nowhere (they fail)' end)
               else format('%s is covered until %s: %s partition(s) ahead, premake is %s',
-                          t.qname, t.covered_until, t.partitions_ahead, t.premake) end,
+                          t.qname, t.covered_until, t.partitions_ahead, t.premake) end
+           -- an integer key's position estimated because a partition was locked: say so
+           || coalesce(' (' || t.position_note || ')', ''),
          format('CALL tide.run_maintenance(%L);', t.qname)
     from t where t.table_state = 'ok' and t.enabled
      and (t.current_partition is null or (t.partitions_ahead < t.premake and t.covered_until is distinct from 'MAXVALUE'))

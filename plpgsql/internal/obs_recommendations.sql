@@ -7,14 +7,16 @@ language sql stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
-  with m as (
-    select mt, format('%I.%I', mt.parent_schema, mt.parent_name) as qname
+  with m as materialized (
+    -- the position once per table (integer keys: read without waiting for a lock, see obs_position)
+    select mt, format('%I.%I', mt.parent_schema, mt.parent_name) as qname, o.pos as cur
       from _tide.managed_tables mt join pg_class c on c.oid = mt.parent::oid and c.relkind = 'p'
+      cross join lateral _tide.obs_position(mt, as_of) o
   ),
   p as materialized (
     select x.*, (m.mt).every, (m.mt).keep, m.qname,
            _tide.key_position(m.mt, x.upper_bound) as hi,
-           _tide.current_position(m.mt, as_of) as cur
+           m.cur
       from _tide.obs_partitions() x join m on (m.mt).parent = x.parent
      where not x.detached and not x.is_default
   ),

@@ -24,6 +24,7 @@ returns table (
   current_partition    regclass,
   covered_until        text,
   partitions_ahead     integer,
+  position_note        text,
   default_rows         bigint,
   default_rows_exact   boolean,
   total_bytes          bigint,
@@ -62,15 +63,20 @@ as $fn$
            _tide.key_position(mt.r, p.lower_bound) as lo, _tide.key_position(mt.r, p.upper_bound) as hi
       from mt join parts p on p.parent = mt.parent
   ),
+  pos as materialized (
+    -- integer keys: the largest key, read without waiting on (or queueing behind) DDL on a partition
+    select mt.parent, o.pos, o.note
+      from mt cross join lateral _tide.obs_position(mt.r, as_of) o
+     where mt.state = 'ok'
+  ),
   now_pos as (
-    select mt.parent,
-           case when mt.state = 'ok' then _tide.current_position(mt.r, as_of) end as cur,
+    select mt.parent, ps.pos as cur, ps.note,
            case when (mt.r).keep_interval is not null
                   then _tide.retention_cutoff(mt.r, as_of)
                 when (mt.r).keep_int is not null and mt.state = 'ok'
-                  then _tide.current_position(mt.r, as_of) - (mt.r).keep_int
+                  then ps.pos - (mt.r).keep_int
            end as cutoff
-      from mt
+      from mt left join pos ps on ps.parent = mt.parent
   ),
   islands as (
     select a.*, sum(case when a.lo is not distinct from a.prev_hi then 0 else 1 end)
@@ -141,7 +147,7 @@ as $fn$
          (mt.r).control, (mt.r).control_type, (mt.r).every, (mt.r).premake, (mt.r).keep, (mt.r).on_expire,
          (mt.r).time_zone, (mt.r).default_partition, (mt.r).enabled,
          coalesce(ag.n_parts, 0), coalesce(ag.n_detached, 0), ag.oldest, ag.newest,
-         cv.current_partition, cv.covered_until, coalesce(cv.ahead, 0),
+         cv.current_partition, cv.covered_until, coalesce(cv.ahead, 0), np.note,
          -- the bounded count: exact up to 10,000 rows; above, at least 10,001 (or the estimate, when larger)
          case when d.exact is null then ag.default_estimate
               when d.exact > 10000 then greatest(d.exact, ag.default_estimate) else d.exact end,
@@ -174,8 +180,9 @@ as $fn$
     left join growth gr on gr.parent = mt.parent
     left join runs r on r.parent = mt.parent
     left join dflt d on d.parent = mt.parent
+    left join now_pos np on np.parent = mt.parent
    order by mt.live_schema, mt.live_name
 $fn$;
 
 comment on function _tide.obs_tables(timestamptz) is
-  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
+  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead (position_note when an integer key''s position is estimated), default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition and reads the largest key of integer-keyed partitions, never waiting for a lock and keeping none. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
