@@ -111,7 +111,7 @@ as $fn$
            max(a.row_estimate) filter (where a.is_default) as default_estimate,
            count(*) filter (where not a.is_default and not a.detached and a.hi <= n.cutoff)::int as expired,
            (array_agg(a.upper_bound order by a.hi) filter (where not a.is_default and not a.detached and a.hi <= n.cutoff))[1] as oldest_expired,
-           min(upper(a.time_range)) filter (where not a.is_default and not a.detached) as oldest_upper_time
+           min(a.hi) filter (where not a.is_default and not a.detached) as oldest_hi
       from axis a join now_pos n on n.parent = a.parent
      group by a.parent
   ),
@@ -138,6 +138,11 @@ as $fn$
                           where l.parent_oid = mt.parent::oid and l.action = 'maintain'
                           order by l.logged_at desc, l.log_id desc limit 1) l on true
   ),
+  expiry as (
+    -- when the oldest partition expires, in the table's zone (never the session's TimeZone)
+    select ag.parent, _tide.expires_at(mt.r, ag.oldest_hi) as expires
+      from agg ag join mt on mt.parent = ag.parent
+  ),
   dflt as (
     select ag.parent, _tide.obs_default_rows(ag.default_name::regclass) as exact
       from agg ag join mt on mt.parent = ag.parent
@@ -160,9 +165,7 @@ as $fn$
               when cv.current_partition is null
                    or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE') then 'create partitions'
               when coalesce(ag.expired, 0) > 0 then format('%s %s partition(s)', (mt.r).on_expire, ag.expired)
-              when cv.current_ends is not null
-                   and (ag.oldest_upper_time is null or (mt.r).keep_interval is null
-                        or cv.current_ends <= ag.oldest_upper_time + (mt.r).keep_interval)
+              when cv.current_ends is not null and (ex.expires is null or cv.current_ends <= ex.expires)
                 then 'create partitions'
               when cv.current_ends is not null then format('%s 1 partition', (mt.r).on_expire)
               when cv.covered_until = 'MAXVALUE' then 'none: the last partition runs to MAXVALUE'
@@ -172,7 +175,7 @@ as $fn$
               when cv.current_partition is null
                    or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE')
                    or coalesce(ag.expired, 0) > 0 then as_of
-              else least(cv.current_ends, ag.oldest_upper_time + (mt.r).keep_interval)
+              else least(cv.current_ends, ex.expires)
          end
     from mt
     left join agg ag on ag.parent = mt.parent
@@ -181,6 +184,7 @@ as $fn$
     left join runs r on r.parent = mt.parent
     left join dflt d on d.parent = mt.parent
     left join now_pos np on np.parent = mt.parent
+    left join expiry ex on ex.parent = mt.parent
    order by mt.live_schema, mt.live_name
 $fn$;
 

@@ -342,3 +342,20 @@ begin
   return next cmp_ok((select count(*)::int from tide.partitions where parent = format('public.%I', long)::regclass), '>=', 2,
                      'the long parent has partitions and a default under shortened names');
 end $$;
+
+create function tests.test_next_action_due_ignores_the_session_time_zone() returns setof text language plpgsql as $$
+declare
+  tz text;
+begin
+  create table public.obs_due (at timestamptz not null) partition by range (at);
+  perform tide.manage('public.obs_due', 'at', '1 month', premake => 1, keep => '1 month', start_at => '2025-02-01');
+  -- the oldest partition, February 2025 (UTC, the table's zone), expires when all of it is a month old: 2025-04-01 00:00 UTC,
+  -- the moment March's partition ends too
+  foreach tz in array array['UTC', 'America/New_York', 'Asia/Kolkata'] loop
+    perform set_config('timezone', tz, true);
+    return next is((select next_action_due from _tide.obs_tables('2025-03-15 12:00+00') where parent = 'public.obs_due'::regclass),
+                   timestamptz '2025-04-01 00:00+00', format('next_action_due is the table''s instant with TimeZone %s', tz));
+    return next is((select next_action from _tide.obs_tables('2025-03-15 12:00+00') where parent = 'public.obs_due'::regclass),
+                   'create partitions', format('and the next action is the same with TimeZone %s', tz));
+  end loop;
+end $$;
