@@ -30,6 +30,9 @@ begin
     -- views may call read-only helpers as the caller; the monitor has no privilege on _tide tables
     grant usage on schema _tide to tide_monitor;
     grant execute on all functions in schema _tide to tide_monitor;
+    -- proving pruning is reading: it runs as the caller, only plans (EXPLAIN without ANALYZE) under
+    -- transaction_read_only, takes one SELECT, and EXPLAIN needs SELECT on what the query reads
+    grant execute on function tide.partitions_scanned(text, text) to tide_monitor;
   end if;
 end
 $grants$;

@@ -12,7 +12,6 @@ declare
   create_at  timestamptz;
   expire_at  timestamptz;
   next_pos   bigint;
-  calendar   interval;
 begin
   if mt.every_int is not null or mt.every_interval is null then
     return null;
@@ -23,15 +22,7 @@ begin
   create_at := case when mt.control_type = 'timestamptz'::regtype
                     then timestamptz 'epoch' + next_pos * interval '1 microsecond'
                     else _tide.local_instant(mt, _tide.position_local(mt, next_pos)) end;
-  if mt.keep_interval is not null and oldest_upper is not null then
-    -- the inverse of _tide.retention_cutoff: the calendar part on the table's calendar, then the
-    -- time of day as elapsed time
-    calendar := _tide.calendar_part(mt.keep_interval);
-    expire_at := case when mt.control_type = 'timestamptz'::regtype and calendar = interval '0'
-                      then timestamptz 'epoch' + oldest_upper * interval '1 microsecond'
-                      else _tide.local_instant(mt, _tide.position_local(mt, oldest_upper) + calendar) end
-                 + (mt.keep_interval - calendar);
-  end if;
+  expire_at := _tide.expires_at(mt, oldest_upper);  -- NULL without keep or an oldest partition
   return least(create_at, expire_at);
 end
 $fn$;

@@ -1,12 +1,12 @@
 -- Rows in a default partition for tide.tables and tide.health: exact up to a cap (a bounded read that
--- stops at cap + 1 rows), cap + 1 above it (more than cap), and NULL rather than a wait when DDL holds the partition.
+-- stops at cap + 1 rows), cap + 1 above it (more than cap), and NULL rather than a wait when another
+-- session holds or awaits a conflicting lock on the partition (DDL); the lock is not kept.
 
 create or replace function _tide.obs_default_rows(default_partition regclass, cap bigint default 10000)
 returns bigint
-language plpgsql stable
+language plpgsql volatile
 security definer
 set search_path = pg_catalog, pg_temp
-set lock_timeout = '200ms'
 as $fn$
 declare
   n bigint;
@@ -20,13 +20,21 @@ begin
       detail = '_tide.obs_default_rows counts rows of managed tables'' default partitions only.',
       hint = 'Read tide.tables or tide.health for the rows in a default partition.';
   end if;
-  execute format('select count(*) from (select from only %s limit $1) s', default_partition::text)
-     into n using cap + 1;
-  return n;  -- cap + 1: more than cap rows
-exception when lock_not_available then
-  return null;  -- the caller falls back to the estimate
+  begin
+    -- NOWAIT: a monitor never queues behind DDL, nor makes what comes after the DDL queue behind it
+    execute format('lock table only %s in access share mode nowait', default_partition);
+    execute format('select count(*) from (select from only %s limit $1) s', default_partition::text)
+       into n using cap + 1;
+    -- roll the block back so that the lock is released now, not at the end of the caller's transaction
+    raise exception using errcode = 'TD900', message = format('count of %s done; releasing its lock', default_partition);
+  exception
+    when sqlstate 'TD900' then
+      return n;  -- cap + 1: more than cap rows
+    when lock_not_available then
+      return null;  -- the caller falls back to the estimate
+  end;
 end
 $fn$;
 
 comment on function _tide.obs_default_rows(regclass, bigint) is
-  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else CAP + 1 (more than CAP); NULL when the partition is locked by DDL for more than 200 ms. Takes ACCESS SHARE on the partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';
+  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else CAP + 1 (more than CAP); NULL, without waiting, when another session holds or awaits a conflicting lock on the partition. Takes ACCESS SHARE NOWAIT on the partition and releases it before returning. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';

@@ -47,7 +47,9 @@ as $fn$
                 then format('%s has no partition for the current key; writes go to %s', t.qname,
                             case when t.default_partition then 'the default partition' else 'nowhere (they fail)' end)
               else format('%s is covered until %s: %s partition(s) ahead, premake is %s',
-                          t.qname, t.covered_until, t.partitions_ahead, t.premake) end,
+                          t.qname, t.covered_until, t.partitions_ahead, t.premake) end
+           -- an integer key's position estimated because a partition was locked: say so
+           || coalesce(' (' || t.position_note || ')', ''),
          format('CALL tide.run_maintenance(%L);', t.qname)
     from t where t.table_state = 'ok' and t.enabled
      and (t.current_partition is null or (t.partitions_ahead < t.premake and t.covered_until is distinct from 'MAXVALUE'))
@@ -187,9 +189,15 @@ as $fn$
                    and c.oid <> pc.oid
                    -- another managed table (ev_2024 beside ev) is no partition of this one
                    and not exists (select from _tide.managed_tables o where o.parent::oid = c.oid)
-                   and left(c.relname, length(pc.relname) + 1) = pc.relname || '_'
-                   and substr(c.relname, length(pc.relname) + 2)
-                       ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'
+                   -- named <parent>_<suffix> as pgtide names a partition: the parent part whole, or cut (by
+                   -- whole characters) to the longest beginning that keeps the name within 63 bytes
+                   -- (partition_name, default_partition_name), as the partitions of a long parent are named
+                   and exists (select from generate_series(1, length(pc.relname)) k
+                                where left(c.relname, k + 1) = left(pc.relname, k) || '_'
+                                  and substr(c.relname, k + 2)
+                                      ~ '^([0-9]{4}(_q[1-4]|_w[0-9]{2}|_[0-9]{2}(_[0-9]{2}(_[0-9]{4}([0-9]{2})?)?)?)?|p-?[0-9]+|default)$'
+                                  and (k = length(pc.relname)
+                                       or octet_length(left(pc.relname, k + 1) || '_' || substr(c.relname, k + 2)) > 63))
    where not exists (select from _tide.detached d where d.partition::oid = c.oid)
      and not exists (select from _tide.archives a where a.partition::oid = c.oid and a.state <> 'dropped')
      and not exists (select from _tide.legacy l where l.slice::oid = c.oid)  -- a split's slice, being filled

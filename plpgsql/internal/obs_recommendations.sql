@@ -7,24 +7,63 @@ language sql stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $fn$
-  with m as (
-    select mt, format('%I.%I', mt.parent_schema, mt.parent_name) as qname
+  with m as materialized (
+    -- the position once per table (integer keys: read without waiting for a lock, see obs_position)
+    select mt, format('%I.%I', mt.parent_schema, mt.parent_name) as qname, o.pos as cur
       from _tide.managed_tables mt join pg_class c on c.oid = mt.parent::oid and c.relkind = 'p'
+      cross join lateral _tide.obs_position(mt, as_of) o
   ),
   p as materialized (
-    select x.*, (m.mt).every, (m.mt).keep, m.qname,
+    select x.*, m.mt, (m.mt).every, (m.mt).keep, m.qname,
            _tide.key_position(m.mt, x.upper_bound) as hi,
-           _tide.current_position(m.mt, as_of) as cur
+           m.cur
       from _tide.obs_partitions() x join m on (m.mt).parent = x.parent
      where not x.detached and not x.is_default
   ),
   s as (
-    select pg_size_bytes(current_setting('effective_cache_size')) as memory,
+    select coalesce((select value::numeric from _tide.settings where name = 'oversized_partition_factor'), 10) as factor,
+           coalesce((select value::bigint from _tide.settings where name = 'oversized_partition_min_bytes'), 67108864) as min_bytes,
+           pg_size_bytes(current_setting('effective_cache_size')) as memory,
            coalesce((select value::bigint from _tide.settings where name = 'tiny_partition_count'), 1000) as tiny_count,
            coalesce((select value::bigint from _tide.settings where name = 'tiny_partition_bytes'), 1048576) as tiny_bytes
   ),
   complete as (
     select p.*, row_number() over (partition by p.parent order by p.hi desc) as k from p where p.hi <= p.cur
+  ),
+  -- partitions far larger than their siblings that hold rows (health's oversized_partition), with
+  -- what the numbers say about the cause
+  oversized as (
+    select o.*,
+           case when exists (select from _tide.legacy l where l.legacy = o.partition and l.state <> 'split') then 'legacy'
+                -- not many more rows than its siblings, yet that much larger: dead rows or bloat
+                when o.row_estimate <= 2 * o.median_rows then 'bloat'
+                -- as large as that among the newest partitions: the data grows
+                when o.hi is null or o.hi >= o.newest_complete_hi then 'growth'
+                else 'skew' end as cause,
+           case when (o.mt).every_int is not null then
+                  case when (o.mt).every_int % 10 = 0 then ((o.mt).every_int / 10)::text
+                       when (o.mt).every_int % 2 = 0 then ((o.mt).every_int / 2)::text end
+                else
+                  -- the next finer interval whose grid holds every existing edge (adopted as they are)
+                  case when o.mon >= 12 then '6 months' when o.mon in (4, 6) then (o.mon / 2)::text || ' months'
+                       when o.mon in (2, 3) then '1 month'
+                       when o.mon = 1 or o.dd > 1 then '1 day'
+                       when (o.mt).control_type = 'date'::regtype then null
+                       when o.dd = 1 then '1 hour'
+                       when o.hours > 1 and o.hours = floor(o.hours) then '1 hour' end
+           end as finer
+      from (select q.parent, q.partition, q.qname, q.mt, q.every, q.keep, q.hi, q.total_bytes, q.row_estimate,
+                   extract(year from (q.mt).every_interval)::int * 12 + extract(month from (q.mt).every_interval)::int as mon,
+                   extract(day from (q.mt).every_interval)::int as dd,
+                   extract(epoch from (q.mt).every_interval) / 3600 as hours,  -- read only when mon = dd = 0
+                   (select max(c.hi) from complete c where c.parent = q.parent) as newest_complete_hi,
+                   percentile_cont(0.5) within group (order by q2.total_bytes) as median,
+                   percentile_cont(0.5) within group (order by q2.row_estimate) as median_rows,
+                   count(q2.*) as siblings
+              from p q join p q2 on q2.parent = q.parent and q2.partition <> q.partition and q2.table_bytes > 0
+             group by q.parent, q.partition, q.qname, q.mt, q.every, q.keep, q.hi, q.total_bytes, q.row_estimate) o
+      cross join s
+     where o.siblings >= 3 and o.total_bytes >= s.min_bytes and o.total_bytes > s.factor * o.median
   )
   -- complete partitions larger than memory: each one's scans and vacuums cannot stay cached
   select c.qname, 'interval_too_coarse',
@@ -76,6 +115,51 @@ as $fn$
           having sum(pg_stat_get_numscans(x.indexrelid)) = 0 and count(*) >= 2) q
 
   union all
+  -- one partition far larger than its siblings: what to do about it depends on why
+  select o.qname, 'oversized_partition',
+         format('%s is %s, %s× the median of its %s siblings (%s), with ~%s rows against a median of ~%s',
+                o.partition, pg_size_pretty(o.total_bytes), round((o.total_bytes / o.median)::numeric, 1), o.siblings,
+                pg_size_pretty(o.median::bigint), o.row_estimate, o.median_rows::bigint),
+         case o.cause
+           when 'legacy' then
+             format('It is the legacy partition tide.convert attached: split it into partitions of every = %s, in batches: CALL tide.split_legacy(%L);',
+                    o.every, o.qname)
+           when 'bloat' then
+             format('Its rows are not many more than its siblings'': the space is dead rows or bloat. VACUUM (VERBOSE) %s;  -- if that frees little, rewrite it with pg_repack (online) or VACUUM FULL %s (ACCESS EXCLUSIVE on it while it runs)',
+                    o.partition, o.partition)
+           when 'growth' then
+             case when o.finer is null
+                    then format('The newest partitions of %s grow past their siblings; use a finer interval than every = %s for new data', o.qname, o.every)
+                  -- keep is a whole number of partitions: a keep in months does not fit a grid of days or hours
+                  when (o.mt).keep_interval is not null and o.finer !~ 'month'
+                       and (extract(year from (o.mt).keep_interval) <> 0 or extract(month from (o.mt).keep_interval) <> 0)
+                    then format('The newest partitions of %s grow past their siblings: a finer interval (every = %L) keeps new ones smaller, but keep = %s is in months, which a grid of %s does not divide: re-manage it with keep in days (tide.unmanage, then tide.manage with every => %L)',
+                                o.qname, o.finer, o.keep, o.finer, o.finer)
+                  -- an archive target is not a setting tide.config takes back: no statements that would lose it
+                  when (o.mt).archive_target is not null
+                    then format('The newest partitions of %s grow past their siblings: a finer interval (every = %L) keeps new ones smaller; re-manage it with every => %L (tide.unmanage, then tide.manage), then set its archive target again',
+                                o.qname, o.finer, o.finer)
+                  else format('The newest partitions of %s grow past their siblings: make new partitions finer (every = %L; existing partitions are adopted as they are, premake scaled to the same horizon), in one transaction: BEGIN; SELECT tide.unmanage(%L); SELECT count(*) FROM tide.manage(%L, %L, %L, premake => %s, keep => %L, on_expire => %L, time_zone => %L, default_partition => %s); UPDATE tide.config SET lock_timeout = %L, lock_retries = %s, detach_schema = %L WHERE parent = %L::regclass; COMMIT;',
+                              o.qname, o.finer, o.qname, o.qname, (o.mt).control, o.finer,
+                              least(1000, greatest((o.mt).premake, ceil((o.mt).premake *
+                                case when (o.mt).every_int is not null then (o.mt).every_int::numeric / o.finer::numeric
+                                     else extract(epoch from (o.mt).every_interval) / extract(epoch from o.finer::interval) end)::int)),
+                              o.keep, (o.mt).on_expire, (o.mt).time_zone, case when (o.mt).default_partition then 'true' else 'false' end,
+                              (o.mt).lock_timeout, (o.mt).lock_retries, (o.mt).detach_schema, o.qname)
+             end
+           else
+             format('An older partition holds many more rows than its neighbours: rows of a wrong key (a default value, a bulk load) land in one range. See where they fall: SELECT %s AS bucket, count(*) FROM ONLY %s GROUP BY 1 ORDER BY 2 DESC LIMIT 20;',
+                    case when (o.mt).every_int is not null
+                           then format('%I / %s * %s', (o.mt).control, greatest((o.mt).every_int / 10, 1), greatest((o.mt).every_int / 10, 1))
+                         else format('date_trunc(''day'', %I)', (o.mt).control) end,
+                    o.partition)
+         end,
+         jsonb_build_object('partition', o.partition::text, 'bytes', o.total_bytes, 'median_bytes', o.median::bigint,
+                            'siblings', o.siblings, 'rows', o.row_estimate, 'median_rows', o.median_rows::bigint,
+                            'cause', o.cause, 'finer_every', o.finer)
+    from oversized o
+
+  union all
   -- the oldest partitions are never read: a shorter keep would cost nothing
   select u.qname, 'shorter_keep',
          format('the %s oldest partition(s) of %s (%s) were never scanned since statistics were reset', u.n, u.qname, pg_size_pretty(u.bytes)),
@@ -96,4 +180,4 @@ as $fn$
 $fn$;
 
 comment on function _tide.obs_recommendations(timestamptz) is
-  'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep — each with the numbers behind it. Backs tide.recommendations. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
+  'Advice for managed tables as of AS_OF from measured statistics: interval_too_coarse, interval_too_fine, empty_old_partitions, unused_index_on_old_partitions, shorter_keep, oversized_partition — each with the numbers behind it. Backs tide.recommendations. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

@@ -24,6 +24,7 @@ returns table (
   current_partition    regclass,
   covered_until        text,
   partitions_ahead     integer,
+  position_note        text,
   default_rows         bigint,
   default_rows_exact   boolean,
   total_bytes          bigint,
@@ -62,15 +63,20 @@ as $fn$
            _tide.key_position(mt.r, p.lower_bound) as lo, _tide.key_position(mt.r, p.upper_bound) as hi
       from mt join parts p on p.parent = mt.parent
   ),
+  pos as materialized (
+    -- integer keys: the largest key, read without waiting on (or queueing behind) DDL on a partition
+    select mt.parent, o.pos, o.note
+      from mt cross join lateral _tide.obs_position(mt.r, as_of) o
+     where mt.state = 'ok'
+  ),
   now_pos as (
-    select mt.parent,
-           case when mt.state = 'ok' then _tide.current_position(mt.r, as_of) end as cur,
+    select mt.parent, ps.pos as cur, ps.note,
            case when (mt.r).keep_interval is not null
                   then _tide.retention_cutoff(mt.r, as_of)
                 when (mt.r).keep_int is not null and mt.state = 'ok'
-                  then _tide.current_position(mt.r, as_of) - (mt.r).keep_int
+                  then ps.pos - (mt.r).keep_int
            end as cutoff
-      from mt
+      from mt left join pos ps on ps.parent = mt.parent
   ),
   islands as (
     select a.*, sum(case when a.lo is not distinct from a.prev_hi then 0 else 1 end)
@@ -105,7 +111,7 @@ as $fn$
            max(a.row_estimate) filter (where a.is_default) as default_estimate,
            count(*) filter (where not a.is_default and not a.detached and a.hi <= n.cutoff)::int as expired,
            (array_agg(a.upper_bound order by a.hi) filter (where not a.is_default and not a.detached and a.hi <= n.cutoff))[1] as oldest_expired,
-           min(upper(a.time_range)) filter (where not a.is_default and not a.detached) as oldest_upper_time
+           min(a.hi) filter (where not a.is_default and not a.detached) as oldest_hi
       from axis a join now_pos n on n.parent = a.parent
      group by a.parent
   ),
@@ -132,6 +138,11 @@ as $fn$
                           where l.parent_oid = mt.parent::oid and l.action = 'maintain'
                           order by l.logged_at desc, l.log_id desc limit 1) l on true
   ),
+  expiry as (
+    -- when the oldest partition expires, in the table's zone (never the session's TimeZone)
+    select ag.parent, _tide.expires_at(mt.r, ag.oldest_hi) as expires
+      from agg ag join mt on mt.parent = ag.parent
+  ),
   dflt as (
     select ag.parent, _tide.obs_default_rows(ag.default_name::regclass) as exact
       from agg ag join mt on mt.parent = ag.parent
@@ -141,7 +152,7 @@ as $fn$
          (mt.r).control, (mt.r).control_type, (mt.r).every, (mt.r).premake, (mt.r).keep, (mt.r).on_expire,
          (mt.r).time_zone, (mt.r).default_partition, (mt.r).enabled,
          coalesce(ag.n_parts, 0), coalesce(ag.n_detached, 0), ag.oldest, ag.newest,
-         cv.current_partition, cv.covered_until, coalesce(cv.ahead, 0),
+         cv.current_partition, cv.covered_until, coalesce(cv.ahead, 0), np.note,
          -- the bounded count: exact up to 10,000 rows; above, at least 10,001 (or the estimate, when larger)
          case when d.exact is null then ag.default_estimate
               when d.exact > 10000 then greatest(d.exact, ag.default_estimate) else d.exact end,
@@ -154,9 +165,7 @@ as $fn$
               when cv.current_partition is null
                    or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE') then 'create partitions'
               when coalesce(ag.expired, 0) > 0 then format('%s %s partition(s)', (mt.r).on_expire, ag.expired)
-              when cv.current_ends is not null
-                   and (ag.oldest_upper_time is null or (mt.r).keep_interval is null
-                        or cv.current_ends <= ag.oldest_upper_time + (mt.r).keep_interval)
+              when cv.current_ends is not null and (ex.expires is null or cv.current_ends <= ex.expires)
                 then 'create partitions'
               when cv.current_ends is not null then format('%s 1 partition', (mt.r).on_expire)
               when cv.covered_until = 'MAXVALUE' then 'none: the last partition runs to MAXVALUE'
@@ -166,7 +175,7 @@ as $fn$
               when cv.current_partition is null
                    or (coalesce(cv.ahead, 0) < (mt.r).premake and cv.covered_until is distinct from 'MAXVALUE')
                    or coalesce(ag.expired, 0) > 0 then as_of
-              else least(cv.current_ends, ag.oldest_upper_time + (mt.r).keep_interval)
+              else least(cv.current_ends, ex.expires)
          end
     from mt
     left join agg ag on ag.parent = mt.parent
@@ -174,8 +183,10 @@ as $fn$
     left join growth gr on gr.parent = mt.parent
     left join runs r on r.parent = mt.parent
     left join dflt d on d.parent = mt.parent
+    left join now_pos np on np.parent = mt.parent
+    left join expiry ex on ex.parent = mt.parent
    order by mt.live_schema, mt.live_name
 $fn$;
 
 comment on function _tide.obs_tables(timestamptz) is
-  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead, default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';
+  'One row per managed table as of AS_OF: settings, partition counts, bounds, coverage ahead (position_note when an integer key''s position is estimated), default rows, size and growth, retention due, last maintenance, next action. Backs tide.tables. Reads the catalog, statistics and _tide.log; counts at most 10,001 rows of each default partition and reads the largest key of integer-keyed partitions, never waiting for a lock and keeping none. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only.';

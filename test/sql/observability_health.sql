@@ -316,3 +316,46 @@ begin
   return next ok(exists (select from tide.health where "check" = 'default_rows' and parent = 'public.obs_rn_new'),
                  'and health reports them under the new name');
 end $$;
+
+create function tests.test_leftover_table_of_a_long_parent() returns setof text language plpgsql as $$
+declare
+  mt   _tide.managed_tables;
+  long name := repeat('é', 30);  -- 60 bytes: its partitions' names shorten the parent part
+  left_over name;
+begin
+  execute format('create table public.%I (at timestamptz not null) partition by range (at)', long);
+  perform tide.manage(format('public.%I', long)::regclass, 'at', '1 month', premake => 1, start_at => '2031-01-01');
+  select * into mt from _tide.managed_tables m where m.parent = format('public.%I', long)::regclass;
+  -- the name maintenance would give the partition of 2099-01: the parent part cut to whole characters
+  left_over := _tide.partition_name(mt, _tide.key_position(mt, '2099-01-01 00:00+00'));
+  return next is(left_over::text, repeat('é', 27) || '_2099_01', 'the partition name of a 60-byte parent is shortened');
+  execute format('create table public.%I (at timestamptz not null)', left_over);
+  return next is((select count(*)::int from tide.health where "check" = 'leftover_table' and parent = format('public.%I', long)), 1,
+                 'a table left under the shortened name of a long parent''s partition is reported');
+  return next matches((select detail from tide.health where "check" = 'leftover_table' and parent = format('public.%I', long)),
+                      left_over, 'naming it');
+  -- a name cut shorter than pgtide cuts is not one of its partitions'
+  execute format('create table public.%I (at timestamptz not null)', repeat('é', 20) || '_2099_02');
+  return next is((select count(*)::int from tide.health where "check" = 'leftover_table' and parent = format('public.%I', long)), 1,
+                 'a name shortened more than pgtide shortens is not taken for a partition');
+  -- nor are the long parent's own partitions and default, which are attached
+  return next cmp_ok((select count(*)::int from tide.partitions where parent = format('public.%I', long)::regclass), '>=', 2,
+                     'the long parent has partitions and a default under shortened names');
+end $$;
+
+create function tests.test_next_action_due_ignores_the_session_time_zone() returns setof text language plpgsql as $$
+declare
+  tz text;
+begin
+  create table public.obs_due (at timestamptz not null) partition by range (at);
+  perform tide.manage('public.obs_due', 'at', '1 month', premake => 1, keep => '1 month', start_at => '2025-02-01');
+  -- the oldest partition, February 2025 (UTC, the table's zone), expires when all of it is a month old: 2025-04-01 00:00 UTC,
+  -- the moment March's partition ends too
+  foreach tz in array array['UTC', 'America/New_York', 'Asia/Kolkata'] loop
+    perform set_config('timezone', tz, true);
+    return next is((select next_action_due from _tide.obs_tables('2025-03-15 12:00+00') where parent = 'public.obs_due'::regclass),
+                   timestamptz '2025-04-01 00:00+00', format('next_action_due is the table''s instant with TimeZone %s', tz));
+    return next is((select next_action from _tide.obs_tables('2025-03-15 12:00+00') where parent = 'public.obs_due'::regclass),
+                   'create partitions', format('and the next action is the same with TimeZone %s', tz));
+  end loop;
+end $$;

@@ -68,3 +68,105 @@ begin
   return next lives_ok(format('update tide.config set keep = %L where parent = %L::regclass', suggested, 'rec_events'),
                        'the suggested keep is accepted by tide.config');
 end $$;
+
+-- A table of its own for each oversized test (sizes in pg_class outlive a rolled-back test, so tests
+-- cannot share one): monthly, 400 rows in each of the months 6, 5, 4, 3 and 1 back.
+create function tests.oversized_fixture() returns void language plpgsql as $$
+begin
+  create table public.rec_big (at timestamptz not null, device int, note text) partition by range (at);
+  perform tide.manage('public.rec_big', 'at', '1 month', premake => 1,
+                      start_at => (date_trunc('month', now()) - interval '6 months')::date::text, default_partition => false);
+  insert into public.rec_big (at, device, note)
+  select date_trunc('month', now()) - make_interval(months => m) + make_interval(hours => h), h % 10, repeat('x', 200)
+    from unnest(array[6, 5, 4, 3, 1]) m, generate_series(1, 400) h;
+  update _tide.settings set value = '1' where name = 'oversized_partition_min_bytes';
+end $$;
+-- The partition of the month M months back.
+create function tests.big_month(m int) returns regclass language sql as $$
+  select partition from tide.partitions where parent = to_regclass('public.rec_big')
+     and lower(time_range) = date_trunc('month', now()) - make_interval(months => m)
+$$;
+create function tests.oversized() returns setof record language sql as $$
+  select evidence, action from tide.recommendations where parent = 'public.rec_big' and recommendation = 'oversized_partition'
+$$;
+
+create function tests.test_oversized_newest_partition_recommends_a_finer_interval() returns setof text language plpgsql as $$
+declare
+  ev jsonb;
+  act text;
+  stmt text;
+begin
+  perform tests.oversized_fixture();
+  analyze public.rec_big;
+  return next is_empty($q$select 1 from tide.recommendations where recommendation = 'oversized_partition'$q$,
+                       'partitions of equal size are not oversized');
+  -- the last complete month holds 16 times the rows of its siblings: the data grows
+  insert into public.rec_big (at, device, note)
+  select date_trunc('month', now()) - interval '1 month' + make_interval(mins => g), 1, repeat('x', 200) from generate_series(1, 6000) g;
+  analyze public.rec_big;
+  select evidence, action into ev, act from tests.oversized() as o(evidence jsonb, action text);
+  return next is((ev ->> 'partition')::regclass, tests.big_month(1), 'the newest complete partition, many times its siblings, is named');
+  return next is(ev ->> 'cause', 'growth', 'as growth: it is among the newest');
+  return next is(ev ->> 'finer_every', '1 day', 'a finer interval whose grid holds the monthly edges is suggested');
+  stmt := substring(act from 'BEGIN; (.*) COMMIT;');
+  return next isnt(stmt, null, 'with the statements to switch to it, in one transaction');
+  update tide.config set lock_retries = 7 where parent = 'public.rec_big'::regclass;
+  select action into act from tests.oversized() as o(evidence jsonb, action text);
+  stmt := substring(act from 'BEGIN; (.*) COMMIT;');
+  return next lives_ok(stmt, 'the statements run');
+  return next is((select lock_retries from tide.config where parent = to_regclass('public.rec_big')), 7, 'and keep the table''s lock settings');
+  return next is((select every from tide.config where parent = to_regclass('public.rec_big')), '1 day', 'and the table is managed by day');
+  return next is((select count(*)::int from tide.partitions where parent = to_regclass('public.rec_big') and partition = tests.big_month(1)), 1,
+                 'its monthly partitions are kept (adopted)');
+end $$;
+
+create function tests.test_oversized_older_partition_points_at_its_keys() returns setof text language plpgsql as $$
+declare
+  ev jsonb;
+  act text;
+begin
+  perform tests.oversized_fixture();
+  insert into public.rec_big (at, device, note)
+  select date_trunc('month', now()) - interval '5 months' + make_interval(mins => g), 1, repeat('x', 200) from generate_series(1, 6000) g;
+  analyze public.rec_big;
+  select evidence, action into ev, act from tests.oversized() as o(evidence jsonb, action text);
+  return next is((ev ->> 'partition')::regclass, tests.big_month(5), 'an older partition many times its siblings is named');
+  return next is(ev ->> 'cause', 'skew', 'as skew: rows concentrated in one old range');
+  return next matches(act, '^An older partition.*SELECT date_trunc\(''day'', "?at"?\) AS bucket, count\(\*\) FROM ONLY ', 'the action is the query that shows where its keys fall');
+  return next lives_ok(substring(act from 'SELECT .*;$'), 'and that query runs');
+end $$;
+
+create function tests.test_oversized_partition_of_dead_rows_recommends_vacuum() returns setof text language plpgsql as $$
+declare
+  ev jsonb;
+  act text;
+begin
+  perform tests.oversized_fixture();
+  insert into public.rec_big (at, device, note)
+  select date_trunc('month', now()) - interval '4 months' + make_interval(mins => g), 99, repeat('x', 200) from generate_series(1, 6000) g;
+  delete from public.rec_big where device = 99;
+  analyze public.rec_big;
+  select evidence, action into ev, act from tests.oversized() as o(evidence jsonb, action text);
+  return next is((ev ->> 'partition')::regclass, tests.big_month(4), 'a partition many times its siblings'' size with as many rows is named');
+  return next is(ev ->> 'cause', 'bloat', 'as dead rows or bloat');
+  return next matches(act, format('VACUUM \(VERBOSE\) public\.%s;', tests.big_month(4)), 'the action vacuums it first');
+end $$;
+
+create function tests.test_oversized_legacy_partition_recommends_split_legacy() returns setof text language plpgsql as $$
+declare
+  ev jsonb;
+  act text;
+begin
+  perform tests.oversized_fixture();
+  insert into public.rec_big (at, device, note)
+  select date_trunc('month', now()) - interval '5 months' + make_interval(mins => g), 1, repeat('x', 200) from generate_series(1, 6000) g;
+  analyze public.rec_big;
+  -- as tide.convert records it: that partition is the table's legacy partition, not split yet
+  insert into _tide.legacy (parent, parent_oid, legacy, legacy_name, lower_bound, upper_bound)
+  values ('public.rec_big', 'public.rec_big'::regclass::oid, tests.big_month(5), tests.big_month(5)::text,
+          (select lower_bound from tide.partitions where partition = tests.big_month(5)),
+          (select upper_bound from tide.partitions where partition = tests.big_month(5)));
+  select evidence, action into ev, act from tests.oversized() as o(evidence jsonb, action text);
+  return next is(ev ->> 'cause', 'legacy', 'the legacy partition of a converted table is oversized as such');
+  return next matches(act, $r$CALL tide\.split_legacy\('public\.rec_big'\);$r$, 'the action splits it with tide.split_legacy');
+end $$;

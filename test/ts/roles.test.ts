@@ -130,6 +130,34 @@ describe("read by a member of tide_monitor", () => {
   });
 });
 
+describe("tide.partitions_scanned for a member of tide_monitor", () => {
+  it("plans a query on a table the member may read, and refuses one it may not", async () => {
+    const sql = `select partition::text from tide.partitions_scanned($$select * from roles_log where at = now()$$)`;
+    // EXPLAIN checks the privileges of the query itself: no plan of a table the role may not read
+    const denied = await errorAs(monitor, sql);
+    expect(denied.code).toBe("42501");
+    expect(denied.message).toContain("roles_log");
+    await queryAs(owner, `grant select on roles_log to ${monitor}`);
+    try {
+      const r = await queryAs<{ partition: string }>(monitor, sql);
+      expect(r.rows).toHaveLength(1);
+      expect(r.rows[0]!.partition).toMatch(/^roles_log_\d{4}_\d{2}_\d{2}$/);
+    } finally {
+      await queryAs(owner, `revoke select on roles_log from ${monitor}`);
+    }
+  });
+
+  it("is refused to a role outside tide_monitor and tide_admin", async () => {
+    await queryAs(owner, `grant select on roles_log to ${plain}`);
+    try {
+      const e = await errorAs(plain, `select * from tide.partitions_scanned($$select * from roles_log$$)`);
+      expect(e.code).toBe("42501");
+    } finally {
+      await queryAs(owner, `revoke select on roles_log from ${plain}`);
+    }
+  });
+});
+
 describe("a role that may not upgrade the installation", () => {
   it("fails preflight, naming the owner, and install stops there", async () => {
     const p = await pgtide(["preflight", "--database-url", urlAs(plain)]);
