@@ -10,7 +10,14 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 begin
   -- pg_cron's own schema (cron: the extension is not relocatable), not a schema of that name
-  schema_usable := coalesce((select has_schema_privilege(e.extnamespace, 'USAGE') from pg_extension e where e.extname = 'pg_cron'), false);
+  -- pg_cron's schema cron is a member of its extension (created by its script); the extension's own
+  -- namespace (extnamespace) is another one, the schema current when it was created
+  schema_usable := coalesce((select has_schema_privilege(n.oid, 'USAGE')
+                               from pg_extension e
+                               join pg_depend d on d.refclassid = 'pg_extension'::regclass and d.refobjid = e.oid
+                                               and d.classid = 'pg_namespace'::regclass and d.deptype = 'e'
+                               join pg_namespace n on n.oid = d.objid and n.nspname = 'cron'
+                              where e.extname = 'pg_cron'), false);
   begin
     database := current_setting('cron.database_name', true);
     setting_readable := true;
