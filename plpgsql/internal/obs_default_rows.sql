@@ -21,7 +21,10 @@ begin
       hint = 'Read tide.tables or tide.health for the rows in a default partition.';
   end if;
   begin
-    -- NOWAIT: a monitor never queues behind DDL, nor makes what comes after the DDL queue behind it
+    -- NOWAIT: a monitor never queues behind DDL, nor makes what comes after the DDL queue behind it;
+    -- the partition's indexes, which planning the count locks too (REINDEX holds them, not the
+    -- table), are waited for 50 ms at most (the block's rollback resets lock_timeout)
+    perform set_config('lock_timeout', '50ms', true);
     execute format('lock table only %s in access share mode nowait', default_partition);
     execute format('select count(*) from (select from only %s limit $1) s', default_partition::text)
        into n using cap + 1;
@@ -37,4 +40,4 @@ end
 $fn$;
 
 comment on function _tide.obs_default_rows(regclass, bigint) is
-  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else CAP + 1 (more than CAP); NULL, without waiting, when another session holds or awaits a conflicting lock on the partition. Takes ACCESS SHARE NOWAIT on the partition and releases it before returning. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';
+  'Exact row count of a default partition when at most CAP rows (reads at most CAP + 1), else CAP + 1 (more than CAP); NULL, without waiting, when another session holds or awaits a conflicting lock on the partition. Takes ACCESS SHARE NOWAIT on the partition (its indexes waited for 50 ms at most) and releases it before returning. SECURITY DEFINER so that tide_monitor can read the views without privileges on _tide; read-only; refuses (42501) anything but a managed table''s default partition.';

@@ -9,6 +9,9 @@ begin
   locked := false;
   begin
     -- NOWAIT: refused at once when the lock is held, or requested by a waiting session, in a conflicting mode
+    -- NOWAIT on the partition; its indexes, which planning the read locks too (REINDEX holds them,
+    -- not the table), are waited for 50 ms at most (the block's rollback resets lock_timeout)
+    perform set_config('lock_timeout', '50ms', true);
     execute format('lock table only %s in access share mode nowait', partition);
     execute format('select max(%I)::bigint from only %s', control, partition) into max_key;
     -- roll the block back so that the lock taken above is released now, not at the end of the caller's
@@ -26,4 +29,4 @@ end
 $fn$;
 
 comment on function _tide.obs_max_key(regclass, name) is
-  'The largest value of CONTROL in PARTITION (NULL when empty or dropped), or locked = true without waiting when another session holds or awaits a conflicting lock on it. Takes ACCESS SHARE NOWAIT on the partition and releases it before returning. For the views; read-only.';
+  'The largest value of CONTROL in PARTITION (NULL when empty or dropped), or locked = true without waiting when another session holds or awaits a conflicting lock on it. Takes ACCESS SHARE NOWAIT on the partition (its indexes waited for 50 ms at most) and releases it before returning. For the views; read-only.';

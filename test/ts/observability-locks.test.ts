@@ -18,6 +18,7 @@ beforeAll(async () => {
   admin = await db.client();
   await admin.query(`create table ${T} (id bigint not null, note text) partition by range (id)`);
   await admin.query(`select tide.manage('${T}', 'id', '100', premake => 3, start_at => '0')`);
+  await admin.query(`create index on ${T} (note)`);
   await admin.query(`insert into ${T} (id, note) select g, 'row' from generate_series(1, 250) g`);
   await admin.query(`call tide.run_maintenance('${T}')`);
   await admin.query(`analyze ${T}`);
@@ -125,6 +126,31 @@ describe("observability and locks of an integer-keyed table", () => {
       expect(tables.rows[0]).toMatchObject({ current_partition: P200 });
     } finally {
       await release();
+    }
+  });
+
+  it("tide.tables and tide.health do not wait for REINDEX, which holds the partitions' indexes and only SHARE on the tables", async () => {
+    const holder = await db.client();
+    const monitor = await db.client();
+    const idx = await admin.query<{ i: string }>(
+      `select indexrelid::regclass::text as i from pg_index where indrelid = $1::regclass`, [P200]);
+    expect(idx.rows).toHaveLength(1);
+    await holder.query("begin");
+    // ACCESS EXCLUSIVE on the current partition's index and on the default's, SHARE on the tables (which NOWAIT gets past)
+    await holder.query(`reindex index ${idx.rows[0]!.i}`);
+    await holder.query(`reindex table "Ev ""int""_default"`);
+    try {
+      // without a bound on the index locks this waits until the REINDEX commits: the statement_timeout ends it
+      await monitor.query("set statement_timeout = '5s'");
+      const tables = await monitor.query(`select current_partition::text, partitions_ahead, default_rows, position_note from tide.tables`);
+      expect(tables.rows).toHaveLength(1);
+      expect(tables.rows[0]).toMatchObject({ current_partition: P200, partitions_ahead: 3 });
+      expect(tables.rows[0]!.position_note).toMatch(/locked.*estimated from the statistics/);
+      const health = await monitor.query<{ check: string }>(`select "check" from tide.health`);
+      expect(health.rows.map((h) => h.check)).not.toContain("missing_partitions");
+    } finally {
+      await holder.query("rollback");
+      await monitor.query("reset statement_timeout");
     }
   });
 });
