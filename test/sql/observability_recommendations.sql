@@ -110,11 +110,13 @@ begin
   return next is(ev ->> 'finer_every', '1 day', 'a finer interval whose grid holds the monthly edges is suggested');
   stmt := substring(act from 'BEGIN; (.*) COMMIT;');
   return next isnt(stmt, null, 'with the statements to switch to it, in one transaction');
-  update tide.config set lock_retries = 7 where parent = 'public.rec_big'::regclass;
+  -- a table whose maintenance the DBA paused stays paused: manage() would enable it again
+  update tide.config set lock_retries = 7, enabled = false where parent = 'public.rec_big'::regclass;
   select action into act from tests.oversized() as o(evidence jsonb, action text);
   stmt := substring(act from 'BEGIN; (.*) COMMIT;');
   return next lives_ok(stmt, 'the statements run');
   return next is((select lock_retries from tide.config where parent = to_regclass('public.rec_big')), 7, 'and keep the table''s lock settings');
+  return next is((select enabled from tide.config where parent = to_regclass('public.rec_big')), false, 'and keep its maintenance paused');
   return next is((select every from tide.config where parent = to_regclass('public.rec_big')), '1 day', 'and the table is managed by day');
   return next is((select count(*)::int from tide.partitions where parent = to_regclass('public.rec_big') and partition = tests.big_month(1)), 1,
                  'its monthly partitions are kept (adopted)');
