@@ -273,5 +273,23 @@ begin
   end;
   return next is(det, 'The month field ''nov-feb'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, nov-dec,jan-feb.',
                  'a backward month range is refused with the two ranges that mean it');
+  det := null;
+  begin
+    perform _tide.check_cron_schedule('0 3 * * 7-2');
+  exception when invalid_parameter_value then
+    get stacked diagnostics det = pg_exception_detail;
+  end;
+  return next is(det, 'The day-of-week field ''7-2'': the range runs backwards, which pg_cron does not read as wrapping round; write it as 0-2 (0 is Sunday too).',
+                 'a day range from Sunday as 7 is refused with the range from 0');
+  det := null;
+  begin
+    perform _tide.check_cron_schedule('50-10/5 * * * *');
+  exception when invalid_parameter_value then
+    get stacked diagnostics det = pg_exception_detail;
+  end;
+  return next is(det, 'The minute field ''50-10/5'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, 50-59/5,0-10/5.',
+                 'a backward range with a step keeps its step in both ranges');
   return next lives_ok($q$select _tide.check_cron_schedule('0 3 * * fri-sat,sun-mon')$q$, 'the two ranges are taken');
+  return next lives_ok($q$select _tide.check_cron_schedule('0 3 * * 0-2')$q$, 'the range from 0 is taken');
+  return next lives_ok($q$select _tide.check_cron_schedule('50-59/5,0-10/5 * * * *')$q$, 'the two ranges with steps are taken');
 end $$;
