@@ -181,6 +181,7 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
       const parent = `${ident(m.parent_schema)}.${ident(m.parent_table)}`;
       const lit = (v: string) => client.escapeLiteral(v);
       let fence: { dflt: string; name: string } | null = null;
+      let maintainKey: string | null = null;
       let retries = 5;
       try {
         // Rules 1 and 2, as maintenance attaches: the parent's CHECKs and a CHECK of the bounds on the
@@ -221,6 +222,11 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
             // NOT VALID under a moment of ACCESS EXCLUSIVE, then validated under SHARE UPDATE EXCLUSIVE,
             // which lets the default's readers and writers go on while it reads the default
             const type = d.rows[0]!.type;
+            // maintenance's lock of the table, held until the fence is gone again: a run in between
+            // would drop the fence as one it did not add, and ATTACH would read the default after all
+            const key = await client.query<{ k: string }>("select _tide.lock_key('maintain', $1::regclass)::text as k", [parent]);
+            await locking(`select pg_catalog.pg_advisory_lock(${key.rows[0]!.k})`);
+            maintainKey = key.rows[0]!.k;
             fence = { dflt, name: `tide_fence_restore_${m.archive_id}` };
             await locking(`alter table ${dflt} add constraint ${ident(fence.name)} check (not (${ident(control)} >= ${lit(m.lower_bound)}::${type}` +
               ` and ${ident(control)} < ${lit(m.upper_bound)}::${type})) not valid`);
@@ -256,6 +262,7 @@ export async function restoreArchive(client: pg.Client, source: string, opts: Re
             `the default partition refuses rows of [${m.lower_bound}, ${m.upper_bound})`);
         }
       }
+      if (maintainKey) await client.query("select pg_catalog.pg_advisory_unlock($1::bigint)", [maintainKey]);
       await client.query("reset lock_timeout");
     }
   }

@@ -94,4 +94,26 @@ describe("restore --attach with a default partition", () => {
     // the default still takes rows of that range
     await c.query(`insert into ${PARENT} (id, at) values (-3, '2021-03-11 00:00:00+00')`);
   });
+
+  it("waits for maintenance of the table (its advisory lock) under the lock_timeout: a run holding it makes the attach give up, no fence left", async () => {
+    const id = await queuedPartition(c, "p_2021_05", { rows: 10, lower: "2021-05-01 00:00:00+00", upper: "2021-06-01 00:00:00+00" });
+    const [r] = await archivePending(c, { target: pathToFileURL(tempDir()).href, archiveId: id, log: quiet });
+    expect(r!.state).toBe("dropped");
+    const run = await db.client();
+    // what a maintenance run of the table holds while it works (and drops fences it did not add)
+    await run.query(`select pg_advisory_lock(_tide.lock_key('maintain', $1::regclass))`, [PARENT]);
+    try {
+      const res = await restoreArchive(c, r!.uri!, { attach: true, log: quiet });
+      expect(res.attached).toBe(false);
+      expect(res.attachError).toMatch(/lock timeout/);
+      expect(await fencesOnDefault()).toEqual([]);
+    } finally {
+      await run.end();
+    }
+    // once the run is over, a second restore of the same archive attaches
+    await c.query(`drop table ${q("p_2021_05")}`);
+    const again = await restoreArchive(c, r!.uri!, { attach: true, log: quiet });
+    expect(again.attachError).toBeUndefined();
+    expect(again.attached).toBe(true);
+  });
 });
