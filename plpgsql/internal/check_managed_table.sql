@@ -96,6 +96,12 @@ begin
       detail = 'Retention with on_expire => ''detach'' moves the detached partitions of the table into this schema.',
       hint = 'Create the schema first, or set detach_schema to NULL.';
   end if;
+  if new.archive_target is not null and new.archive_target !~ '^(file:///|s3://[^/?#]+(/|$))' then
+    raise exception using errcode = '22023',
+      message = format('archive_target %L for %s is not a place pgtide archive writes to', new.archive_target, new.parent),
+      detail = 'With on_expire => ''archive'', pgtide archive writes the Parquet archives of this table under archive_target (a file URL of an absolute folder, or an S3 bucket and prefix), and under its --target when archive_target is NULL.',
+      hint = 'Use file:///absolute/folder or s3://bucket/prefix, or set archive_target to NULL.';
+  end if;
   if new.keep is null then
     new.keep_interval := null; new.keep_int := null;
   elsif tg_op = 'INSERT' or new.keep is distinct from old.keep
@@ -124,7 +130,7 @@ end
 $fn$;
 
 comment on function _tide.check_managed_table() is
-  'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries and detach_schema on every write to _tide.managed_tables; refuses a registration by a role that is not a member of the table''s owner (42501); when maintenance is disabled, drops the default partition''s fences (55P03 when it is busy).';
+  'Trigger: validates premake, keep, on_expire, enabled, lock_timeout, lock_retries, detach_schema and archive_target on every write to _tide.managed_tables; refuses a registration by a role that is not a member of the table''s owner (42501); when maintenance is disabled, drops the default partition''s fences (55P03 when it is busy).';
 
 -- Every column but maintenance's bookkeeping (next_due_at, due_signature, listing_*), which
 -- maintenance writes once per table and run: its UPDATE then fires nothing. A new column must be

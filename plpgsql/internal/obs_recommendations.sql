@@ -135,17 +135,13 @@ as $fn$
                        and (extract(year from (o.mt).keep_interval) <> 0 or extract(month from (o.mt).keep_interval) <> 0)
                     then format('The newest partitions of %s grow past their siblings: a finer interval (every = %L) keeps new ones smaller, but keep = %s is in months, which a grid of %s does not divide: re-manage it with keep in days (tide.unmanage, then tide.manage with every => %L)',
                                 o.qname, o.finer, o.keep, o.finer, o.finer)
-                  -- an archive target is not a setting tide.config takes back: no statements that would lose it
-                  when (o.mt).archive_target is not null
-                    then format('The newest partitions of %s grow past their siblings: a finer interval (every = %L) keeps new ones smaller; re-manage it with every => %L (tide.unmanage, then tide.manage), then set its archive target again',
-                                o.qname, o.finer, o.finer)
-                  else format('The newest partitions of %s grow past their siblings: make new partitions finer (every = %L; existing partitions are adopted as they are, premake scaled to the same horizon), in one transaction: BEGIN; SELECT tide.unmanage(%L); SELECT count(*) FROM tide.manage(%L, %L, %L, premake => %s, keep => %L, on_expire => %L, time_zone => %L, default_partition => %s); UPDATE tide.config SET lock_timeout = %L, lock_retries = %s, detach_schema = %L, enabled = %s WHERE parent = %L::regclass; COMMIT;',
+                  else format('The newest partitions of %s grow past their siblings: make new partitions finer (every = %L; existing partitions are adopted as they are, premake scaled to the same horizon), in one transaction: BEGIN; SELECT tide.unmanage(%L); SELECT count(*) FROM tide.manage(%L, %L, %L, premake => %s, keep => %L, on_expire => %L, time_zone => %L, default_partition => %s); UPDATE tide.config SET lock_timeout = %L, lock_retries = %s, detach_schema = %L, archive_target = %L, enabled = %s WHERE parent = %L::regclass; COMMIT;',
                               o.qname, o.finer, o.qname, o.qname, (o.mt).control, o.finer,
                               least(1000, greatest((o.mt).premake, ceil((o.mt).premake *
                                 case when (o.mt).every_int is not null then (o.mt).every_int::numeric / o.finer::numeric
                                      else extract(epoch from (o.mt).every_interval) / extract(epoch from o.finer::interval) end)::int)),
                               o.keep, (o.mt).on_expire, (o.mt).time_zone, case when (o.mt).default_partition then 'true' else 'false' end,
-                              (o.mt).lock_timeout, (o.mt).lock_retries, (o.mt).detach_schema,
+                              (o.mt).lock_timeout, (o.mt).lock_retries, (o.mt).detach_schema, (o.mt).archive_target,
                               case when (o.mt).enabled then 'true' else 'false' end, o.qname)
              end
            else

@@ -184,3 +184,22 @@ begin
   return next is((select count(*)::int from tide.claim_archive('w', a)), 0, 'one that stopped after being claimed again is not');
   return next is((select state from _tide.archives where archive_id = a), 'failed', 'it is failed');
 end $$;
+
+create function tests.test_archive_target_set_in_config_reaches_the_exporter() returns setof text language plpgsql as $$
+declare a bigint;
+begin
+  perform count(*) from tide.manage('public."arch ""parent"""', 'at', '1 month', premake => 1, keep => '24 months', on_expire => 'archive');
+  a := _tide.enqueue_archive('public."arch ""parent"""', 'public."arch p1"', null, null);
+  return next is((select archive_target from tide.claim_archive('exporter', a)), null, 'without an archive_target the exporter uses its --target');
+  perform tide.release_archive(a);
+  update tide.config set archive_target = 's3://audit-archive/pg' where parent = 'public."arch ""parent"""'::regclass;
+  return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), 's3://audit-archive/pg',
+                 'tide.config takes an archive_target');
+  return next is((select archive_target from tide.claim_archive('exporter', a)), 's3://audit-archive/pg', 'and the claim hands it to the exporter');
+  perform tide.release_archive(a);
+  update tide.config set archive_target = 'file:///srv/archive' where parent = 'public."arch ""parent"""'::regclass;
+  return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), 'file:///srv/archive',
+                 'a file URL of an absolute folder too');
+  update tide.config set archive_target = null where parent = 'public."arch ""parent"""'::regclass;
+  return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), null, 'and NULL again');
+end $$;

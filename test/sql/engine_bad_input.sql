@@ -92,6 +92,9 @@ begin
   return query select tests.engine_bad($q$update tide.config set premake = 0 where parent = 'bad.managed'::regclass$q$, '22023', 'config: premake 0 is refused');
   return query select tests.engine_bad($q$update tide.config set keep = '10 days' where parent = 'bad.managed'::regclass$q$, '22023', 'config: keep not in months is refused');
   return query select tests.engine_bad($q$update tide.config set on_expire = 'burn' where parent = 'bad.managed'::regclass$q$, '22023', 'config: unknown on_expire is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = '/var/archive' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target that is a bare path is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target without a bucket is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 'https://example.com/x' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target of another scheme is refused');
   return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
   return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
@@ -186,6 +189,7 @@ begin
   return query select tests.engine_bad_says($q$update tide.config set default_partition = null where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: NULL default_partition');
   return query select tests.engine_bad_says($q$update tide.config set lock_retries = -1 where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: negative lock_retries');
   return query select tests.engine_bad_says($q$update tide.config set detach_schema = 'nosuch' where parent = 'bad.managed'::regclass$q$, '3F000', 'bad.managed', 'config: a missing detach schema');
+  return query select tests.engine_bad_says($q$update tide.config set archive_target = 'archive/here' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: an archive_target that is not a file:/// or s3:// URI');
   -- the every/keep parser, through the trigger and through tide.manage
   return query select tests.engine_bad_says($q$update tide.config set keep = '-1 month' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: a negative keep');
   return query select tests.engine_bad_says($q$update tide.config set keep = '0 months' where parent = 'bad.managed'::regclass$q$, '22023', 'bad.managed', 'config: a zero keep');

@@ -111,12 +111,13 @@ begin
   stmt := substring(act from 'BEGIN; (.*) COMMIT;');
   return next isnt(stmt, null, 'with the statements to switch to it, in one transaction');
   -- a table whose maintenance the DBA paused stays paused: manage() would enable it again
-  update tide.config set lock_retries = 7, enabled = false where parent = 'public.rec_big'::regclass;
+  update tide.config set lock_retries = 7, enabled = false, archive_target = 's3://rec-archive/big' where parent = 'public.rec_big'::regclass;
   select action into act from tests.oversized() as o(evidence jsonb, action text);
   stmt := substring(act from 'BEGIN; (.*) COMMIT;');
   return next lives_ok(stmt, 'the statements run');
   return next is((select lock_retries from tide.config where parent = to_regclass('public.rec_big')), 7, 'and keep the table''s lock settings');
   return next is((select enabled from tide.config where parent = to_regclass('public.rec_big')), false, 'and keep its maintenance paused');
+  return next is((select archive_target from tide.config where parent = to_regclass('public.rec_big')), 's3://rec-archive/big', 'and its archive target');
   return next is((select every from tide.config where parent = to_regclass('public.rec_big')), '1 day', 'and the table is managed by day');
   return next is((select count(*)::int from tide.partitions where parent = to_regclass('public.rec_big') and partition = tests.big_month(1)), 1,
                  'its monthly partitions are kept (adopted)');
