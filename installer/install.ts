@@ -340,12 +340,15 @@ export const PGTIDE_TABLES: readonly string[] = [
  * living in one of our schemas (any but PGTIDE_TABLES: one made there, a detached partition moved
  * into either, listed in _tide.detached or not, a partition of a user's table there), and any
  * object outside them that depends on an object inside — a view over tide.health, a default
- * calling a _tide function, the capture trigger of an unconvert under way. Raises 2BP01 naming them all; changes nothing.
+ * calling a _tide function, the capture trigger of an unconvert under way — and a view of the
+ * user's in either (any but VIEWS, pgtide's). Raises 2BP01 naming them all; changes nothing.
  */
-const UNINSTALL_GUARD_SQL = `do $guard$
+function uninstallGuardSql(views: readonly string[]): string {
+  return `do $guard$
 declare
   ours oid[] := array(select n.oid from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide'));
   own_tables name[] := array[${PGTIDE_TABLES.map(lit).join(", ")}];
+  own_views name[] := array[${views.map(lit).join(", ")}]::name[];
   detached oid[] := '{}';
   found text;
 begin
@@ -363,6 +366,11 @@ begin
        and (c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relispartition
             or c.relname <> all (own_tables) or c.oid = any (detached)
             or exists (select from pg_catalog.pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid))
+    union
+    select pg_catalog.format('view %s (lives in a pgtide schema)', c.oid::regclass)
+      from pg_catalog.pg_class c
+     where c.relnamespace = any (ours) and c.relkind = 'v'
+       and (c.relnamespace <> (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relname <> all (own_views))
     union
     select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
                              pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0))
@@ -391,15 +399,16 @@ begin
     raise exception using errcode = '2BP01',
       message = 'pgtide cannot be uninstalled: objects of yours would be dropped with its schemas',
       detail = found,
-      hint = 'Move your tables out of tide and _tide (ALTER TABLE ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
+      hint = 'Move your tables and views out of tide and _tide (ALTER TABLE / ALTER VIEW ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
   end if;
 end
 $guard$;`;
+}
 
 /**
  * Remove schemas tide and _tide and our pg_cron job. Managed tables, their partitions and
  * rows stay: they belong to the user. Refused (2BP01, nothing changed) when anything of the
- * user's lives in our schemas or depends on them (UNINSTALL_GUARD_SQL).
+ * user's lives in our schemas or depends on them (uninstallGuardSql).
  */
 export async function uninstall(
   client: pg.ClientBase,
@@ -416,7 +425,7 @@ export async function uninstall(
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
     const kept: string[] = [];
     // nothing is changed (not even the pg_cron job) when something of the user's would go too
-    await client.query(UNINSTALL_GUARD_SQL);  // finds nothing where the schemas are gone
+    await client.query(uninstallGuardSql(viewNames()));  // finds nothing where the schemas are gone
     const managed = await client.query<{ t: string | null }>(`select to_regclass('_tide.managed_tables')::text as t`);
     if (managed.rows[0]?.t) {
       const r = await client.query<{ parent: string }>(

@@ -263,10 +263,17 @@ describe("uninstall", () => {
     // a table of the user's in a pgtide schema (as an earlier version let detach_schema put there)
     await c.query(`create table tide.ug_kept (v text)`);
     await c.query(`insert into tide.ug_kept values ('precious')`);
+    // views of the user's in pgtide's schemas: one over pgtide's, one over nothing of pgtide's
+    await c.query(`create view tide.ug_mine as select count(*) as n from tide.tables`);
+    await c.query(`create view _tide.ug_note as select 'mine'::text as note`);
     const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("view ug_health");
     expect(err?.detail).toContain("tide.ug_kept");
+    expect(err?.detail).toContain("view tide.ug_mine (lives in a pgtide schema)");
+    expect(err?.detail).toContain("view _tide.ug_note (lives in a pgtide schema)");
+    // pgtide's own views are not the user's
+    expect(err?.detail).not.toMatch(/view tide\.(health|tables|config|partitions) \(lives in/);
     const schemas = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
     expect(schemas.rows[0].n).toBe(2);
     expect((await c.query(`select v from tide.ug_kept`)).rows).toEqual([{ v: "precious" }]);
@@ -274,6 +281,8 @@ describe("uninstall", () => {
     // once the user's objects are out of the way, uninstall goes through
     await c.query(`alter table tide.ug_kept set schema public`);
     await c.query(`drop view public.ug_health`);
+    await c.query(`drop view tide.ug_mine`);
+    await c.query(`alter view _tide.ug_note set schema public`);
     await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
