@@ -116,4 +116,21 @@ describe("restore --attach with a default partition", () => {
     expect(again.attachError).toBeUndefined();
     expect(again.attached).toBe(true);
   });
+
+  it("a restore's fence stays while the restore holds maintenance's lock: disabling or unmanaging the table (drop_fences) leaves it, and drops it after", async () => {
+    await c.query(`alter table ${DEFAULT} add constraint tide_fence_restore_99 check (not (at >= '2022-01-01' and at < '2022-02-01')) not valid`);
+    await c.query(`alter table ${DEFAULT} add constraint tide_fence_1_2 check (not (at >= '2030-01-01' and at < '2030-01-02')) not valid`);
+    const restore = await db.client();
+    await restore.query(`select pg_advisory_lock(_tide.lock_key('maintain', $1::regclass))`, [PARENT]);
+    try {
+      const n = await c.query(`select _tide.drop_fences($1::regclass) as n`, [PARENT]);
+      expect(n.rows[0].n).toBe(1);
+      expect(await fencesOnDefault()).toEqual(["tide_fence_restore_99"]);
+    } finally {
+      await restore.end();
+    }
+    const n = await c.query(`select _tide.drop_fences($1::regclass) as n`, [PARENT]);
+    expect(n.rows[0].n).toBe(1);
+    expect(await fencesOnDefault()).toEqual([]);
+  });
 });
