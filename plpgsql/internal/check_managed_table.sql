@@ -96,7 +96,12 @@ begin
       detail = 'Retention with on_expire => ''detach'' moves the detached partitions of the table into this schema.',
       hint = 'Create the schema first, or set detach_schema to NULL.';
   end if;
-  if new.archive_target is not null and new.archive_target !~ '^(file:///|s3://[^/?#]+(/|$))' then
+  -- the URIs pgtide archive opens (a file URL of an absolute folder; an S3 bucket and prefix), checked
+  -- when the value changes, so that a row holding an older value can still have its other settings changed
+  if new.archive_target is not null and (tg_op = 'INSERT' or new.archive_target is distinct from old.archive_target)
+     and (new.archive_target !~* '^(file:(//(localhost)?)?/|s3://[a-z0-9][a-z0-9.-]*[a-z0-9](/|$))'
+          or new.archive_target ~ '%(?![0-9a-fA-F]{2})'           -- a broken %-escape
+          or new.archive_target ~* '^file:.*%(2f|5c)') then       -- an escaped / or \ in a file path
     raise exception using errcode = '22023',
       message = format('archive_target %L for %s is not a place pgtide archive writes to', new.archive_target, new.parent),
       detail = 'With on_expire => ''archive'', pgtide archive writes the Parquet archives of this table under archive_target (a file URL of an absolute folder, or an S3 bucket and prefix), and under its --target when archive_target is NULL.',

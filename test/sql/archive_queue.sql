@@ -200,6 +200,16 @@ begin
   update tide.config set archive_target = 'file:///srv/archive' where parent = 'public."arch ""parent"""'::regclass;
   return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), 'file:///srv/archive',
                  'a file URL of an absolute folder too');
+  -- what else the exporter opens
+  return next lives_ok($q$update tide.config set archive_target = 'file://localhost/srv/archive' where parent = 'public."arch ""parent"""'::regclass$q$, 'file://localhost/... is taken');
+  return next lives_ok($q$update tide.config set archive_target = 'FILE:///srv/my%20archive' where parent = 'public."arch ""parent"""'::regclass$q$, 'FILE:///... with an escaped space is taken');
+  return next lives_ok($q$update tide.config set archive_target = 'S3://audit-archive.eu/pg' where parent = 'public."arch ""parent"""'::regclass$q$, 'S3://bucket.with.dots/... is taken');
+  -- a value set before it was checked (by writing _tide.managed_tables) does not stop other changes
+  alter table _tide.managed_tables disable trigger managed_tables_check;
+  update _tide.managed_tables set archive_target = 'ftp://old/place' where parent = 'public."arch ""parent"""'::regclass;
+  alter table _tide.managed_tables enable trigger managed_tables_check;
+  return next lives_ok($q$update tide.config set premake = 2 where parent = 'public."arch ""parent"""'::regclass$q$,
+                       'a row holding an unchecked archive_target can still have its other settings changed');
   update tide.config set archive_target = null where parent = 'public."arch ""parent"""'::regclass;
   return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), null, 'and NULL again');
 end $$;

@@ -95,6 +95,10 @@ begin
   return query select tests.engine_bad($q$update tide.config set archive_target = '/var/archive' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target that is a bare path is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 's3://' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target without a bucket is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 'https://example.com/x' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target of another scheme is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bu cket/pg' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target whose bucket has a space is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket:abc/pg' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target whose bucket has a port is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/%zz' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a broken %-escape is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 'file:///srv/a%2Fb' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file archive_target with an escaped / is refused');
   return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
   return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
