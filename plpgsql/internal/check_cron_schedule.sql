@@ -84,16 +84,7 @@ begin
       if v[1] > v[cardinality(v)] then
         -- pg_cron takes such a range but does not read it as wrapping round: it matches nothing, or other values
         problem := here || ': the range runs backwards, which pg_cron does not read as wrapping round; write it as '
-                   || case when k = 5 and v[1] = 7
-                           then format('%s-%s%s (0 is Sunday too).', 0, m[4], coalesce('/' || m[6], ''))
-                           else format('two ranges, %s-%s%s,%s-%s%s.',
-                                       m[2],
-                                       case when k = 4 and m[2] !~ '^[0-9]' then 'dec' when k = 5 and m[2] !~ '^[0-9]' then 'sat'
-                                            when k = 5 then '6' else hi[k]::text end,
-                                       coalesce('/' || m[6], ''),
-                                       case when k = 4 and m[4] !~ '^[0-9]' then 'jan' when k = 5 and m[4] !~ '^[0-9]' then 'sun'
-                                            else lo[k]::text end,
-                                       m[4], coalesce('/' || m[6], '')) end;
+                   || _tide.cron_wrapped_range(k, m[2], m[4], v[1], v[cardinality(v)], m[6]::integer, lo[k], hi[k]) || '.';
         exit;
       end if;
     end loop;

@@ -282,6 +282,16 @@ begin
   return next is(tests.cron_detail('50-10/5 * * * *'),
                  'The minute field ''50-10/5'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, 50-59/5,0-10/5.',
                  'a backward range with a step keeps its step in both ranges');
+  return next is(tests.cron_detail('0 22-4/3 * * *'),
+                 'The hour field ''22-4/3'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, 22-23/3,1-4/3.',
+                 'a backward range with a step goes on across midnight (22, 1, 4)');
+  return next is(tests.cron_detail('0 3 * * fri-mon/2'),
+                 'The day-of-week field ''fri-mon/2'': the range runs backwards, which pg_cron does not read as wrapping round; write it as two ranges, 5-6/2,0-1/2.',
+                 'a backward day range with a step goes on across the week (fri, sun)');
+  return next is(tests.cron_detail('0 22-0/3 * * *'),
+                 'The hour field ''22-0/3'': the range runs backwards, which pg_cron does not read as wrapping round; write it as 22-23/3 (no step lands after the end of the field).',
+                 'when no step lands past the end of the field, one range');
+  return next is(tests.cron_detail('0 22-23/3,1-4/3 * * *'), null, 'the continued ranges are taken');
   return next is(tests.cron_detail('0 3 * * fri-sat,sun-mon'), null, 'the two ranges are taken');
   return next is(tests.cron_detail('0 3 * * 0-2'), null, 'the range from 0 is taken');
   return next is(tests.cron_detail('50-59/5,0-10/5 * * * *'), null, 'the two ranges with steps are taken');
