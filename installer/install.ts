@@ -6,7 +6,7 @@ import type pg from "pg";
 import { runner } from "node-pg-migrate";
 import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
-import { codeFiles, migrations, productVersion, projectRoot, sourceSha256, viewNames } from "./sources.js";
+import { codeFiles, functionNames, migrations, productVersion, projectRoot, sourceSha256, viewNames } from "./sources.js";
 import { unscheduleFromCronDatabase } from "./schedule.js";
 
 export const MIGRATIONS_TABLE = "pgmigrations";
@@ -340,15 +340,19 @@ export const PGTIDE_TABLES: readonly string[] = [
  * living in one of our schemas (any but PGTIDE_TABLES: one made there, a detached partition moved
  * into either, listed in _tide.detached or not, a partition of a user's table there), and any
  * object outside them that depends on an object inside — a view over tide.health, a default
- * calling a _tide function, the capture trigger of an unconvert under way — and a view of the
- * user's in either (any but VIEWS, pgtide's). Raises 2BP01 naming them all; changes nothing.
+ * calling a _tide function, the capture trigger of an unconvert under way — and a view, function,
+ * sequence or type of the user's in either (any view but VIEWS, function but FUNCTIONS, sequence but
+ * those of pgtide's tables, type but the row types of relations). Raises 2BP01 naming them all; changes nothing.
  */
-function uninstallGuardSql(views: readonly string[]): string {
+function uninstallGuardSql(views: readonly string[], functions: { tide: readonly string[]; _tide: readonly string[] }): string {
   return `do $guard$
 declare
   ours oid[] := array(select n.oid from pg_catalog.pg_namespace n where n.nspname in ('tide', '_tide'));
+  tide_nsp oid := (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide');
   own_tables name[] := array[${PGTIDE_TABLES.map(lit).join(", ")}];
   own_views name[] := array[${views.map(lit).join(", ")}]::name[];
+  own_api name[] := array[${functions.tide.map(lit).join(", ")}]::name[];
+  own_internal name[] := array[${functions._tide.map(lit).join(", ")}]::name[];
   detached oid[] := '{}';
   found text;
 begin
@@ -370,7 +374,27 @@ begin
     select pg_catalog.format('view %s (lives in a pgtide schema)', c.oid::regclass)
       from pg_catalog.pg_class c
      where c.relnamespace = any (ours) and c.relkind = 'v'
-       and (c.relnamespace <> (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relname <> all (own_views))
+       and (c.relnamespace <> tide_nsp or c.relname <> all (own_views))
+    union
+    select pg_catalog.format('sequence %s (lives in a pgtide schema)', c.oid::regclass)
+      from pg_catalog.pg_class c
+     where c.relnamespace = any (ours) and c.relkind = 'S'
+       and not exists (select from pg_catalog.pg_depend d join pg_catalog.pg_class t on t.oid = d.refobjid
+                        where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid
+                          and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
+                          and t.relnamespace = any (ours) and t.relname = any (own_tables))
+    union
+    select pg_catalog.format('%s %s (lives in a pgtide schema)', case p.prokind when 'p' then 'procedure' else 'function' end,
+                             p.oid::regprocedure)
+      from pg_catalog.pg_proc p
+     where p.pronamespace = any (ours)
+       and p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end)
+    union
+    select pg_catalog.format('type %s (lives in a pgtide schema)', t.oid::regtype)
+      from pg_catalog.pg_type t
+     where t.typnamespace = any (ours)
+       and (t.typrelid = 0 and t.typelem = 0  -- not a relation's row type, nor an array
+            or exists (select from pg_catalog.pg_class k where k.oid = t.typrelid and k.relkind = 'c'))
     union
     select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
                              pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0))
@@ -399,7 +423,7 @@ begin
     raise exception using errcode = '2BP01',
       message = 'pgtide cannot be uninstalled: objects of yours would be dropped with its schemas',
       detail = found,
-      hint = 'Move your tables and views out of tide and _tide (ALTER TABLE / ALTER VIEW ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
+      hint = 'Move your tables, views, functions, sequences and types out of tide and _tide (ALTER TABLE / VIEW / FUNCTION / SEQUENCE / TYPE ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
   end if;
 end
 $guard$;`;
@@ -425,7 +449,7 @@ export async function uninstall(
   return withInstallLock(client, opts.waitSeconds ?? 120, async () => {
     const kept: string[] = [];
     // nothing is changed (not even the pg_cron job) when something of the user's would go too
-    await client.query(uninstallGuardSql(viewNames()));  // finds nothing where the schemas are gone
+    await client.query(uninstallGuardSql(viewNames(), functionNames()));  // finds nothing where the schemas are gone
     const managed = await client.query<{ t: string | null }>(`select to_regclass('_tide.managed_tables')::text as t`);
     if (managed.rows[0]?.t) {
       const r = await client.query<{ parent: string }>(

@@ -97,6 +97,15 @@ export function viewNames(root = projectRoot()): string[] {
   return sqlFilesIn(join(root, "plpgsql", "views")).map((f) => basename(f, ".sql"));
 }
 
+/**
+ * pgtide's functions and procedures by schema: one per file of plpgsql/api/ (tide) and
+ * plpgsql/internal/ (_tide), named as the file (overloads share it). Any other function there is the user's.
+ */
+export function functionNames(root = projectRoot()): { tide: string[]; _tide: string[] } {
+  const names = (dir: string) => sqlFilesIn(join(root, "plpgsql", dir)).map((f) => basename(f, ".sql"));
+  return { tide: names("api"), _tide: names("internal") };
+}
+
 /** sha256 over every migration and code file, in apply order, with their paths. */
 export function sourceSha256(root = projectRoot()): string {
   const h = createHash("sha256");

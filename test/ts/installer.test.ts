@@ -266,12 +266,23 @@ describe("uninstall", () => {
     // views of the user's in pgtide's schemas: one over pgtide's, one over nothing of pgtide's
     await c.query(`create view tide.ug_mine as select count(*) as n from tide.tables`);
     await c.query(`create view _tide.ug_note as select 'mine'::text as note`);
+    // and a function, a sequence and types of the user's
+    await c.query(`create function _tide.ug_fn() returns int language sql as 'select 1'`);
+    await c.query(`create sequence tide.ug_seq`);
+    await c.query(`create type tide.ug_mood as enum ('calm', 'stormy')`);
+    await c.query(`create type _tide.ug_pair as (a int, b int)`);
     const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("view ug_health");
     expect(err?.detail).toContain("tide.ug_kept");
     expect(err?.detail).toContain("view tide.ug_mine (lives in a pgtide schema)");
     expect(err?.detail).toContain("view _tide.ug_note (lives in a pgtide schema)");
+    expect(err?.detail).toContain("function _tide.ug_fn() (lives in a pgtide schema)");
+    expect(err?.detail).toContain("sequence tide.ug_seq (lives in a pgtide schema)");
+    expect(err?.detail).toContain("type tide.ug_mood (lives in a pgtide schema)");
+    expect(err?.detail).toContain("type _tide.ug_pair (lives in a pgtide schema)");
+    // nothing of pgtide's own is named as the user's: every line is one of the objects above
+    expect(err?.detail?.split("\n").filter((l) => !/ug_/.test(l))).toEqual([]);
     // pgtide's own views are not the user's
     expect(err?.detail).not.toMatch(/view tide\.(health|tables|config|partitions) \(lives in/);
     const schemas = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
@@ -283,6 +294,10 @@ describe("uninstall", () => {
     await c.query(`drop view public.ug_health`);
     await c.query(`drop view tide.ug_mine`);
     await c.query(`alter view _tide.ug_note set schema public`);
+    await c.query(`alter function _tide.ug_fn() set schema public`);
+    await c.query(`alter sequence tide.ug_seq set schema public`);
+    await c.query(`alter type tide.ug_mood set schema public`);
+    await c.query(`alter type _tide.ug_pair set schema public`);
     await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
