@@ -2,6 +2,11 @@
 // session settings, plus the SQLSTATEs and lock keys the installer reasons about.
 import pg from "pg";
 
+/** A SQL string literal of S, for the statements pgtide prints or runs as text. */
+export function lit(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
 export const SQLSTATE = {
   lockNotAvailable: "55P03",
   insufficientPrivilege: "42501",

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type pg from "pg";
 import { runner } from "node-pg-migrate";
-import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE } from "./connection.js";
+import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE, lit } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
 import { codeFiles, functionNames, migrations, productVersion, projectRoot, sourceSha256, viewNames } from "./sources.js";
 import { unscheduleFromCronDatabase } from "./schedule.js";
@@ -154,10 +154,6 @@ export function codeStatements(version: string, sha: string): { label: string; s
       `on conflict (singleton) do update set version = excluded.version, source_sha256 = excluded.source_sha256, upgraded_at = now();`,
   });
   return out;
-}
-
-function lit(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 export async function install(client: pg.ClientBase, opts: InstallOptions = {}): Promise<InstallResult> {

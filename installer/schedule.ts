@@ -2,7 +2,7 @@
 // cron.schedule_in_database(...) call that SQL composes, run over a second connection to pg_cron's
 // database (pg_cron 1.4 keeps its functions in the database named by cron.database_name only).
 import pg from "pg";
-import { requireInstalled } from "./connection.js";
+import { SQLSTATE, lit, requireInstalled } from "./connection.js";
 
 export interface ScheduleResult {
   jobid: number;
@@ -82,10 +82,12 @@ export async function scheduleFromCronDatabase(
   const cronClient = new pg.Client(cronClientConfig(client, cronDb, opts));
   await cronClient.connect();
   try {
-    const r = await cronClient.query<{ id: string; db: string }>(f.stmt.replace(/;$/, "") + " as id, current_database() as db");
+    const r = await cronClient.query<{ id: string; db: string; role: string }>(
+      f.stmt.replace(/;$/, "") + " as id, current_database() as db, current_user as role");
     await client.query(
-      `insert into _tide.settings (name, value) values ('cron_schedule', $1) on conflict (name) do update set value = excluded.value`,
-      [cron],
+      `insert into _tide.settings (name, value) values ('cron_schedule', $1), ('cron_job_role', $2)
+       on conflict (name) do update set value = excluded.value`,
+      [cron, r.rows[0]!.role],
     );
     return { jobid: Number(r.rows[0]!.id), jobName: f.name, cronDatabase: r.rows[0]!.db, targetDatabase: f.here, via: "cron database" };
   } finally {
@@ -112,11 +114,30 @@ export async function unscheduleFromCronDatabase(
     // nor when it was never created in pg_cron's own database (pg_cron loaded, nothing scheduled yet)
     const ext = await cronClient.query<{ ok: boolean }>("select exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as ok");
     if (!ext.rows[0]!.ok) return false;
-    const r = await cronClient.query(
-      "select cron.unschedule(jobid) from cron.job where jobname = $1 and database = $2 and username = current_user",
+    const r = await cronClient.query<{ role: string }>(
+      "select cron.unschedule(jobid), current_user as role from cron.job where jobname = $1 and database = $2 and username = current_user",
       [f.name, f.here],
     );
-    return (r.rowCount ?? 0) > 0;
+    if ((r.rowCount ?? 0) > 0) {
+      await client.query("delete from _tide.settings where name = 'cron_job_role'");
+      return true;
+    }
+    // pg_cron shows a role its own jobs only: one scheduled by another role is there all the same
+    const owner = await client.query<{ role: string | null }>("select (select value from _tide.settings where name = 'cron_job_role') as role");
+    const me = await cronClient.query<{ role: string }>("select current_user as role");
+    const role = owner.rows[0]?.role;
+    if (role && role !== me.rows[0]!.role) {
+      throw Object.assign(
+        new Error(`cannot unschedule maintenance of database ${f.here}: its pg_cron job ${f.name} was scheduled by role ${role}, ` +
+          `whose jobs role ${me.rows[0]!.role} does not see`),
+        {
+          code: SQLSTATE.objectNotInPrerequisiteState,
+          hint: `connect to pg_cron's database as ${role} (or a superuser) and run: select cron.unschedule(jobid) from cron.job ` +
+            `where jobname = ${lit(f.name)} and database = ${lit(f.here)} and username = ${lit(role)}`,
+        },
+      );
+    }
+    return false;
   } finally {
     await cronClient.end();
   }

@@ -68,7 +68,9 @@ begin
       detail = format('pg_cron says: %s', sqlerrm),
       hint = 'Use a five-field cron schedule in GMT, e.g. ''*/10 * * * *''.';
   end;
-  insert into _tide.settings (name, value) values ('cron_schedule', cron)
+  -- the job is its scheduler's: pg_cron shows it to that role (and superusers) only, and unschedule
+  -- and uninstall say whose it is when they cannot see it
+  insert into _tide.settings (name, value) values ('cron_schedule', cron), ('cron_job_role', current_user)
   on conflict (name) do update set value = excluded.value;
   return id;
 end

@@ -10,6 +10,7 @@ declare
   cron_db text := loc.database;
   here    boolean := false;
   id      bigint;
+  owner   text;
 begin
   if loc.schema_usable then
     -- pg_cron's extension is created here (cron_location). Asked only then: to_regclass raises,
@@ -41,12 +42,23 @@ begin
   execute 'select jobid from cron.job where jobname = $1 and username = current_user order by jobid limit 1'
      into id using _tide.cron_job_name();
   if id is null then
+    -- pg_cron shows a role its own jobs only: one scheduled by another role is there all the same
+    owner := (select s.value from _tide.settings s where s.name = 'cron_job_role');
+    if owner is not null and owner <> current_user then
+      raise exception using errcode = 'object_not_in_prerequisite_state',
+        message = format('cannot unschedule maintenance of database %s: its pg_cron job %s was scheduled by role %s, whose jobs role %s does not see',
+                         current_database(), _tide.cron_job_name(), owner, current_user),
+        detail = 'pg_cron shows each role only the jobs it scheduled; a superuser sees them all.',
+        hint = format('Connect as %I and run select tide.unschedule(); or, as a superuser: select cron.unschedule(jobid) from cron.job where jobname = %L and username = %L;',
+                      owner, _tide.cron_job_name(), owner);
+    end if;
     return false;
   end if;
   execute 'select cron.unschedule($1)' using id;
+  delete from _tide.settings s where s.name = 'cron_job_role';
   return true;
 end
 $fn$;
 
 comment on function tide.unschedule() is
-  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises, with the call to run there, when pg_cron lives in another database (or, when this role may not read cron.database_name, in a database it cannot name).';
+  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises 55000 naming the role when the job was scheduled by another role, whose jobs pg_cron does not show this one. Raises, with the call to run there, when pg_cron lives in another database (or, when this role may not read cron.database_name, in a database it cannot name).';

@@ -72,4 +72,39 @@ describe("pg_cron", () => {
     expect(problem.severity).toBe("critical");
     expect(problem.detail).toContain(name.replace(/"/g, '""')); // the relation, as quoted in the error
   });
+
+  it("a role that did not schedule the job (pg_cron hides it) is told whose it is by unschedule, and the job stays", async () => {
+    const job = await scheduleFromCronDatabase(client, { cron: "*/30 * * * *", targetUrl: db.url });
+    const role = `pgtide_other_${db.name}`.slice(0, 63);
+    await adminQuery(`create role ${role} login in role tide_admin`);
+    await adminQuery(`grant usage on schema cron to ${role}`);
+    try {
+      const u = new URL(db.url);
+      u.username = role;
+      const other = new (await import("pg")).default.Client({ connectionString: u.toString() });
+      await other.connect();
+      try {
+        // a role that may not read cron.database_name names pg_cron's database itself
+        const cronUrl = new URL(u.toString());
+        cronUrl.pathname = "/postgres";
+        const err = await unscheduleFromCronDatabase(other, { targetUrl: u.toString(), cronUrl: cronUrl.toString() }).then(
+          () => undefined,
+          (e: { code?: string; message: string; hint?: string }) => e,
+        );
+        expect(err?.code).toBe("55000");
+        expect(err?.message).toMatch(/was scheduled by role \S+, whose jobs role pgtide_other_/);
+        expect(err?.hint).toContain(`jobname = '${job.jobName}'`);
+      } finally {
+        await other.end();
+      }
+      const left = await adminQuery<{ n: string }>("select count(*) as n from cron.job where jobid = $1", [job.jobid]);
+      expect(Number(left.rows[0]!.n)).toBe(1);
+    } finally {
+      await adminQuery(`revoke usage on schema cron from ${role}`);
+      await adminQuery(`drop owned by ${role}`).catch(() => undefined);
+      await adminQuery(`drop role ${role}`);
+    }
+    // the role that scheduled it removes it
+    expect(await unscheduleFromCronDatabase(client, { targetUrl: db.url })).toBe(true);
+  });
 });

@@ -339,4 +339,39 @@ describe("installed by a non-superuser owner of pg_cron's own database", () => {
     const u = await pgtide(["unschedule", "--json", "--database-url", url]);
     expect(JSON.parse(u.stdout)).toEqual({ removed: true });
   });
+
+  it("a job a superuser scheduled, which pg_cron hides from the owner: unschedule and uninstall say whose it is and change nothing", async () => {
+    const su = new pg.Client({ connectionString: cluster.url("cron_app") });
+    await su.connect();
+    try {
+      const id = (await su.query<{ id: string }>(`select tide.schedule('*/15 * * * *') as id`)).rows[0]!.id;
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const err = await c.query(`select tide.unschedule()`).then(
+          () => undefined,
+          (e: { code?: string; message: string; hint?: string }) => e,
+        );
+        expect(err?.code).toBe("55000");
+        expect(err?.message).toContain("was scheduled by role postgres");
+        expect(err?.hint).toContain("Connect as postgres");
+      } finally {
+        await c.end();
+      }
+      const un = await pgtide(["uninstall", "--database-url", url]);
+      expect(un.code).not.toBe(0);
+      expect(un.stderr).toContain("was scheduled by role postgres");
+      expect(un.stderr).toContain("--keep-cron-job");
+      // nothing changed: pgtide and the job are both still there
+      const left = await su.query<{ n: number }>(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
+      expect(left.rows[0]!.n).toBe(2);
+      const job = await su.query<{ n: number }>(`select count(*)::int as n from cron.job where jobid = $1`, [id]);
+      expect(job.rows[0]!.n).toBe(1);
+      // the role that scheduled it removes it
+      expect((await su.query<{ ok: boolean }>(`select tide.unschedule() as ok`)).rows[0]!.ok).toBe(true);
+      expect((await su.query<{ n: number }>(`select count(*)::int as n from cron.job where jobid = $1`, [id])).rows[0]!.n).toBe(0);
+    } finally {
+      await su.end();
+    }
+  });
 });
