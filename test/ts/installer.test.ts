@@ -168,6 +168,26 @@ describe("upgrade refused before its migrations", () => {
   });
 });
 
+describe("upgrade over an earlier version's functions", () => {
+  it("replaces a function whose result columns changed (_tide.obs_tables gained position_note), which CREATE OR REPLACE cannot", async () => {
+    const d = await freshDatabase({ prefix: "upg_result" });
+    made.push(d);
+    const c = await d.client();
+    // the state an earlier version left: obs_tables with other result columns, tide.tables over it
+    await c.query(`drop view tide.tables`);
+    await c.query(`drop function _tide.obs_tables(timestamptz)`);
+    await c.query(`create function _tide.obs_tables(as_of timestamptz default now()) returns table(parent regclass, partitions integer)
+                   language sql as 'select null::regclass, 0 where false'`);
+    await c.query(`create view tide.tables as select * from _tide.obs_tables(now())`);
+    await c.query(`delete from _tide.pgmigrations where name >= '016_obs_tables_position_note'`);
+    const up = await install(c, { createCronExtension: false });
+    expect(up.migrationsRun).toContain("016_obs_tables_position_note");
+    const cols = await c.query<{ n: number }>(
+      `select count(*)::int as n from information_schema.columns where table_schema = 'tide' and table_name = 'tables' and column_name = 'position_note'`);
+    expect(cols.rows[0]!.n).toBe(1);
+  });
+});
+
 describe("a user's view in schema tide", () => {
   it("is left alone by an upgrade when it reads none of pgtide's views", async () => {
     const d = await freshDatabase({ prefix: "tide_view" });
