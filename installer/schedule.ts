@@ -2,7 +2,7 @@
 // cron.schedule_in_database(...) call that SQL composes, run over a second connection to pg_cron's
 // database (pg_cron 1.4 keeps its functions in the database named by cron.database_name only).
 import pg from "pg";
-import { SQLSTATE, lit, requireInstalled } from "./connection.js";
+import { requireInstalled } from "./connection.js";
 
 export interface ScheduleResult {
   jobid: number;
@@ -82,6 +82,14 @@ export async function scheduleFromCronDatabase(
   const cronClient = new pg.Client(cronClientConfig(client, cronDb, opts));
   await cronClient.connect();
   try {
+    // one job, one role, as tide.schedule decides: another role's job is refused, or replaced by a superuser
+    const me = (await cronClient.query<{ role: string; su: boolean }>(
+      "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su")).rows[0]!;
+    await client.query("select _tide.cron_job_role_check('schedule', $1, $2)", [me.role, me.su]);
+    if (me.su) {
+      await cronClient.query("select count(cron.unschedule(jobid)) from cron.job where jobname = $1 and database = $2 and username <> current_user",
+        [f.name, f.here]);
+    }
     const r = await cronClient.query<{ id: string; db: string; role: string }>(
       f.stmt.replace(/;$/, "") + " as id, current_database() as db, current_user as role");
     await client.query(
@@ -114,29 +122,19 @@ export async function unscheduleFromCronDatabase(
     // nor when it was never created in pg_cron's own database (pg_cron loaded, nothing scheduled yet)
     const ext = await cronClient.query<{ ok: boolean }>("select exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as ok");
     if (!ext.rows[0]!.ok) return false;
-    const r = await cronClient.query<{ role: string }>(
-      "select cron.unschedule(jobid), current_user as role from cron.job where jobname = $1 and database = $2 and username = current_user",
-      [f.name, f.here],
+    const me = (await cronClient.query<{ role: string; su: boolean }>(
+      "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su")).rows[0]!;
+    // as tide.unschedule: a superuser removes every role's job of this database; another role its own,
+    // and is refused, naming the role, when the job is another role's
+    const r = await cronClient.query(
+      "select cron.unschedule(jobid) from cron.job where jobname = $1 and database = $2 and (username = current_user or $3)",
+      [f.name, f.here, me.su],
     );
-    if ((r.rowCount ?? 0) > 0) {
-      await client.query("delete from _tide.settings where name = 'cron_job_role'");
-      return true;
+    if ((r.rowCount ?? 0) > 0 || me.su) {
+      await client.query("delete from _tide.settings where name = 'cron_job_role' and (value = $1 or $2)", [me.role, me.su]);
+      return (r.rowCount ?? 0) > 0;
     }
-    // pg_cron shows a role its own jobs only: one scheduled by another role is there all the same
-    const owner = await client.query<{ role: string | null }>("select (select value from _tide.settings where name = 'cron_job_role') as role");
-    const me = await cronClient.query<{ role: string }>("select current_user as role");
-    const role = owner.rows[0]?.role;
-    if (role && role !== me.rows[0]!.role) {
-      throw Object.assign(
-        new Error(`cannot unschedule maintenance of database ${f.here}: its pg_cron job ${f.name} was scheduled by role ${role}, ` +
-          `whose jobs role ${me.rows[0]!.role} does not see`),
-        {
-          code: SQLSTATE.objectNotInPrerequisiteState,
-          hint: `connect to pg_cron's database as ${role} (or a superuser) and run: select cron.unschedule(jobid) from cron.job ` +
-            `where jobname = ${lit(f.name)} and database = ${lit(f.here)} and username = ${lit(role)}`,
-        },
-      );
-    }
+    await client.query("select _tide.cron_job_role_check('unschedule', $1, false)", [me.role]);
     return false;
   } finally {
     await cronClient.end();

@@ -12,6 +12,7 @@ declare
   job      text := _tide.cron_job_name();
   local_fn boolean := false;
   id       bigint;
+  su       boolean;
 begin
   if cron is null or btrim(cron) = '' then
     raise exception using errcode = 'invalid_parameter_value',
@@ -59,6 +60,13 @@ begin
   -- the schedule is checked before pg_cron is asked (with pg_cron elsewhere, the HINT above is built
   -- by _tide.cron_schedule_statement, which checks it first)
   perform _tide.check_cron_schedule(cron);
+  -- one job, one role: another role's job is refused (its jobs are hidden from this one), or, for a
+  -- superuser, replaced
+  su := coalesce((select r.rolsuper from pg_roles r where r.rolname = current_user), false);
+  perform _tide.cron_job_role_check('schedule', current_user, su);
+  if su then
+    execute 'select count(cron.unschedule(jobid)) from cron.job where jobname = $1 and username <> current_user' using job;
+  end if;
   begin
     execute 'select cron.schedule($1, $2, $3)' into id using job, cron, 'CALL tide.run_maintenance()';
   exception when invalid_parameter_value then

@@ -10,7 +10,7 @@ declare
   cron_db text := loc.database;
   here    boolean := false;
   id      bigint;
-  owner   text;
+  n       integer;
 begin
   if loc.schema_usable then
     -- pg_cron's extension is created here (cron_location). Asked only then: to_regclass raises,
@@ -39,26 +39,23 @@ begin
     end if;
     return false;  -- no pg_cron here: nothing is scheduled
   end if;
+  if coalesce((select r.rolsuper from pg_roles r where r.rolname = current_user), false) then
+    -- a superuser sees every role's job, and removes them all
+    execute 'select count(cron.unschedule(jobid))::integer from cron.job where jobname = $1' into n using _tide.cron_job_name();
+    delete from _tide.settings s where s.name = 'cron_job_role';
+    return n > 0;
+  end if;
   execute 'select jobid from cron.job where jobname = $1 and username = current_user order by jobid limit 1'
      into id using _tide.cron_job_name();
   if id is null then
-    -- pg_cron shows a role its own jobs only: one scheduled by another role is there all the same
-    owner := (select s.value from _tide.settings s where s.name = 'cron_job_role');
-    if owner is not null and owner <> current_user then
-      raise exception using errcode = 'object_not_in_prerequisite_state',
-        message = format('cannot unschedule maintenance of database %s: its pg_cron job %s was scheduled by role %s, whose jobs role %s does not see',
-                         current_database(), _tide.cron_job_name(), owner, current_user),
-        detail = 'pg_cron shows each role only the jobs it scheduled; a superuser sees them all.',
-        hint = format('Connect as %I and run select tide.unschedule(); or, as a superuser: select cron.unschedule(jobid) from cron.job where jobname = %L and username = %L;',
-                      owner, _tide.cron_job_name(), owner);
-    end if;
+    perform _tide.cron_job_role_check('unschedule', current_user, false);  -- another role's job: refused, naming it
     return false;
   end if;
   execute 'select cron.unschedule($1)' using id;
-  delete from _tide.settings s where s.name = 'cron_job_role';
+  delete from _tide.settings s where s.name = 'cron_job_role' and s.value = current_user;
   return true;
 end
 $fn$;
 
 comment on function tide.unschedule() is
-  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises 55000 naming the role when the job was scheduled by another role, whose jobs pg_cron does not show this one. Raises, with the call to run there, when pg_cron lives in another database (or, when this role may not read cron.database_name, in a database it cannot name).';
+  'Removes the pg_cron job that runs pgtide maintenance in this database; returns false when there was none. Idempotent. Raises 55000 naming the role when the job was scheduled by another role, whose jobs pg_cron does not show this one; a superuser removes every role''s job of this database. Raises, with the call to run there, when pg_cron lives in another database (or, when this role may not read cron.database_name, in a database it cannot name).';

@@ -93,7 +93,7 @@ describe("pg_cron", () => {
         );
         expect(err?.code).toBe("55000");
         expect(err?.message).toMatch(/was scheduled by role \S+, whose jobs role pgtide_other_/);
-        expect(err?.hint).toContain(`jobname = '${job.jobName}'`);
+        expect(err?.hint).toContain("and run select tide.unschedule();");
       } finally {
         await other.end();
       }

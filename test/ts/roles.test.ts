@@ -374,4 +374,39 @@ describe("installed by a non-superuser owner of pg_cron's own database", () => {
       await su.end();
     }
   });
+
+  it("one job, one role: another role's schedule is refused, a superuser's replaces it and its unschedule removes any role's job and forgets a job removed by hand", async () => {
+    const su = new pg.Client({ connectionString: cluster.url("cron_app") });
+    await su.connect();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const jobs = async () =>
+      (await su.query<{ username: string }>(`select username from cron.job where jobname = 'pgtide-maintenance' order by jobid`)).rows.map((r) => r.username);
+    const refusal = (sql: string) => c.query(sql).then(() => undefined, (e: { code?: string; message: string; hint?: string }) => e);
+    try {
+      await c.query(`select tide.schedule('*/20 * * * *')`);
+      expect(await jobs()).toEqual([cronOwner]);
+      // a superuser's unschedule sees and removes the owner's job
+      expect((await su.query<{ ok: boolean }>(`select tide.unschedule() as ok`)).rows[0]!.ok).toBe(true);
+      expect(await jobs()).toEqual([]);
+      expect((await c.query<{ ok: boolean }>(`select tide.unschedule() as ok`)).rows[0]!.ok).toBe(false);
+      // a superuser's schedule replaces the owner's job instead of adding a second one
+      await c.query(`select tide.schedule('*/20 * * * *')`);
+      await su.query(`select tide.schedule('*/25 * * * *')`);
+      expect(await jobs()).toEqual(["postgres"]);
+      // and the owner may not add one beside it
+      const err = await refusal(`select tide.schedule('*/20 * * * *')`);
+      expect(err?.code).toBe("55000");
+      expect(err?.message).toContain("is scheduled by role postgres, and a second job would run beside it");
+      expect(await jobs()).toEqual(["postgres"]);
+      // removed by hand, the job is still on record: the owner is refused, a superuser's unschedule forgets it
+      await su.query(`select cron.unschedule(jobid) from cron.job where jobname = 'pgtide-maintenance'`);
+      expect((await refusal(`select tide.unschedule()`))?.hint).toContain("a superuser's tide.unschedule() also forgets a job removed by hand");
+      expect((await su.query<{ ok: boolean }>(`select tide.unschedule() as ok`)).rows[0]!.ok).toBe(false);
+      expect((await c.query<{ ok: boolean }>(`select tide.unschedule() as ok`)).rows[0]!.ok).toBe(false);
+    } finally {
+      await c.end();
+      await su.end();
+    }
+  });
 });
