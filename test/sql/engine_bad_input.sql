@@ -99,6 +99,10 @@ begin
   return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket:abc/pg' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target whose bucket has a port is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/%zz' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a broken %-escape is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 'file:///srv/a%2Fb' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file archive_target with an escaped / is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/%C3%28' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target whose escapes are not UTF-8 is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://MyBucket/x' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an S3 bucket in capitals (which S3 refuses) is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/pre?fix' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a query, which the exporter would drop, is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 'file:///srv/a#b' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a fragment is refused');
   return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
   return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
