@@ -8,6 +8,7 @@ as $fn$
 declare
   mt     _tide.managed_tables;
   old_lt text := current_setting('lock_timeout');
+  left_over text;
 begin
   mt := _tide.load_managed_table(parent);  -- TD001 when not managed
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
@@ -21,10 +22,19 @@ begin
     raise notice 'pgtide: the default partition of % is busy; its tide_fence_* CHECK constraint stays', parent
       using hint = 'Drop it later with ALTER TABLE <default partition> DROP CONSTRAINT <tide_fence_…>; until then the default refuses rows of the range in its name.';
   end;
+  -- a restore's fence stays while its restore holds the table (the restore drops it); say so, as no
+  -- run will drop it once the table is no longer managed
+  select string_agg(format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname), ' ') into left_over
+    from pg_partitioned_table pt join pg_constraint k on k.conrelid = pt.partdefid
+   where pt.partrelid = unmanage.parent and k.conname ~ '^tide_fence_';
+  if left_over is not null then
+    raise notice 'pgtide: a tide_fence_* CHECK stays on the default partition of % (a restore --attach holds the table, or held it when it stopped)', parent
+      using hint = format('A running restore drops it itself; once none runs: %s  Until then the default refuses rows of the range in its name.', left_over);
+  end if;
   delete from _tide.managed_tables m where m.parent = unmanage.parent;
   perform _tide.log_action(null, parent, 'unmanage', null, 'ok');
 end
 $fn$;
 
 comment on function tide.unmanage(regclass) is
-  'Stops pgtide managing a table; partitions and rows stay. Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy); takes no other lock.';
+  'Stops pgtide managing a table; partitions and rows stay. Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy, and a restore''s while that restore holds the table, with a NOTICE giving the statement that drops it); takes no other lock.';

@@ -133,4 +133,24 @@ describe("restore --attach with a default partition", () => {
     expect(n.rows[0].n).toBe(1);
     expect(await fencesOnDefault()).toEqual([]);
   });
+
+  it("tide.unmanage while a restore holds the table: the restore's fence stays, and a NOTICE gives the statement that drops it", async () => {
+    await c.query(`create table public.um (at timestamptz not null) partition by range (at)`);
+    await c.query(`select count(*) from tide.manage('public.um', 'at', '1 month', premake => 1)`);
+    await c.query(`alter table public.um_default add constraint tide_fence_restore_5 check (not (at >= '2020-01-01' and at < '2020-02-01')) not valid`);
+    const restore = await db.client();
+    await restore.query(`select pg_advisory_lock(_tide.lock_key('maintain', 'public.um'::regclass))`);
+    const notices: string[] = [];
+    const onNotice = (n: pg.NoticeMessage) => notices.push(`${n.message} | ${n.hint ?? ""}`);
+    c.on("notice", onNotice);
+    try {
+      await c.query(`select tide.unmanage('public.um')`);
+    } finally {
+      c.off("notice", onNotice);
+      await restore.end();
+    }
+    const left = await c.query(`select conname from pg_constraint where conrelid = 'public.um_default'::regclass and conname like 'tide_fence%'`);
+    expect(left.rows).toEqual([{ conname: "tide_fence_restore_5" }]);
+    expect(notices.join("\n")).toContain("ALTER TABLE public.um_default DROP CONSTRAINT tide_fence_restore_5;");
+  });
 });
