@@ -299,6 +299,11 @@ export async function plan(client: pg.ClientBase | null): Promise<string> {
     `create schema if not exists ${MIGRATIONS_SCHEMA};`,
     `create table if not exists ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE} (id serial primary key, name varchar(255) not null, run_on timestamp not null);`,
   ];
+  // on an installed database, pgtide's views go before the migrations, as install's pre-check does:
+  // a user's object over them then stops the plan with pgtide's error, not a migration's
+  if (done.size > 0 && migrations().some((m) => !done.has(m.name))) {
+    parts.push(`-- drop views (recreated below)`, dropViewsSql(viewNames()).trim());
+  }
   for (const m of migrations()) {
     if (done.has(m.name)) continue;
     parts.push(`-- migration ${m.path}`, m.up.trim(), `insert into ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE} (name, run_on) values (${lit(m.name)}, now());`);

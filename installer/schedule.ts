@@ -85,13 +85,22 @@ export async function scheduleFromCronDatabase(
     // one job, one role, as tide.schedule decides: another role's job is refused, or replaced by a superuser
     const me = (await cronClient.query<{ role: string; su: boolean }>(
       "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su")).rows[0]!;
-    await client.query("select _tide.cron_job_role_check('schedule', $1, $2)", [me.role, me.su]);
-    if (me.su) {
-      await cronClient.query("select count(cron.unschedule(jobid)) from cron.job where jobname = $1 and database = $2 and username <> current_user",
-        [f.name, f.here]);
+    await checkJobRole(client, "schedule", me.role, me.su);
+    // the other role's job goes only with this one made: one transaction in pg_cron's database
+    await cronClient.query("begin");
+    let r;
+    try {
+      if (me.su) {
+        await cronClient.query("select count(cron.unschedule(jobid)) from cron.job where jobname = $1 and database = $2 and username <> current_user",
+          [f.name, f.here]);
+      }
+      r = await cronClient.query<{ id: string; db: string; role: string }>(
+        f.stmt.replace(/;$/, "") + " as id, current_database() as db, current_user as role");
+      await cronClient.query("commit");
+    } catch (e) {
+      await cronClient.query("rollback").catch(() => undefined);
+      throw e;
     }
-    const r = await cronClient.query<{ id: string; db: string; role: string }>(
-      f.stmt.replace(/;$/, "") + " as id, current_database() as db, current_user as role");
     await client.query(
       `insert into _tide.settings (name, value) values ('cron_schedule', $1), ('cron_job_role', $2)
        on conflict (name) do update set value = excluded.value`,
@@ -101,6 +110,15 @@ export async function scheduleFromCronDatabase(
   } finally {
     await cronClient.end();
   }
+}
+
+/**
+ * _tide.cron_job_role_check in the target database: refuses (55000, naming the role) to act on a job
+ * another role scheduled. An install from before it has neither the check nor a record: nothing to check.
+ */
+async function checkJobRole(client: pg.Client, action: "schedule" | "unschedule", role: string, su: boolean): Promise<void> {
+  const has = await client.query<{ ok: boolean }>("select to_regprocedure('_tide.cron_job_role_check(text,name,boolean)') is not null as ok");
+  if (has.rows[0]!.ok) await client.query("select _tide.cron_job_role_check($1, $2, $3)", [action, role, su]);
 }
 
 /** Removes the job scheduled by scheduleFromCronDatabase; false when there was none. */
@@ -134,7 +152,9 @@ export async function unscheduleFromCronDatabase(
       await client.query("delete from _tide.settings where name = 'cron_job_role' and (value = $1 or $2)", [me.role, me.su]);
       return (r.rowCount ?? 0) > 0;
     }
-    await client.query("select _tide.cron_job_role_check('unschedule', $1, false)", [me.role]);
+    await checkJobRole(client, "unschedule", me.role, false);
+    // a role sees all its own jobs: a record of its own with no job is one removed by hand
+    await client.query("delete from _tide.settings where name = 'cron_job_role' and value = $1", [me.role]);
     return false;
   } finally {
     await cronClient.end();

@@ -9,6 +9,7 @@ declare
   mt     _tide.managed_tables;
   old_lt text := current_setting('lock_timeout');
   left_over text;
+  busy      boolean := false;
 begin
   mt := _tide.load_managed_table(parent);  -- TD001 when not managed
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
@@ -19,6 +20,7 @@ begin
     perform set_config('lock_timeout', old_lt, true);
   exception when lock_not_available then
     perform set_config('lock_timeout', old_lt, true);
+    busy := true;
     raise notice 'pgtide: the default partition of % is busy; its tide_fence_* CHECK constraint stays', parent
       using hint = 'Drop it later with ALTER TABLE <default partition> DROP CONSTRAINT <tide_fence_…>; until then the default refuses rows of the range in its name.';
   end;
@@ -26,8 +28,8 @@ begin
   -- run will drop it once the table is no longer managed
   select string_agg(format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname), ' ') into left_over
     from pg_partitioned_table pt join pg_constraint k on k.conrelid = pt.partdefid
-   where pt.partrelid = unmanage.parent and k.conname ~ '^tide_fence_';
-  if left_over is not null then
+   where pt.partrelid = unmanage.parent and k.conname ~ '^tide_fence_restore_';
+  if left_over is not null and not busy then
     raise notice 'pgtide: a tide_fence_* CHECK stays on the default partition of % (a restore --attach holds the table, or held it when it stopped)', parent
       using hint = format('A running restore drops it itself; once none runs: %s  Until then the default refuses rows of the range in its name.', left_over);
   end if;

@@ -19,8 +19,12 @@ begin
                 else format('cannot unschedule maintenance of database %s as role %s: its pg_cron job %s was scheduled by role %s, whose jobs role %s does not see',
                             current_database(), acting_role, _tide.cron_job_name(), owner, acting_role) end,
     detail = 'pg_cron shows each role only the jobs it scheduled; a superuser sees them all.',
-    hint = format('Connect as %I, or as a superuser, and run select tide.unschedule();%s  (a superuser''s tide.unschedule() also forgets a job removed by hand)',
-                  owner, case when action = 'schedule' then ' then schedule again' else '' end);
+    hint = format('As %I, or as a superuser, run %s%s  (a superuser''s also forgets a job removed by hand)',
+                  owner,
+                  case when (select l.database from _tide.cron_location() l) is distinct from current_database()
+                       then 'pgtide unschedule --database-url <this database> --cron-database-url <pg_cron''s database>;'
+                       else 'select tide.unschedule();' end,
+                  case when action = 'schedule' then ' then schedule again.' else '' end);
 end
 $fn$;
 

@@ -11,7 +11,7 @@ declare
 begin
   for run in select m[1] from regexp_matches(uri, '((?:%[0-9A-Fa-f]{2})+)', 'g') m loop
     begin
-      perform convert_from(decode(replace(run, '%', ''), 'hex'), 'UTF8');
+      perform convert(decode(replace(run, '%', ''), 'hex'), 'UTF8', 'UTF8');  -- validates, whatever the database's encoding
     exception when character_not_in_repertoire or untranslatable_character then
       return false;
     end;

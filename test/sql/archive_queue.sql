@@ -201,7 +201,7 @@ begin
   return next is((select archive_target from tide.config where parent = 'public."arch ""parent"""'::regclass), 'file:///srv/archive',
                  'a file URL of an absolute folder too');
   -- what else the exporter opens
-  return next lives_ok($q$update tide.config set archive_target = 'file://localhost/srv/archive' where parent = 'public."arch ""parent"""'::regclass$q$, 'file://localhost/... is taken');
+  return next lives_ok($q$update tide.config set archive_target = 'file://LOCALHOST/srv/archive' where parent = 'public."arch ""parent"""'::regclass$q$, 'file://localhost/... is taken');
   return next lives_ok($q$update tide.config set archive_target = 'FILE:///srv/my%20archive/%C3%A9t%C3%A9' where parent = 'public."arch ""parent"""'::regclass$q$, 'FILE:///... with an escaped space is taken');
   return next lives_ok($q$update tide.config set archive_target = 'S3://audit-archive.eu/pg' where parent = 'public."arch ""parent"""'::regclass$q$, 'S3://bucket.with.dots/... is taken');
   -- a value set before it was checked (by writing _tide.managed_tables) does not stop other changes

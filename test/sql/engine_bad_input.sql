@@ -103,6 +103,9 @@ begin
   return query select tests.engine_bad($q$update tide.config set archive_target = 's3://MyBucket/x' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an S3 bucket in capitals (which S3 refuses) is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/pre?fix' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a query, which the exporter would drop, is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = 'file:///srv/a#b' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a fragment is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 'file://nas/srv/archive' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file URL of another host, which the exporter cannot open, is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = e'file:///srv/a\tb' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a tab, which the URL parser drops, is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = e'file:///srv/a\\b' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file archive_target with a backslash, read as a /, is refused');
   return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
   return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');

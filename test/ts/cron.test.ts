@@ -93,7 +93,7 @@ describe("pg_cron", () => {
         );
         expect(err?.code).toBe("55000");
         expect(err?.message).toMatch(/was scheduled by role \S+, whose jobs role pgtide_other_/);
-        expect(err?.hint).toContain("and run select tide.unschedule();");
+        expect(err?.hint).toContain("run pgtide unschedule --database-url <this database> --cron-database-url <pg_cron's database>");
       } finally {
         await other.end();
       }

@@ -138,6 +138,21 @@ describe("plan", () => {
     expect(await names(cb)).toEqual(await names(ca));
   });
 
+  it("on an installed database with a migration to run, drops pgtide's views before the migrations, as install's pre-check does", async () => {
+    const d = await freshDatabase({ prefix: "plan_upg" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`delete from _tide.pgmigrations where name >= '016_obs_tables_position_note'`);
+    const sql = await plan(c);
+    const views = sql.indexOf("-- drop views (recreated below)");
+    expect(views).toBeGreaterThan(0);
+    expect(views).toBeLessThan(sql.indexOf("-- migration migrations/016_obs_tables_position_note.sql"));
+    // an up-to-date database's plan has no migration, and drops the views only in the code step
+    await c.query(`insert into _tide.pgmigrations (name, run_on) values ('016_obs_tables_position_note', now())`);
+    const upToDate = await plan(c);
+    expect(upToDate.split("-- drop views (recreated below)").length).toBe(2);
+  });
+
   it("touches nothing in the database it plans for", async () => {
     const d = await emptyDb("plan_ro");
     const c = await d.client();
