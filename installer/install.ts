@@ -391,6 +391,13 @@ begin
      where p.pronamespace = any (ours)
        and p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end)
     union
+    -- anything else of the user's there: a collation, an operator, a text search configuration, a
+    -- conversion, extended statistics, an extension's objects (pgtide makes none of these)
+    select pg_catalog.format('%s (lives in a pgtide schema)', pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid))
+      from pg_catalog.pg_depend d
+     where d.refclassid = 'pg_catalog.pg_namespace'::regclass and d.refobjid = any (ours) and d.deptype = 'n'
+       and d.classid not in ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+    union
     select pg_catalog.format('type %s (lives in a pgtide schema)', t.oid::regtype)
       from pg_catalog.pg_type t
      where t.typnamespace = any (ours)
