@@ -390,6 +390,7 @@ begin
       from pg_catalog.pg_proc p
      where p.pronamespace = any (ours)
        and p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end)
+       and not exists (select from pg_catalog.pg_depend e where e.classid = 'pg_catalog.pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')
     union
     -- anything else of the user's there: a collation, an operator, a text search configuration, a
     -- conversion, extended statistics, an extension's objects (pgtide makes none of these)
@@ -397,12 +398,20 @@ begin
       from pg_catalog.pg_depend d
      where d.refclassid = 'pg_catalog.pg_namespace'::regclass and d.refobjid = any (ours) and d.deptype = 'n'
        and d.classid not in ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_proc'::regclass, 'pg_catalog.pg_type'::regclass)
+       -- an extension is named once, not each of its members
+       and not exists (select from pg_catalog.pg_depend e where e.classid = d.classid and e.objid = d.objid and e.deptype = 'e')
+    union
+    -- a publication of the schema, which would lose it as a member
+    select pg_catalog.format('publication %I (publishes the tables of schema %s)', b.pubname, pn.pnnspid::regnamespace)
+      from pg_catalog.pg_publication_namespace pn join pg_catalog.pg_publication b on b.oid = pn.pnpubid
+     where pn.pnnspid = any (ours)
     union
     select pg_catalog.format('type %s (lives in a pgtide schema)', t.oid::regtype)
       from pg_catalog.pg_type t
      where t.typnamespace = any (ours)
        and (t.typrelid = 0 and t.typelem = 0  -- not a relation's row type, nor an array
             or exists (select from pg_catalog.pg_class k where k.oid = t.typrelid and k.relkind = 'c'))
+       and not exists (select from pg_catalog.pg_depend e where e.classid = 'pg_catalog.pg_type'::regclass and e.objid = t.oid and e.deptype = 'e')
     union
     select pg_catalog.format('%s (depends on %s)', pg_catalog.pg_describe_object(d.classid, d.objid, 0),
                              pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0))
@@ -431,7 +440,7 @@ begin
     raise exception using errcode = '2BP01',
       message = 'pgtide cannot be uninstalled: objects of yours would be dropped with its schemas',
       detail = found,
-      hint = 'Move your tables, views, functions, sequences and types out of tide and _tide (ALTER TABLE / VIEW / FUNCTION / SEQUENCE / TYPE ... SET SCHEMA public), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
+      hint = 'Move your objects out of tide and _tide (ALTER <kind> ... SET SCHEMA public, ALTER EXTENSION ... SET SCHEMA for an extension; ALTER PUBLICATION ... DROP TABLES IN SCHEMA for a publication), save and drop your objects over pgtide''s (pg_get_viewdef for views), finish or undo an unconvert under way, then run pgtide uninstall again.';
   end if;
 end
 $guard$;`;

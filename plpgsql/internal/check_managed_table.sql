@@ -100,7 +100,7 @@ begin
   -- when the value changes, so that a row holding an older value can still have its other settings changed
   if new.archive_target is not null and (tg_op = 'INSERT' or new.archive_target is distinct from old.archive_target)
      and (new.archive_target !~ '^([fF][iI][lL][eE]:(//([lL][oO][cC][aA][lL][hH][oO][sS][tT])?/|/(?!/))|[sS]3://[a-z0-9][a-z0-9.-]*[a-z0-9](/|$))'
-          or new.archive_target ~ '[[:cntrl:]]'                   -- a tab or newline, which the URL parser drops
+          or new.archive_target ~ '[[:cntrl:]]|[[:space:]]$'      -- a tab, a newline or a trailing space, which the URL parser drops
           or new.archive_target ~ '^[fF][iI][lL][eE]:.*[\\]'       -- a backslash, which it reads as /
           or new.archive_target ~ '[?#]'                          -- a query or fragment, which the exporter drops
           or new.archive_target ~ '%(?![0-9a-fA-F]{2})'           -- a broken %-escape

@@ -106,6 +106,7 @@ begin
   return query select tests.engine_bad($q$update tide.config set archive_target = 'file://nas/srv/archive' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file URL of another host, which the exporter cannot open, is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = e'file:///srv/a\tb' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a tab, which the URL parser drops, is refused');
   return query select tests.engine_bad($q$update tide.config set archive_target = e'file:///srv/a\\b' where parent = 'bad.managed'::regclass$q$, '22023', 'config: a file archive_target with a backslash, read as a /, is refused');
+  return query select tests.engine_bad($q$update tide.config set archive_target = 's3://bucket/prefix ' where parent = 'bad.managed'::regclass$q$, '22023', 'config: an archive_target with a trailing space, which the URL parser drops, is refused');
   return query select tests.engine_bad($q$update tide.config set enabled = null where parent = 'bad.managed'::regclass$q$, '22023', 'config: NULL enabled is refused');
   return query select tests.engine_bad($q$update tide.config set lock_timeout = '0' where parent = 'bad.managed'::regclass$q$, '22023', 'config: zero lock_timeout is refused');
   return query select tests.engine_bad($q$update tide.config set lock_retries = 1000 where parent = 'bad.managed'::regclass$q$, '22023', 'config: absurd lock_retries is refused');
