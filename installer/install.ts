@@ -417,6 +417,8 @@ begin
                              pg_catalog.pg_describe_object(d.refclassid, d.refobjid, 0))
       from pg_catalog.pg_depend d
      where d.deptype = 'n'
+       -- the members of an extension in our schemas: the extension is named above
+       and not exists (select from pg_catalog.pg_depend e where e.classid = d.classid and e.objid = d.objid and e.deptype = 'e')
        and case d.refclassid
              when 'pg_catalog.pg_class'::regclass then (select k.relnamespace from pg_catalog.pg_class k where k.oid = d.refobjid)
              when 'pg_catalog.pg_proc'::regclass then (select p.pronamespace from pg_catalog.pg_proc p where p.oid = d.refobjid)
@@ -434,6 +436,8 @@ begin
                                                               left join pg_catalog.pg_class k on k.oid = o.conrelid
                                                               left join pg_catalog.pg_type t on t.oid = o.contypid where o.oid = d.objid)
              when 'pg_catalog.pg_policy'::regclass then (select k.relnamespace from pg_catalog.pg_policy y join pg_catalog.pg_class k on k.oid = y.polrelid where y.oid = d.objid)
+             when 'pg_catalog.pg_amop'::regclass then (select f.opfnamespace from pg_catalog.pg_amop a join pg_catalog.pg_opfamily f on f.oid = a.amopfamily where a.oid = d.objid)
+             when 'pg_catalog.pg_amproc'::regclass then (select f.opfnamespace from pg_catalog.pg_amproc a join pg_catalog.pg_opfamily f on f.oid = a.amprocfamily where a.oid = d.objid)
            end, 0) <> all (ours)
   ) x;
   if found is not null then

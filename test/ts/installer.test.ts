@@ -310,6 +310,7 @@ describe("uninstall", () => {
     await c.query(`create collation tide.ug_coll (provider = libc, locale = 'C')`);
     await c.query(`create statistics _tide.ug_stats (dependencies) on at, v from public.ug`);
     await c.query(`create publication ug_pub for tables in schema _tide`);
+    await c.query(`create extension pg_trgm schema tide`);
     const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     expect(err?.detail).toContain("view ug_health");
@@ -323,8 +324,11 @@ describe("uninstall", () => {
     expect(err?.detail).toContain("collation tide.ug_coll (lives in a pgtide schema)");
     expect(err?.detail).toContain("statistics object _tide.ug_stats (lives in a pgtide schema)");
     expect(err?.detail).toContain("publication ug_pub (publishes the tables of schema _tide)");
+    // an extension is named once, not with each of its functions, operators and types
+    expect(err?.detail).toContain("extension pg_trgm (lives in a pgtide schema)");
+    expect(err?.detail).not.toMatch(/similarity|gtrgm/);
     // nothing of pgtide's own is named as the user's: every line is one of the objects above
-    expect(err?.detail?.split("\n").filter((l) => !/ug_/.test(l))).toEqual([]);
+    expect(err?.detail?.split("\n").filter((l) => !/ug_|pg_trgm/.test(l))).toEqual([]);
     // pgtide's own views are not the user's
     expect(err?.detail).not.toMatch(/view tide\.(health|tables|config|partitions) \(lives in/);
     const schemas = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
@@ -343,6 +347,7 @@ describe("uninstall", () => {
     await c.query(`alter collation tide.ug_coll set schema public`);
     await c.query(`alter statistics _tide.ug_stats set schema public`);
     await c.query(`drop publication ug_pub`);
+    await c.query(`alter extension pg_trgm set schema public`);
     await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
