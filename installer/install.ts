@@ -368,7 +368,7 @@ begin
                             when 'f' then 'foreign table' else 'table' end, c.oid::regclass) as w
       from pg_catalog.pg_class c
      where c.relnamespace = any (ours) and c.relkind in ('r', 'p', 'm', 'f')
-       and (c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = 'tide') or c.relispartition
+       and (c.relnamespace = tide_nsp or c.relispartition
             or c.relname <> all (own_tables) or c.oid = any (detached)
             or exists (select from pg_catalog.pg_inherits i where i.inhrelid = c.oid or i.inhparent = c.oid))
     union

@@ -83,8 +83,7 @@ export async function scheduleFromCronDatabase(
   await cronClient.connect();
   try {
     // one job, one role, as tide.schedule decides: another role's job is refused, or replaced by a superuser
-    const me = (await cronClient.query<{ role: string; su: boolean }>(
-      "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su")).rows[0]!;
+    const me = await cronRole(cronClient);
     await checkJobRole(client, "schedule", me.role, me.su);
     // the other role's job goes only with this one made: one transaction in pg_cron's database
     await cronClient.query("begin");
@@ -110,6 +109,13 @@ export async function scheduleFromCronDatabase(
   } finally {
     await cronClient.end();
   }
+}
+
+/** The role pg_cron's database is reached as, and whether it is a superuser (which sees every role's jobs). */
+async function cronRole(cronClient: pg.Client): Promise<{ role: string; su: boolean }> {
+  const r = await cronClient.query<{ role: string; su: boolean }>(
+    "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su");
+  return r.rows[0]!;
 }
 
 /**
@@ -140,8 +146,7 @@ export async function unscheduleFromCronDatabase(
     // nor when it was never created in pg_cron's own database (pg_cron loaded, nothing scheduled yet)
     const ext = await cronClient.query<{ ok: boolean }>("select exists (select from pg_catalog.pg_extension where extname = 'pg_cron') as ok");
     if (!ext.rows[0]!.ok) return false;
-    const me = (await cronClient.query<{ role: string; su: boolean }>(
-      "select current_user as role, coalesce((select rolsuper from pg_roles where rolname = current_user), false) as su")).rows[0]!;
+    const me = await cronRole(cronClient);
     // as tide.unschedule: a superuser removes every role's job of this database; another role its own,
     // and is refused, naming the role, when the job is another role's
     const r = await cronClient.query(

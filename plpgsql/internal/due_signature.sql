@@ -7,10 +7,7 @@ language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-  -- the partitions by their listing key, not by their oids: a partition detached and attached again
-  -- with other bounds keeps its oid, but not its pg_inherits row
-  return md5(concat_ws('|', mt.every, mt.premake, mt.keep, mt.on_expire, mt.time_zone, mt.default_partition,
-                       mt.enabled, mt.detach_schema, _tide.listing_key(mt.parent)));
+  return _tide.due_signature_of(mt, _tide.listing_key(mt.parent));
 end
 $fn$;
 

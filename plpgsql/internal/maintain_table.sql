@@ -216,10 +216,12 @@ begin
                where cutoff is null or u.h is null or u.h > cutoff or u.part::oid = any (kept_back)
                order by u.l nulls first) s;
     end if;
+    -- the listing key read once, in the UPDATE's own snapshot, for both columns
     update _tide.managed_tables m
-       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature(mt),
-           listing_key = _tide.listing_key(mt.parent),
+       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature_of(mt, k.listing_key),
+           listing_key = k.listing_key,
            listing_partitions = kept_pt, listing_lower = kept_lo, listing_upper = kept_hi
+      from (select _tide.listing_key(maintain_table.parent) as listing_key) k
      where m.parent = maintain_table.parent;
   else
     -- and the kept listing is given up: the next run reads the catalog
