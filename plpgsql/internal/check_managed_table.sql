@@ -133,6 +133,11 @@ begin
         hint = 'Try again in a moment (pg_locks shows who holds the default partition).';
     end;
   end if;
+  -- a settings change makes the table due at the next run without more ado (its due signature would
+  -- say so as well, but only after the run's due check had read the table's listing key for it)
+  if tg_op = 'UPDATE' then
+    new.next_due_at := null;
+  end if;
   new.updated_at := now();
   return new;
 end

@@ -57,3 +57,16 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     await sleep(1000);
   }
 }
+
+/**
+ * Make the next maintenance run one that prunes: the log and run history are pruned in every 10th
+ * run (`every` 10), pg_cron's history in every 60th (`every` 60), by run id. Moves the run ids on
+ * to the next multiple of `every` past every existing one.
+ */
+export async function nextRunPrunes(client: pg.Client, every: 10 | 60 = 10): Promise<void> {
+  await client.query(
+    `select setval(s, greatest((select coalesce(max(run_id), 0) from _tide.runs), coalesce(pg_sequence_last_value(s), 0)) / $1 * $1 + $1 - 1)
+       from (select pg_get_serial_sequence('_tide.runs', 'run_id')::regclass as s) q`,
+    [every],
+  );
+}

@@ -3,7 +3,7 @@
 // maintenance transaction must not turn a later lock wait (and its backoff) into an application stall.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertLoop, sleep } from "./app.js";
+import { insertLoop, nextRunPrunes, sleep } from "./app.js";
 import { freshDatabase, type TestDatabase } from "./db.js";
 
 let db: TestDatabase;
@@ -119,6 +119,13 @@ describe("engine review: log pruning cost", () => {
     await c.query(`vacuum analyze _tide.log`);
     await c.query(`create table rv_log (at timestamptz not null) partition by range (at)`);
     await c.query(`select tide.manage('rv_log', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
+    // a run with work whose id is not a multiple of 10 leaves the log as it is
+    await nextRunPrunes(c);
+    await c.query(`select nextval(pg_get_serial_sequence('_tide.runs', 'run_id'))`);
+    await c.query(`call tide.run_maintenance('rv_log')`);
+    const kept = await c.query<{ n: number }>(`select count(*)::int as n from _tide.log where parent = 'old'`);
+    expect(kept.rows[0]!.n).toBe(1000);
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_log')`);
     const left = await c.query<{ parent: string; n: number }>(`select parent, count(*)::int as n from _tide.log where parent in ('old', 'recent') group by 1 order by 1`);
     expect(left.rows).toEqual([{ parent: "recent", n: 200000 }]);
@@ -131,10 +138,12 @@ describe("engine review: log pruning cost", () => {
       return Number(r.rows[0]!.n);
     };
     const before = await seqRead();
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_log')`);
     const afterIdle = await seqRead();
-    // a run with work prunes too (an idle one only every 10th time)
+    // a pruning run with work reads no more of the log
     await c.query(`update tide.config set premake = 2 where parent = 'rv_log'::regclass`);
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_log')`);
     const afterDue = await seqRead();
     const due = await c.query<{ n: number }>(`select count(*)::int as n from _tide.log where action = 'create' and parent_oid = 'rv_log'::regclass`);
@@ -156,6 +165,7 @@ describe("engine review: log pruning cost", () => {
     await c.query(`select tide.manage('rv_plock', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
     await c.query(`update tide.config set premake = 2 where parent = 'rv_plock'::regclass`);
     // the holder lets go only after the call returns: a pruning that waited for it would never return
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_plock')`);
     await holder.query("rollback");
     const run = await c.query(`select outcome, finished_at is not null as finished from _tide.runs order by run_id desc limit 1`);
@@ -181,6 +191,7 @@ describe("engine review: log pruning cost", () => {
     await c.query(`create table rv_prune (at timestamptz not null) partition by range (at)`);
     await c.query(`select tide.manage('rv_prune', 'at', '1 day', premake => 1, start_at => '${day(0)}')`);
     await c.query(`update tide.config set premake = 3 where parent = 'rv_prune'::regclass`);
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_prune')`);
     const run = await c.query(`select outcome, finished_at is not null as finished, tables_ok from _tide.runs order by run_id desc limit 1`);
     const made = (await names(c, "rv_prune")).length;
@@ -208,6 +219,7 @@ describe("engine: plans", () => {
     await c.query(`insert into _tide.settings (name, value) values ('log_retention', '1 microsecond')
                    on conflict (name) do update set value = excluded.value`);
     await c.query(`update tide.config set premake = 2 where parent = 'rv_plans'::regclass`);
+    await nextRunPrunes(c);
     await c.query(`call tide.run_maintenance('rv_plans')`);
     const seen = await c.query<{ tbl: string; op: string; mode: string }>(`select distinct tbl, op, mode from public.seen order by 1, 2, 3`);
     const session = await c.query<{ m: string }>(`select current_setting('plan_cache_mode') as m`);

@@ -491,7 +491,8 @@ describe("preflight", () => {
   });
 
   it("installs on a server without pg_cron and says how to schedule maintenance another way", async () => {
-    const cluster = await startCluster({ fast: true, settings: { shared_preload_libraries: "''" } });
+    // cron.database_name set without the library: a placeholder, which does not make pg_cron loaded
+    const cluster = await startCluster({ fast: true, settings: { shared_preload_libraries: "''", "cron.database_name": "'postgres'" } });
     try {
       const c = new pg.Client({ connectionString: cluster.url() });
       await c.connect();
@@ -500,6 +501,8 @@ describe("preflight", () => {
         expect(r.codeApplied).toBe(true);
         expect(r.preflight.scheduling).toBe("external");
         expect(r.notes.join("\n")).toContain("CALL tide.run_maintenance()");
+        const loc = await c.query(`select loaded, database, setting_readable from _tide.cron_location()`);
+        expect(loc.rows[0]).toEqual({ loaded: false, database: null, setting_readable: true });
         const ok = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
         expect(ok.rows[0]?.n).toBe(2);
       } finally {
@@ -520,6 +523,8 @@ describe("preflight", () => {
       await c.connect();
       try {
         await install(c, { createCronExtension: false });
+        const loc = await c.query(`select loaded, database, schema_usable from _tide.cron_location()`);
+        expect(loc.rows[0]).toEqual({ loaded: true, database: "postgres", schema_usable: false });
         const r = await uninstall(c, { targetUrl: cluster.url("app") });
         expect(r.unscheduled).toBe(false);
         const left = await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`);
