@@ -6,9 +6,6 @@ returns bigint
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $fn$
-declare
-  fl  timestamp;
-  g   bigint;
 begin
   if pos is null then
     return null;
@@ -16,13 +13,7 @@ begin
   if mt.every_int is not null then
     return pos - (((pos % mt.every_int) + mt.every_int) % mt.every_int);
   end if;
-  fl := _tide.grid_floor_local(_tide.position_local(mt, pos), mt.every_interval);
-  g := _tide.local_position(mt, fl);
-  while g > pos loop
-    fl := fl - mt.every_interval;
-    g := _tide.local_position(mt, fl);
-  end loop;
-  return g;
+  return _tide.grid_point(mt, pos, 0);
 end
 $fn$;
 

@@ -6,9 +6,6 @@ returns bigint
 language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $fn$
-declare
-  loc  timestamp;
-  g    bigint;
 begin
   if pos is null then
     return null;
@@ -16,13 +13,7 @@ begin
   if mt.every_int is not null then
     return pos + mt.every_int;
   end if;
-  loc := _tide.grid_floor_local(_tide.position_local(mt, pos), mt.every_interval);
-  loop
-    loc := loc + mt.every_interval;
-    g := _tide.local_position(mt, loc);
-    exit when g > pos;
-  end loop;
-  return g;
+  return _tide.grid_point(mt, pos, 1);
 end
 $fn$;
 

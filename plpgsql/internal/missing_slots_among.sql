@@ -17,6 +17,13 @@ declare
   -- where the last integer cell that fits in the key type starts at the latest
   last_lo bigint := case when mt.every_int is not null then _tide.key_type_max(mt.control_type) - mt.every_int end;
 begin
+  -- a contiguous run of partitions holding pos (the usual listing: each partition starts where the
+  -- one before ends) is passed in one step, to its last partition: the walk would step through each
+  -- of them with nothing to return and nothing to check (an end is checked only where no partition follows)
+  if n > 1 and lo[1] <= pos and pos < hi[n] and lo[2:n] = hi[1:n - 1] then
+    j := n;
+    pos := greatest(pos, lo[n]);
+  end if;
   while pos < through_pos loop
     -- skip the partitions wholly below pos
     while j <= n and hi[j] is not null and hi[j] <= pos loop

@@ -18,7 +18,7 @@ begin
   end if;
   -- a timestamptz key's positions are instants; a timestamp or date key's are wall-clock times,
   -- first reached at the earliest instant showing them
-  next_pos := _tide.grid_next(mt, _tide.grid_floor(mt, _tide.current_position(mt, as_of)));
+  next_pos := _tide.grid_point(mt, _tide.current_position(mt, as_of), 1);
   create_at := case when mt.control_type = 'timestamptz'::regtype
                     then timestamptz 'epoch' + next_pos * interval '1 microsecond'
                     else _tide.local_instant(mt, _tide.position_local(mt, next_pos)) end;

@@ -1,5 +1,5 @@
--- Where the premade window ends: premake + 1 grid cells past the cell holding NOW_POS. Walks local
--- time once (grid_next per step would re-derive the cell each time). Maintenance creates every
+-- Where the premade window ends: premake + 1 grid cells past the cell holding NOW_POS (one call of
+-- grid_point, which steps cell by cell only where a DST change can leave one empty). Maintenance creates every
 -- missing cell below this position; the default-partition fence covers the cells it is about to add.
 -- For integer keys it stops at the type's largest value (the cell reaching past it ends at MAXVALUE).
 
@@ -8,26 +8,13 @@ returns bigint
 language plpgsql stable
 set search_path = pg_catalog, pg_temp
 as $fn$
-declare
-  thru_pos bigint := _tide.grid_floor(mt, now_pos);
-  loc      timestamp;
-  g        bigint;
 begin
   if mt.every_int is not null then
     -- never past the key type's largest value: the last cell of its range ends at MAXVALUE
-    return least(thru_pos::numeric + (mt.premake + 1) * mt.every_int::numeric,
+    return least(_tide.grid_floor(mt, now_pos)::numeric + (mt.premake + 1) * mt.every_int::numeric,
                  _tide.key_type_max(mt.control_type))::bigint;
   end if;
-  loc := _tide.grid_floor_local(_tide.position_local(mt, thru_pos), mt.every_interval);
-  for i in 0 .. mt.premake loop
-    loop
-      loc := loc + mt.every_interval;
-      g := _tide.local_position(mt, loc);
-      exit when g > thru_pos;
-    end loop;
-    thru_pos := g;
-  end loop;
-  return thru_pos;
+  return _tide.grid_point(mt, now_pos, mt.premake + 1);
 end
 $fn$;
 

@@ -212,3 +212,106 @@ begin
   perform _tide.maintain_table('hf', '2031-11-04 05:30+00');
   return next is((select count(*)::int from hf), 1, 'the row younger than 48 hours is kept');
 end $$;
+
+-- The grid by definition, from the position helpers alone: the cell's local start at or below a
+-- position (stepping back where a DST change moved it past), and the next point after a grid point
+-- (passing over a cell a DST change left empty).
+create or replace function tests.grid_floor_ref(mt _tide.managed_tables, pos bigint) returns bigint language plpgsql as $$
+declare fl timestamp := _tide.grid_floor_local(_tide.position_local(mt, pos), mt.every_interval); g bigint;
+begin
+  g := _tide.local_position(mt, fl);
+  while g > pos loop fl := fl - mt.every_interval; g := _tide.local_position(mt, fl); end loop;
+  return g;
+end $$;
+create or replace function tests.grid_next_ref(mt _tide.managed_tables, pos bigint) returns bigint language plpgsql as $$
+declare loc timestamp := _tide.grid_floor_local(_tide.position_local(mt, pos), mt.every_interval); g bigint;
+begin
+  loop loc := loc + mt.every_interval; g := _tide.local_position(mt, loc); exit when g > pos; end loop;
+  return g;
+end $$;
+
+-- grid_point (behind grid_floor, grid_next, premake_horizon and next_due_at) takes several cells in
+-- one step where none can be empty; every answer must be the grid's by definition, for every grid
+-- kind and zone: the floor, the next point, and the window's end premake + 1 cells on.
+create or replace function tests.test_grid_point_is_the_cell_by_cell_walk() returns setof text language plpgsql as $$
+declare
+  cfg record;
+  mt _tide.managed_tables;
+  pos bigint;
+  walk bigint;
+  bad text[] := '{}';
+  n integer := 0;
+begin
+  for cfg in select * from (values
+      ('g_d_ny', 'timestamptz', '1 day', 'America/New_York'), ('g_d_lon', 'timestamptz', '1 day', 'Europe/London'),
+      ('g_w_ny', 'timestamptz', '2 weeks', 'America/New_York'), ('g_m_ny', 'timestamptz', '1 month', 'America/New_York'),
+      ('g_q_lon', 'timestamptz', '3 months', 'Europe/London'), ('g_h_utc', 'timestamptz', '6 hours', 'UTC'),
+      ('g_h_ny', 'timestamptz', '1 hour', 'America/New_York'), ('g_h_ts', 'timestamp', '1 hour', 'America/New_York'),
+      ('g_d_date', 'date', '1 day', 'Europe/London'), ('g_d_hav', 'timestamptz', '1 day', 'America/Havana'), ('g_h_hav', 'timestamptz', '2 hours', 'America/Havana')) v(tbl, typ, every, zone) loop
+    execute format('create table %I (at %s not null) partition by range (at)', cfg.tbl, cfg.typ);
+    perform tide.manage(cfg.tbl::regclass, 'at', cfg.every, premake => 3, start_at => '2031-01-01', time_zone => cfg.zone,
+                        default_partition => false);
+    mt := _tide.load_managed_table(cfg.tbl::regclass);
+    -- every 7 hours over two years (month ends, leap day 2032-02-29), and every hour of the days
+    -- around the 2031 DST changes of the three zones (an hour cell skipped in spring)
+    for pos in select _tide.key_position(mt, t::text)
+                 from (select generate_series(timestamptz '2031-01-01', '2033-01-01', interval '7 hours')
+                       union select generate_series(d, d + interval '2 days', interval '1 hour')
+                               from unnest(array['2031-03-08', '2031-03-29', '2031-10-25', '2031-11-01']::timestamptz[]) d) g(t) loop
+      walk := tests.grid_floor_ref(mt, pos);
+      n := n + 1;
+      if _tide.grid_floor(mt, pos) is distinct from walk then
+        bad := bad || format('%s: floor at %s: %s, by definition %s', cfg.tbl, _tide.position_bound(mt, pos),
+                             _tide.position_bound(mt, _tide.grid_floor(mt, pos)), _tide.position_bound(mt, walk));
+      end if;
+      if _tide.grid_next(mt, walk) is distinct from tests.grid_next_ref(mt, walk) then
+        bad := bad || format('%s: next after %s: %s, by definition %s', cfg.tbl, _tide.position_bound(mt, walk),
+                             _tide.position_bound(mt, _tide.grid_next(mt, walk)), _tide.position_bound(mt, tests.grid_next_ref(mt, walk)));
+      end if;
+      for i in 0 .. mt.premake loop
+        walk := tests.grid_next_ref(mt, walk);
+      end loop;
+      if _tide.premake_horizon(mt, pos) is distinct from walk then
+        bad := bad || format('%s: horizon at %s: %s, walked %s', cfg.tbl, _tide.position_bound(mt, pos),
+                             _tide.position_bound(mt, _tide.premake_horizon(mt, pos)), _tide.position_bound(mt, walk));
+      end if;
+    end loop;
+  end loop;
+  return next is(bad, '{}'::text[], format('floor, next point and horizon are the grid''s at all %s positions', n));
+end $$;
+
+-- missing_slots_among passes a contiguous run of partitions in one step; what it returns and what it
+-- refuses must be what the partition-by-partition walk gives.
+create or replace function tests.test_grid_missing_slots_across_a_contiguous_listing() returns setof text language plpgsql as $$
+declare
+  mt _tide.managed_tables;
+  d bigint := 86400000000;
+  base bigint;
+  p regclass[];
+begin
+  create table ms (at timestamptz not null) partition by range (at);
+  perform tide.manage('ms', 'at', '1 day', premake => 1, start_at => '2031-01-01', default_partition => false);
+  mt := _tide.load_managed_table('ms');
+  base := _tide.key_position(mt, '2031-01-01');
+  p := array['ms_2031_01_01', 'ms_2031_01_02']::regclass[];
+  p := p || p || p;  -- names only appear in errors
+  return next is((select array_agg(s.lower_pos - base) from _tide.missing_slots_among(mt, base, base + 6 * d,
+                   array[base, base + d, base + 2 * d], array[base + d, base + 2 * d, base + 3 * d], p[1:3]) s),
+                 array[3 * d, 4 * d, 5 * d], 'after three contiguous days, the cells up to the horizon');
+  return next is((select count(*)::int from _tide.missing_slots_among(mt, base, base + 2 * d,
+                   array[base, base + d, base + 2 * d], array[base + d, base + 2 * d, base + 3 * d], p[1:3]) s),
+                 0, 'a horizon inside the run: nothing');
+  return next is((select array_agg(s.lower_pos - base) from _tide.missing_slots_among(mt, base + d, base + 6 * d,
+                   array[base, base + d, base + 2 * d], array[base + d, base + 2 * d, base + 3 * d], p[1:3]) s),
+                 array[3 * d, 4 * d, 5 * d], 'a start inside the run');
+  return next is((select array_agg(s.lower_pos - base) from _tide.missing_slots_among(mt, base, base + 5 * d,
+                   array[base, base + d, base + 3 * d], array[base + d, base + 2 * d, base + 4 * d], p[1:3]) s),
+                 array[2 * d, 4 * d], 'a gap in the listing is still found');
+  return next throws_ok(format($q$select * from _tide.missing_slots_among(_tide.load_managed_table('ms'), %s, %s,
+                   array[%s, %s]::bigint[], array[%s, %s]::bigint[], array['ms_2031_01_01', 'ms_2031_01_02']::regclass[])$q$,
+                   base, base + 5 * d, base, base + d, base + d, base + d + 3600000000),
+                 'TD002', null, 'the last partition of a run ending off the grid is refused');
+  return next is((select count(*)::int from _tide.missing_slots_among(mt, base, base + d,
+                   array[base, base + d]::bigint[], array[base + d, base + d + 3600000000]::bigint[], p[1:2]) s),
+                 0, 'but not when the horizon lies before it, as before');
+end $$;

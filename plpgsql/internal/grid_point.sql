@@ -1,0 +1,51 @@
+-- The grid point CELLS cells on from the one at or below a position (CELLS 0: the floor; 1: the
+-- point after it), on a time axis. grid_floor, grid_next, premake_horizon, is_grid_point and
+-- next_due_at come here: one call where a chain of them and of the position helpers (each a call
+-- with its own search_path) cost maintenance a few microseconds apiece, several times per table.
+-- Cells a DST change left empty (a skipped hour) are passed over, so consecutive points differ.
+
+create or replace function _tide.grid_point(mt _tide.managed_tables, pos bigint, cells integer default 0)
+returns bigint
+language plpgsql immutable
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+  -- the axis is wall-clock time: in the table's zone for timestamptz keys, as stored (UTC) for
+  -- timestamp and date keys (position_local and local_position, written out here)
+  zone text := case when mt.control_type = 'timestamptz'::regtype then mt.time_zone else 'UTC' end;
+  fl   timestamp;
+  g    bigint;
+  nxt  bigint;
+begin
+  if pos is null then
+    return null;
+  end if;
+  -- the cell holding pos, stepping back when a DST change moved its local start past pos
+  fl := _tide.grid_floor_local((timestamptz 'epoch' + pos * interval '1 microsecond') at time zone zone, mt.every_interval);
+  g := (extract(epoch from (fl at time zone zone)) * 1000000)::bigint;
+  while g > pos loop
+    fl := fl - mt.every_interval;
+    g := (extract(epoch from (fl at time zone zone)) * 1000000)::bigint;
+  end loop;
+  if cells <= 0 then
+    return g;
+  end if;
+  -- no cell is ever empty where cells are a day or longer, or where the axis has no DST change:
+  -- CELLS intervals on, in one step (months from a 1st at midnight never clamp)
+  if extract(hour from mt.every_interval) = 0 or zone = 'UTC' then
+    return (extract(epoch from ((fl + cells * mt.every_interval) at time zone zone)) * 1000000)::bigint;
+  end if;
+  for i in 1 .. cells loop
+    loop
+      fl := fl + mt.every_interval;
+      nxt := (extract(epoch from (fl at time zone zone)) * 1000000)::bigint;
+      exit when nxt > g;
+    end loop;
+    g := nxt;
+  end loop;
+  return g;
+end
+$fn$;
+
+comment on function _tide.grid_point(_tide.managed_tables, bigint, integer) is
+  'On a time axis, the grid point CELLS non-empty cells after the grid point at or below POS (CELLS 0: that point itself).';
