@@ -19,7 +19,7 @@ begin
   -- creating role owns it; it gets no privileges unless ALTER DEFAULT PRIVILEGES gives it some):
   -- only then is copy_grants called.
   select (select t.spcname from pg_tablespace t where t.oid = c.reltablespace) as spcname,
-         c.relacl is not null or c.relowner <> current_user::regrole::oid
+         c.relacl is not null or pg_get_userbyid(c.relowner) <> current_user
            or exists (select from pg_default_acl d where d.defaclobjtype = 'r') as grants,
          (select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
             from pg_class k, unnest(k.reloptions) o

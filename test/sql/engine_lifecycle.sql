@@ -337,3 +337,20 @@ begin
   insert into dc values (9223372036854775798), (9223372036854775799);
   return next is(_tide.drain_default_step('dc', 100), 2::bigint, 'keys of the last cell that ends within bigint still move');
 end $$;
+
+-- Maintenance run by a role whose name needs quoting (mixed case, a space, non-ASCII) that owns the
+-- table: creating a partition compares the parent's owner with that role.
+create or replace function tests.test_engine_maintenance_as_a_role_with_a_quoted_name() returns setof text language plpgsql as $$
+begin
+  create role "Tide Öwner x" nologin;
+  grant tide_admin to "Tide Öwner x";
+  grant create on schema public to "Tide Öwner x";
+  set local role "Tide Öwner x";
+  create table qr (at timestamptz not null) partition by range (at);
+  perform tide.manage('qr', 'at', '1 day', premake => 1, start_at => '2031-03-01', default_partition => false);
+  return next is((_tide.maintain_table('qr', '2031-03-02 12:00+00')).partitions_created, 1,
+                 'maintenance as that role creates the next partition');
+  return next is((select pg_get_userbyid(relowner) from pg_class where oid = 'qr_2031_03_03'::regclass)::text, 'Tide Öwner x',
+                 'owned by that role');
+  reset role;
+end $$;
