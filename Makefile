@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CLI := node dist/installer/cli.js
 DEMO_DIR := .pgtide
 
-.PHONY: all deps build test demo demo-stop psql bench bench-maintenance bench-convert bench-archive typecheck clean
+.PHONY: all deps build test demo demo-stop psql bench bench-maintenance bench-instructions bench-convert bench-archive typecheck clean
 
 all: build
 
@@ -37,11 +37,15 @@ demo-stop:
 psql:
 	psql "$$($(CLI) cluster url --dir $(DEMO_DIR))"
 
-bench: bench-maintenance bench-convert bench-archive
+bench: bench-maintenance bench-instructions bench-convert bench-archive
 
 bench-maintenance: build
 	@bash scripts/ensure-deps.sh --bench
 	node dist/bench/maintenance.js
+
+bench-instructions: build
+	@bash scripts/ensure-deps.sh --bench --valgrind
+	node dist/bench/instructions.js
 
 bench-convert: build
 	node dist/bench/convert.js

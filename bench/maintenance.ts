@@ -12,7 +12,7 @@
 import pg from "pg";
 import { parseArgs } from "node:util";
 import { startCluster, stopCluster } from "../installer/cluster.js";
-import { install } from "../installer/install.js";
+import { addTables, PREMAKE, prepareDatabase } from "./tables.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +25,6 @@ const COUNTS = String(values.tables).split(",").map(Number);
 const READER_MS = Number(values["reader-seconds"]) * 1000;
 const REPEAT = Number(values.repeat);
 const SCRATCH_TABLES = 2000;
-const PREMAKE = 4;
 // Each due run raises premake by one day, twice per repeat (long-lived and new session); every
 // size starts again from PREMAKE. pg_partman 4.7 counts its premade daily partitions with age(),
 // in which a month is 30 days: once the window reaches a month ahead it makes one partition too
@@ -58,27 +57,6 @@ async function timedFresh(url: string, run: (c: pg.Client) => Promise<unknown>):
   }
 }
 
-const SHAPE = `(id bigint generated always as identity, at timestamptz not null, device int, reading numeric, note text)`;
-
-async function addTables(c: pg.Client, from: number, to: number): Promise<void> {
-  for (let i = from; i < to; i++) {
-    await c.query(`create table bench_tide_${i} ${SHAPE} partition by range (at)`);
-    await c.query(`create index on bench_tide_${i} (device, at)`);
-    // pg_partman's create_parent also makes premake partitions behind now: give pgtide the same
-    await c.query(`select tide.manage('bench_tide_${i}', 'at', '1 day', premake => ${PREMAKE}, start_at => (now() - interval '4 days')::date::text)`);
-    await c.query(`create table bench_pm_${i} ${SHAPE} partition by range (at)`);
-    await c.query(`create index on bench_pm_${i} (device, at)`);
-    await c.query(`select partman.create_parent('public.bench_pm_${i}', 'at', 'native', 'daily', p_premake := ${PREMAKE}, p_jobmon := false)`);
-    // pg_partman 4 premakes relative to the newest row unless told to follow the clock, as pgtide does
-    await c.query(`update partman.part_config set infinite_time_partitions = true where parent_table = 'public.bench_pm_${i}'`);
-    await c.query(`create table bench_floor_${i} ${SHAPE} partition by range (at)`);
-    await c.query(`create index on bench_floor_${i} (device, at)`);
-    await c.query(`create table bench_floor_${i}_default partition of bench_floor_${i} default`);
-  }
-  // the same premade window as the others: 4 days back, today, 4 days ahead
-  for (let d = -4; d <= PREMAKE; d++) await c.query(`call public.bench_floor_create($1, $2, current_date + $3::int)`, [from, to, d]);
-}
-
 /**
  * Back to the window setup made, for every table of all three kinds: the partitions past
  * current_date + PREMAKE dropped, premake PREMAKE again in both tools' configurations.
@@ -99,33 +77,6 @@ async function resetWindow(c: pg.Client, n: number): Promise<void> {
   await c.query(`update tide.config set premake = $1 where parent in (select ('bench_tide_' || g)::regclass from generate_series(0, $2 - 1) g) and premake <> $1`, [PREMAKE, n]);
   await c.query(`update partman.part_config set premake = $1 where parent_table in (select 'public.bench_pm_' || g from generate_series(0, $2 - 1) g) and premake <> $1`, [PREMAKE, n]);
 }
-
-/**
- * The Rule-1 floor: per table exactly the DDL pgtide runs for one partition, and a COMMIT, with
- * names and bounds computed up front — no listing, no bookkeeping, no log.
- */
-const FLOOR_PROCEDURE = `
-create or replace procedure public.bench_floor_create(from_table int, to_table int, day date)
-language plpgsql as $$
-declare
-  i integer;
-  parent text;
-  part text;
-begin
-  for i in from_table .. to_table - 1 loop
-    parent := 'bench_floor_' || i;
-    part := parent || '_' || to_char(day, 'YYYY_MM_DD');
-    execute format('create table public.%I (like public.%I including defaults including constraints including storage'
-                   ' including comments including generated including statistics including compression including indexes,'
-                   ' constraint bench_bounds check (at is not null and at >= %L::timestamptz and at < %L::timestamptz))',
-                   part, parent, day, day + 1);
-    execute format('alter table public.%I attach partition public.%I for values from (%L) to (%L)',
-                   parent, part, day::timestamptz, (day + 1)::timestamptz);
-    execute format('alter table public.%I drop constraint bench_bounds', part);
-    commit;
-  end loop;
-end
-$$`;
 
 /** Partitions (default excluded) of every table of one kind: the bench checks each run did its work. */
 async function partitionCount(c: pg.Client, prefix: string, n: number): Promise<number> {
@@ -206,17 +157,8 @@ async function main(): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await install(c);
-    await c.query(FLOOR_PROCEDURE);
-    // A young cluster's catalogs make every CREATE TABLE several times slower (measured: 3.5 ms
-    // against 0.8 ms per partition) until a few thousand relations exist; a database that has
-    // tables to partition is past that. Age the catalogs first, for all three alike.
-    process.stderr.write(`ageing the catalogs with ${SCRATCH_TABLES} scratch tables...\n`);
-    await c.query(`create schema bench_scratch`);
-    await c.query(`do $$ begin for i in 1..${SCRATCH_TABLES} loop
-                     execute format('create table bench_scratch.t%s (id bigint, note text)', i); end loop; end $$`);
-    await c.query(`create schema partman`);
-    await c.query(`create extension pg_partman schema partman`);
+    process.stderr.write(`installing and ageing the catalogs with ${SCRATCH_TABLES} scratch tables...\n`);
+    await prepareDatabase(c, SCRATCH_TABLES);
     const versions = await c.query<{ v: string }>(`select extversion as v from pg_extension where extname = 'pg_partman'`);
     console.log(`pgtide vs pg_partman ${versions.rows[0]?.v} — PostgreSQL ${(await c.query("show server_version")).rows[0].server_version}, one cluster, daily partitions, premake 4, default partitions on both`);
     console.log(`median of ${REPEAT} runs; ratio = pg_partman time / pgtide time (higher is better for pgtide)\n`);

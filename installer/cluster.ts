@@ -27,13 +27,13 @@ export interface StartOptions {
   fast?: boolean;
 }
 
-interface RunAs {
+export interface RunAs {
   uid?: number;
   gid?: number;
 }
 
 /** PostgreSQL refuses to run as root; when we are root, run its binaries as `postgres`. */
-function runAs(): RunAs {
+export function runAs(): RunAs {
   if (process.getuid?.() !== 0) return {};
   try {
     const uid = Number(execFileSync("id", ["-u", "postgres"]).toString().trim());
@@ -146,12 +146,15 @@ export async function startCluster(options: StartOptions = {}): Promise<Cluster>
   return clusterOf(dir, port);
 }
 
-/** Stop the cluster in `dir` (fast shutdown) and, unless `keep`, remove the folder. */
-export async function stopCluster(dir: string, opts: { keep?: boolean } = {}): Promise<void> {
+/**
+ * Stop the cluster in `dir` (immediate shutdown unless `clean`: a shutdown checkpoint, so that the
+ * next start replays nothing) and, unless `keep`, remove the folder.
+ */
+export async function stopCluster(dir: string, opts: { keep?: boolean; clean?: boolean } = {}): Promise<void> {
   const who = runAs();
   const data = join(dir, "data");
   if (existsSync(join(data, "postmaster.pid"))) {
-    await run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "-t", "60", "stop"], who).catch(() => undefined);
+    await run("pg_ctl", ["-D", data, "-m", opts.clean ? "fast" : "immediate", "-w", "-t", "60", "stop"], who).catch(() => undefined);
   }
   if (!opts.keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages pgtide's tests and demo need are present:
-# pg_cron and pgTAP for PostgreSQL 15 (and pg_partman when the benchmarks ask for it).
+# pg_cron and pgTAP for PostgreSQL 15 (and pg_partman when the benchmarks ask for it, --bench;
+# valgrind for the instruction counts of bench/instructions, --valgrind).
 # As root it installs them with apt; otherwise it says exactly what to install.
 set -euo pipefail
 
@@ -11,9 +12,10 @@ want=()
 if [[ ! -x "$PG_BIN/postgres" ]]; then want+=(postgresql-15); fi
 if [[ ! -f "$PG_SHARE/extension/pg_cron.control" ]]; then want+=(postgresql-15-cron); fi
 if [[ ! -f "$PG_SHARE/extension/pgtap.control" ]]; then want+=(postgresql-15-pgtap); fi
-if [[ "${1:-}" == "--bench" && ! -f "$PG_SHARE/extension/pg_partman.control" ]]; then
-  want+=(postgresql-15-partman)
-fi
+for arg in "$@"; do
+  if [[ "$arg" == "--bench" && ! -f "$PG_SHARE/extension/pg_partman.control" ]]; then want+=(postgresql-15-partman); fi
+  if [[ "$arg" == "--valgrind" ]] && ! command -v valgrind >/dev/null; then want+=(valgrind); fi
+done
 
 if [[ ${#want[@]} -eq 0 ]]; then exit 0; fi
 

@@ -1,0 +1,119 @@
+// bench/instructions: the machine-independent side of bench/maintenance. The same three table
+// families (pgtide, pg_partman, the Rule-1 floor), one partition due on every table, and for each
+// tool the user-space instructions of its maintenance run counted by valgrind (callgrind) in a
+// single-user backend — the same count on any run of the same build, whatever else the machine is
+// doing. Per run = (count of 4 runs - count of 1 run) / 3, so that starting the backend, loading
+// and compiling the tools' code and the first run's planning fall out. What it does not count:
+// the kernel's work (creating each partition's files, the same for all three), waits, and other
+// backends (pg_cron's sessions each start fresh, as here).
+//
+//   make bench-instructions           (or: node dist/bench/instructions.js --tables 1,10,100)
+import pg from "pg";
+import { spawn, execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { PG_BIN, runAs, startCluster, stopCluster } from "../installer/cluster.js";
+import { addTables, prepareDatabase } from "./tables.js";
+
+const { values } = parseArgs({ options: { tables: { type: "string", default: "1,10,100" } } });
+const COUNTS = String(values.tables).split(",").map(Number);
+
+try {
+  execFileSync("valgrind", ["--version"], { stdio: "ignore" });
+} catch {
+  console.error("bench/instructions needs valgrind (Debian package valgrind): apt-get install valgrind");
+  process.exit(2);
+}
+
+type Tool = "pgtide" | "pg_partman" | "floor";
+const TOOLS: Tool[] = ["pgtide", "pg_partman", "floor"];
+
+/** K due runs of one tool, as single-user input (one statement per line). */
+function runs(tool: Tool, n: number, k: number, firstDay: number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < k; r++) {
+    if (tool === "pgtide") lines.push("update tide.config set premake = premake + 1;", "call tide.run_maintenance();");
+    if (tool === "pg_partman") {
+      lines.push("update partman.part_config set premake = premake + 1;",
+                 "select partman.run_maintenance(p_analyze := false, p_jobmon := false);");
+    }
+    if (tool === "floor") lines.push(`call public.bench_floor_create(0, ${n}, current_date + ${firstDay + r});`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Instructions of a single-user backend on DATABASE running INPUT; fails on any ERROR. */
+function callgrind(data: string, database: string, input: string, scratch: string): Promise<number> {
+  const who = runAs();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${join(scratch, "callgrind.out")}`,
+                                     join(PG_BIN, "postgres"), "--single", "-D", data, "-c", "shared_preload_libraries=", database],
+                        { uid: who.uid, gid: who.gid, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdin.end(input);
+    child.on("error", reject);
+    child.on("close", () => {
+      const m = /Collected : (\d+)/.exec(out);
+      if (/\bERROR:/.test(out) || !m) reject(new Error(`single-user run on ${database} failed:\n${out.slice(-2000)}`));
+      else resolvePromise(Number(m[1]));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const cluster = await startCluster({ fast: true });
+  const data = join(cluster.dir, "data");
+  const admin = new pg.Client({ connectionString: cluster.url() });
+  await admin.connect();
+  try {
+    // one database per size, set up as bench/maintenance does, each tool run once (settled)
+    for (const n of COUNTS) {
+      process.stderr.write(`setting up ${n} tables of each kind...\n`);
+      await admin.query(`create database bench_${n}`);
+      const c = new pg.Client({ connectionString: cluster.url(`bench_${n}`) });
+      await c.connect();
+      await prepareDatabase(c, 2000);
+      await addTables(c, 0, n);
+      await c.query(`call tide.run_maintenance()`);
+      await c.query(`select partman.run_maintenance(p_analyze := false, p_jobmon := false)`);
+      await c.query(`vacuum analyze pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend,
+                       pg_catalog.pg_inherits, pg_catalog.pg_constraint, pg_catalog.pg_index`);
+      await c.end();
+      // a copy per tool, so that no tool's runs grow the catalogs another is counted on
+      for (const t of TOOLS) await admin.query(`create database "bench_${n}_${t}" template bench_${n}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  await stopCluster(cluster.dir, { keep: true, clean: true });
+  try {
+    console.log(`user-space instructions per maintenance run (valgrind callgrind, single-user backend), one partition due on every table`);
+    console.log(`ratio = pg_partman / pgtide; ceiling = pg_partman / floor (the best any Rule-1 implementation could show)\n`);
+    const rows = [["tables", "pgtide M", "pg_partman M", "floor M", "ratio", "ceiling"]];
+    for (const n of COUNTS) {
+      const per: Record<Tool, number> = { pgtide: 0, pg_partman: 0, floor: 0 };
+      for (const t of TOOLS) {
+        process.stderr.write(`counting ${t} at ${n} tables...\n`);
+        const db = `bench_${n}_${t}`;
+        const one = await callgrind(data, db, runs(t, n, 1, 5), cluster.dir);
+        const four = await callgrind(data, db, runs(t, n, 4, 6), cluster.dir);
+        per[t] = (four - one) / 3 / 1e6;
+      }
+      rows.push([String(n), per.pgtide.toFixed(1), per.pg_partman.toFixed(1), per.floor.toFixed(1),
+                 (per.pg_partman / per.pgtide).toFixed(2) + "×", (per.pg_partman / per.floor).toFixed(2) + "×"]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) console.log(r.map((cell, i) => cell.padStart(widths[i]!)).join("  "));
+  } finally {
+    rmSync(join(cluster.dir, "callgrind.out"), { force: true });
+    await stopCluster(cluster.dir);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
