@@ -32,6 +32,13 @@ begin
     loc := value::timestamp;
   end if;
   edge := _tide.grid_floor_local(loc, every_interval);
+  -- where a DST change repeats the edge's local time, it names the later pass: step back while the
+  -- edge lies past the value (as the engine's grid_floor does), or the legacy bounds miss the oldest row
+  if control_type = 'timestamptz'::regtype then
+    while (edge at time zone time_zone) > value::timestamptz loop
+      edge := edge - every_interval;
+    end loop;
+  end if;
   if above then
     edge := edge + every_interval;
   end if;

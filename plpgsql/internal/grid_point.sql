@@ -30,9 +30,11 @@ begin
   if cells <= 0 then
     return g;
   end if;
-  -- no cell is ever empty where cells are a day or longer, or where the axis has no DST change:
-  -- CELLS intervals on, in one step (months from a 1st at midnight never clamp)
-  if extract(hour from mt.every_interval) = 0 or zone = 'UTC' then
+  -- no cell is ever empty where the axis has no clock change (UTC), or where cells are months or
+  -- several days (a zone has skipped a whole date, e.g. Pacific/Apia on 2011-12-30, but never two):
+  -- CELLS intervals on, in one step (months from a 1st at midnight never clamp). Hour cells in a zone
+  -- with DST, and day cells in any zone but UTC, are walked cell by cell.
+  if zone = 'UTC' or (extract(hour from mt.every_interval) = 0 and extract(day from mt.every_interval) <> 1) then
     return (extract(epoch from ((fl + cells * mt.every_interval) at time zone zone)) * 1000000)::bigint;
   end if;
   for i in 1 .. cells loop

@@ -119,7 +119,8 @@ begin
         from (select * from _tide.list_partitions(mt) l where not l.is_default order by l.lower_pos nulls first) l;
     end if;
     -- in key order and never overlapping, the first partition reaches lowest
-    from_pos := coalesce(lo[1], hi[1]);
+    -- (one from MINVALUE is walked from just below its end, so that its end is checked against the grid)
+    from_pos := coalesce(lo[1], hi[1] - 1);
     thru_pos := _tide.premake_horizon(mt, now_pos);
     from_pos := least(from_pos, _tide.grid_floor(mt, now_pos));
     if mt.keep_interval is not null then

@@ -310,3 +310,31 @@ begin
                      array['tests_idx_clash_pkey btree (id, ts)', 'tests_idx_clash_v_idx btree (id)', 'Foo btree (v)'],
                      'each index of the partitioned table has its original name');
 end $$;
+
+-- The legacy partition's bounds sit on the engine's grid and hold every row, also where a DST change
+-- repeats an hour (America/New_York, 2031-11-02) or a midnight (America/Havana, 2031-11-02).
+create function tests.test_convert_grid_edge_is_the_engine_grid() returns setof text language plpgsql as $$
+declare
+  cfg record;
+  mt _tide.managed_tables;
+  v timestamptz;
+  lo timestamptz;
+  hi timestamptz;
+  bad text[] := '{}';
+begin
+  for cfg in select * from (values ('ce_h_ny', '1 hour', 'America/New_York'), ('ce_d_hav', '1 day', 'America/Havana'),
+                                   ('ce_m_hav', '1 month', 'America/Havana')) x(tbl, every, zone) loop
+    execute format('create table %I (at timestamptz not null) partition by range (at)', cfg.tbl);
+    perform tide.manage(cfg.tbl::regclass, 'at', cfg.every, premake => 1, start_at => '2031-01-01', time_zone => cfg.zone,
+                        default_partition => false);
+    mt := _tide.load_managed_table(cfg.tbl::regclass);
+    for v in select generate_series(timestamptz '2031-11-01 20:00+00', '2031-11-02 12:00+00', interval '10 minutes') loop
+      lo := _tide.convert_grid_edge(v::text, 'timestamptz', mt.every_interval, null, cfg.zone)::timestamptz;
+      hi := _tide.convert_grid_edge(v::text, 'timestamptz', mt.every_interval, null, cfg.zone, true)::timestamptz;
+      if not (lo <= v and v < hi) or _tide.key_position(mt, lo::text) <> _tide.grid_floor(mt, _tide.key_position(mt, v::text)) then
+        bad := bad || format('%s: %s in [%s, %s)', cfg.tbl, v, lo, hi);
+      end if;
+    end loop;
+  end loop;
+  return next is(bad, '{}'::text[], 'every value lies in [edge, edge above), and the edge is the grid''s floor');
+end $$;

@@ -247,17 +247,20 @@ begin
       ('g_w_ny', 'timestamptz', '2 weeks', 'America/New_York'), ('g_m_ny', 'timestamptz', '1 month', 'America/New_York'),
       ('g_q_lon', 'timestamptz', '3 months', 'Europe/London'), ('g_h_utc', 'timestamptz', '6 hours', 'UTC'),
       ('g_h_ny', 'timestamptz', '1 hour', 'America/New_York'), ('g_h_ts', 'timestamp', '1 hour', 'America/New_York'),
-      ('g_d_date', 'date', '1 day', 'Europe/London'), ('g_d_hav', 'timestamptz', '1 day', 'America/Havana'), ('g_h_hav', 'timestamptz', '2 hours', 'America/Havana')) v(tbl, typ, every, zone) loop
+      ('g_d_date', 'date', '1 day', 'Europe/London'), ('g_d_hav', 'timestamptz', '1 day', 'America/Havana'), ('g_h_hav', 'timestamptz', '2 hours', 'America/Havana'),
+      ('g_d_apia', 'timestamptz', '1 day', 'Pacific/Apia'), ('g_2d_apia', 'timestamptz', '2 days', 'Pacific/Apia')) v(tbl, typ, every, zone) loop
     execute format('create table %I (at %s not null) partition by range (at)', cfg.tbl, cfg.typ);
     perform tide.manage(cfg.tbl::regclass, 'at', cfg.every, premake => 3, start_at => '2031-01-01', time_zone => cfg.zone,
                         default_partition => false);
     mt := _tide.load_managed_table(cfg.tbl::regclass);
-    -- every 7 hours over two years (month ends, leap day 2032-02-29), and every hour of the days
-    -- around the 2031 DST changes of the three zones (an hour cell skipped in spring)
+    -- every 7 hours over two years (month ends, leap day 2032-02-29), every hour of the days around
+    -- the 2031 DST changes of the zones (an hour cell skipped in spring), and of the week in which
+    -- Samoa skipped 2011-12-30 (an empty day cell)
     for pos in select _tide.key_position(mt, t::text)
                  from (select generate_series(timestamptz '2031-01-01', '2033-01-01', interval '7 hours')
                        union select generate_series(d, d + interval '2 days', interval '1 hour')
-                               from unnest(array['2031-03-08', '2031-03-29', '2031-10-25', '2031-11-01']::timestamptz[]) d) g(t) loop
+                               from unnest(array['2031-03-08', '2031-03-29', '2031-10-25', '2031-11-01']::timestamptz[]) d
+                       union select generate_series(timestamptz '2011-12-25', '2012-01-02', interval '1 hour')) g(t) loop
       walk := tests.grid_floor_ref(mt, pos);
       n := n + 1;
       if _tide.grid_floor(mt, pos) is distinct from walk then

@@ -354,3 +354,20 @@ begin
                  'owned by that role');
   reset role;
 end $$;
+
+-- A partition from MINVALUE attached by hand must end on the grid like any other: maintenance refuses
+-- to continue after one that does not (TD002), and fills the gap after one that does.
+create or replace function tests.test_engine_minvalue_partition_end_is_checked() returns setof text language plpgsql as $$
+begin
+  create table mv (at timestamptz not null) partition by range (at);
+  perform tide.manage('mv', 'at', '1 day', premake => 1, start_at => '2031-01-01', default_partition => false);
+  create table mv_old partition of mv for values from (minvalue) to ('2030-12-31 05:00+00');
+  return next throws_ok($q$select _tide.maintain_table('mv', '2031-01-01 12:00+00')$q$, 'TD002',
+                        'partition public.mv_old of public.mv ends off the partition grid', 'an off-grid end after MINVALUE is refused');
+  return next is((select count(*)::int from pg_inherits where inhparent = 'mv'::regclass), 3, 'and nothing is created');
+  drop table mv_old;
+  create table mv_old partition of mv for values from (minvalue) to ('2030-12-30 00:00+00');
+  return next is((_tide.maintain_table('mv', '2031-01-01 12:00+00')).partitions_created, 2,
+                 'after one on the grid, the gap up to the series is filled');
+  return next ok(to_regclass('mv_2030_12_30') is not null and to_regclass('mv_2030_12_31') is not null, 'with the two missing days');
+end $$;

@@ -45,6 +45,13 @@ describe("pg_cron in its own database", () => {
   it("maintenance prunes its own job's old cron.job_run_details rows and no other job's", async () => {
     const ours = await c.query<{ jobid: string }>(`select jobid from cron.job where jobname = _tide.cron_job_name()`);
     const jobid = Number(ours.rows[0]!.jobid);
+    // pgtide's job (every minute, from the test above) must not take a run id between the steps below
+    await c.query(`select cron.alter_job($1, active := false)`, [jobid]);
+    await waitFor("pgtide's job to have no run under way", 15_000, async () => {
+      const r = await c.query<{ n: number }>(
+        `select count(*)::int as n from cron.job_run_details where jobid = $1 and status in ('starting', 'running')`, [jobid]);
+      return r.rows[0]!.n === 0 ? true : undefined;
+    });
     const other = await c.query<{ jobid: string }>(`select cron.schedule('someone-elses-job', '0 3 * * *', 'select 1') as jobid`);
     const otherId = Number(other.rows[0]!.jobid);
     try {
@@ -69,6 +76,7 @@ describe("pg_cron in its own database", () => {
       expect((await old(jobid)).rows[0]!.n).toBe(0);
       expect((await old(otherId)).rows[0]!.n).toBe(1);
     } finally {
+      await c.query(`select cron.alter_job($1, active := true)`, [jobid]);
       await c.query(`select cron.unschedule('someone-elses-job')`);
       await c.query(`delete from cron.job_run_details where jobid = $1`, [otherId]);
     }
