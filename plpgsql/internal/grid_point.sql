@@ -2,7 +2,8 @@
 -- point after it), on a time axis. grid_floor, grid_next, premake_horizon, is_grid_point and
 -- next_due_at come here: one call where a chain of them and of the position helpers (each a call
 -- with its own search_path) cost maintenance a few microseconds apiece, several times per table.
--- Cells a DST change left empty (a skipped hour) are passed over, so consecutive points differ.
+-- Cells a clock change left empty (a skipped hour; once, a skipped date) are passed over, so
+-- consecutive points always differ.
 
 create or replace function _tide.grid_point(mt _tide.managed_tables, pos bigint, cells integer default 0)
 returns bigint

@@ -1,5 +1,5 @@
 -- Where the premade window ends: premake + 1 grid cells past the cell holding NOW_POS (one call of
--- grid_point, which steps cell by cell only where a DST change can leave one empty). Maintenance creates every
+-- grid_point, which steps cell by cell only where a clock change can leave one empty). Maintenance creates every
 -- missing cell below this position; the default-partition fence covers the cells it is about to add.
 -- For integer keys it stops at the type's largest value (the cell reaching past it ends at MAXVALUE).
 
