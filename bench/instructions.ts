@@ -10,11 +10,10 @@
 //   make bench-instructions           (or: node dist/bench/instructions.js --tables 1,10,100)
 import pg from "pg";
 import { spawn, execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PG_BIN, runAs, startCluster, stopCluster } from "../installer/cluster.js";
-import { addTables, prepareDatabase } from "./tables.js";
+import { addTables, CHURNED, prepareDatabase } from "./tables.js";
 
 const { values } = parseArgs({ options: { tables: { type: "string", default: "1,10,100" } } });
 const COUNTS = String(values.tables).split(",").map(Number);
@@ -79,8 +78,7 @@ async function main(): Promise<void> {
       await addTables(c, 0, n);
       await c.query(`call tide.run_maintenance()`);
       await c.query(`select partman.run_maintenance(p_analyze := false, p_jobmon := false)`);
-      await c.query(`vacuum analyze pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_type, pg_catalog.pg_depend,
-                       pg_catalog.pg_inherits, pg_catalog.pg_constraint, pg_catalog.pg_index`);
+      await c.query(`vacuum analyze ${CHURNED.join(", ")}`);
       await c.end();
       // a copy per tool, so that no tool's runs grow the catalogs another is counted on
       for (const t of TOOLS) await admin.query(`create database "bench_${n}_${t}" template bench_${n}`);
@@ -108,7 +106,6 @@ async function main(): Promise<void> {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((cell, i) => cell.padStart(widths[i]!)).join("  "));
   } finally {
-    rmSync(join(cluster.dir, "callgrind.out"), { force: true });
     await stopCluster(cluster.dir);
   }
 }

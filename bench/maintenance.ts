@@ -12,7 +12,7 @@
 import pg from "pg";
 import { parseArgs } from "node:util";
 import { startCluster, stopCluster } from "../installer/cluster.js";
-import { addTables, PREMAKE, prepareDatabase } from "./tables.js";
+import { addTables, CHURNED, PREMAKE, prepareDatabase } from "./tables.js";
 
 const { values } = parseArgs({
   options: {
@@ -109,11 +109,6 @@ async function makeOneDue(c: pg.Client, prefix: string, n: number): Promise<void
   }
 }
 
-const CHURNED = [
-  "pg_catalog.pg_class", "pg_catalog.pg_attribute", "pg_catalog.pg_type", "pg_catalog.pg_depend", "pg_catalog.pg_inherits",
-  "pg_catalog.pg_constraint", "pg_catalog.pg_index", "pg_catalog.pg_attrdef", "pg_catalog.pg_statistic",
-  "_tide.managed_tables", "_tide.log", "_tide.runs", "partman.part_config",
-];
 
 type Prepare = (c: pg.Client) => Promise<unknown>;
 

@@ -153,14 +153,12 @@ export async function unscheduleFromCronDatabase(
       "select cron.unschedule(jobid) from cron.job where jobname = $1 and database = $2 and (username = current_user or $3)",
       [f.name, f.here, me.su],
     );
-    if ((r.rowCount ?? 0) > 0 || me.su) {
-      await client.query("delete from _tide.settings where name = 'cron_job_role' and (value = $1 or $2)", [me.role, me.su]);
-      return (r.rowCount ?? 0) > 0;
-    }
-    await checkJobRole(client, "unschedule", me.role, false);
-    // a role sees all its own jobs: a record of its own with no job is one removed by hand
-    await client.query("delete from _tide.settings where name = 'cron_job_role' and value = $1", [me.role]);
-    return false;
+    const removed = (r.rowCount ?? 0) > 0;
+    if (!removed && !me.su) await checkJobRole(client, "unschedule", me.role, false);
+    // the record goes with the job (a superuser's: whoever's); a role sees all its own jobs, so a
+    // record of its own with no job is one removed by hand
+    await client.query("delete from _tide.settings where name = 'cron_job_role' and (value = $1 or $2)", [me.role, me.su]);
+    return removed;
   } finally {
     await cronClient.end();
   }

@@ -49,13 +49,13 @@ begin
      into id using _tide.cron_job_name();
   if id is null then
     perform _tide.cron_job_role_check('unschedule', current_user, false);  -- another role's job: refused, naming it
-    -- a role sees all its own jobs: a record of its own with no job is one removed by hand
-    delete from _tide.settings s where s.name = 'cron_job_role' and s.value = current_user;
-    return false;
+  else
+    execute 'select cron.unschedule($1)' using id;
   end if;
-  execute 'select cron.unschedule($1)' using id;
+  -- the record goes with the job; a role sees all its own jobs, so a record of its own with no job
+  -- is one removed by hand
   delete from _tide.settings s where s.name = 'cron_job_role' and s.value = current_user;
-  return true;
+  return id is not null;
 end
 $fn$;
 

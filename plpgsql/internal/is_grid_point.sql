@@ -6,7 +6,7 @@ language plpgsql immutable
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-  return pos is null or (case when mt.every_int is not null then _tide.grid_floor(mt, pos) else _tide.grid_point(mt, pos, 0) end) = pos;
+  return pos is null or _tide.grid_floor(mt, pos) = pos;
 end
 $fn$;
 
