@@ -3,7 +3,8 @@
 // tool the user-space instructions of its maintenance run counted by valgrind (callgrind) in a
 // single-user backend — the same count on any run of the same build, whatever else the machine is
 // doing. Per run = (count of 4 runs - count of 1 run) / 3, so that starting the backend, loading
-// and compiling the tools' code and the first run's planning fall out. What it does not count:
+// and compiling the tools' code and the first run's planning fall out; the settings change that
+// makes the work due (premake + 1) is counted the same way without the runs and taken off. What it does not count:
 // the kernel's work (creating each partition's files, the same for all three), waits, and other
 // backends (pg_cron's sessions each start fresh, as here).
 //
@@ -11,11 +12,13 @@
 import pg from "pg";
 import { spawn, execFileSync } from "node:child_process";
 import { join } from "node:path";
+import { copyFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PG_BIN, runAs, startCluster, stopCluster } from "../installer/cluster.js";
 import { addTables, CHURNED, prepareDatabase } from "./tables.js";
 
-const { values } = parseArgs({ options: { tables: { type: "string", default: "1,10,100" } } });
+const { values } = parseArgs({ options: { tables: { type: "string", default: "1,10,100" }, profile: { type: "string" },
+                                                   tools: { type: "string", default: "pgtide,pg_partman,floor" } } });
 const COUNTS = String(values.tables).split(",").map(Number);
 
 try {
@@ -26,18 +29,29 @@ try {
 }
 
 type Tool = "pgtide" | "pg_partman" | "floor";
-const TOOLS: Tool[] = ["pgtide", "pg_partman", "floor"];
+const TOOLS = String(values.tools).split(",") as Tool[];
+if (TOOLS.some((t) => !["pgtide", "pg_partman", "floor"].includes(t))) {
+  console.error("--tools takes a comma-separated list of pgtide, pg_partman, floor");
+  process.exit(2);
+}
 
-/** K due runs of one tool, as single-user input (one statement per line). */
-function runs(tool: Tool, n: number, k: number, firstDay: number): string {
+/**
+ * K due runs of one tool, as single-user input (one statement per line); with MAINTAIN false only the
+ * settings changes that make the work due, counted on their own and taken off (they are not part of
+ * a maintenance run, and tide.config's trigger validates each change where part_config is a plain table).
+ */
+function runs(tool: Tool, n: number, k: number, firstDay: number, maintain = true): string {
   const lines: string[] = [];
   for (let r = 0; r < k; r++) {
-    if (tool === "pgtide") lines.push("update tide.config set premake = premake + 1;", "call tide.run_maintenance();");
-    if (tool === "pg_partman") {
-      lines.push("update partman.part_config set premake = premake + 1;",
-                 "select partman.run_maintenance(p_analyze := false, p_jobmon := false);");
+    if (tool === "pgtide") {
+      lines.push("update tide.config set premake = premake + 1;");
+      if (maintain) lines.push("call tide.run_maintenance();");
     }
-    if (tool === "floor") lines.push(`call public.bench_floor_create(0, ${n}, current_date + ${firstDay + r});`);
+    if (tool === "pg_partman") {
+      lines.push("update partman.part_config set premake = premake + 1;");
+      if (maintain) lines.push("select partman.run_maintenance(p_analyze := false, p_jobmon := false);");
+    }
+    if (tool === "floor" && maintain) lines.push(`call public.bench_floor_create(0, ${n}, current_date + ${firstDay + r});`);
   }
   return lines.join("\n") + "\n";
 }
@@ -98,10 +112,15 @@ async function main(): Promise<void> {
         const db = `bench_${n}_${t}`;
         const one = await callgrind(data, db, runs(t, n, 1, 5), cluster.dir);
         const four = await callgrind(data, db, runs(t, n, 4, 6), cluster.dir);
-        per[t] = (four - one) / 3 / 1e6;
+        // --profile DIR keeps each four-run count for callgrind_annotate (tool_tables.out)
+        if (values.profile) copyFileSync(join(cluster.dir, "callgrind.out"), join(String(values.profile), `${t}_${n}.out`));
+        const changes = (await callgrind(data, db, runs(t, n, 4, 6, false), cluster.dir))
+                        - (await callgrind(data, db, runs(t, n, 1, 5, false), cluster.dir));
+        per[t] = (four - one - changes) / 3 / 1e6;
       }
-      rows.push([String(n), per.pgtide.toFixed(1), per.pg_partman.toFixed(1), per.floor.toFixed(1),
-                 (per.pg_partman / per.pgtide).toFixed(2) + "×", (per.pg_partman / per.floor).toFixed(2) + "×"]);
+      const m = (x: number) => (x ? x.toFixed(1) : "-");  // a tool left out with --tools
+      const r = (a: number, b: number) => (a && b ? (a / b).toFixed(2) + "×" : "-");
+      rows.push([String(n), m(per.pgtide), m(per.pg_partman), m(per.floor), r(per.pg_partman, per.pgtide), r(per.pg_partman, per.floor)]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((cell, i) => cell.padStart(widths[i]!)).join("  "));

@@ -9,7 +9,7 @@ export const PREMAKE = 4;
 /** The catalogs and state tables a setup churns: vacuumed and analyzed before anything is measured. */
 export const CHURNED = [
   "pg_catalog.pg_class", "pg_catalog.pg_attribute", "pg_catalog.pg_type", "pg_catalog.pg_depend", "pg_catalog.pg_inherits",
-  "pg_catalog.pg_constraint", "pg_catalog.pg_index", "pg_catalog.pg_attrdef", "pg_catalog.pg_statistic",
+  "pg_catalog.pg_constraint", "pg_catalog.pg_index", "pg_catalog.pg_partitioned_table", "pg_catalog.pg_attrdef", "pg_catalog.pg_statistic",
   "_tide.managed_tables", "_tide.log", "_tide.runs", "partman.part_config",
 ];
 
