@@ -53,6 +53,12 @@ function runs(tool: Tool, n: number, k: number, firstDay: number, maintain = tru
     }
     if (tool === "floor" && maintain) lines.push(`call public.bench_floor_create(0, ${n}, current_date + ${firstDay + r});`);
   }
+  // pgtide records a table's failure and goes on: a run that failed would count as a cheap one
+  if (tool === "pgtide" && maintain) {
+    lines.push(`do $$ begin if (select count(*) filter (where l.action = 'create' and l.outcome = 'ok') <> ${n * k} or bool_or(l.outcome <> 'ok')` +
+               ` from _tide.log l where l.run_id > (select max(r.run_id) - ${k} from _tide.runs r)) then` +
+               ` raise exception 'pgtide did not create one partition per table and run'; end if; end $$;`);
+  }
   return lines.join("\n") + "\n";
 }
 

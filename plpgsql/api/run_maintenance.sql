@@ -16,6 +16,7 @@ declare
   rid      bigint;
   tables   regclass[];
   defaults oid[];
+  fenced_at_start boolean[];
   timeouts text[];
   i        integer;
   t        regclass;
@@ -32,6 +33,7 @@ declare
   first_kept bigint;
   old_lt   text;
   install_key bigint := _tide.lock_key('install');
+  table_key bigint;
 begin
   if pg_catalog.pg_is_in_recovery() then
     return;  -- a standby cannot write; the primary's run does the work
@@ -62,15 +64,20 @@ begin
   end if;
   -- a table with nothing due since its last successful run, and no change to its partitions or
   -- settings since, is skipped here in one query (the common case when pg_cron fires) and counted ok
-  -- with each due table its default partition and lock timeout, to look at the default's size
-  -- (aggregate arguments are evaluated only for the rows their FILTER lets through)
+  -- with each due table its default partition, whether that has a fence of an earlier run, and the
+  -- lock timeout, to look at the default's size (aggregate arguments are evaluated only for the rows
+  -- their FILTER lets through; here once per run rather than in each table's transaction)
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg((select pt.partdefid from pg_catalog.pg_partitioned_table pt where pt.partrelid = m.parent)
+                              order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
+         pg_catalog.array_agg(exists (select from pg_catalog.pg_partitioned_table pt
+                                        join pg_catalog.pg_constraint k on k.conrelid = pt.partdefid
+                                       where pt.partrelid = m.parent and k.conname ~ '^tide_fence_')
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg(_tide.lock_timeout_setting(m.lock_timeout)
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.count(*) filter (where not m.due)
-    into tables, defaults, timeouts, n_ok
+    into tables, defaults, fenced_at_start, timeouts, n_ok
     from (select m.parent, m.parent_schema, m.parent_name, m.lock_timeout,
                  (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m)) as due
             from _tide.managed_tables m
@@ -99,14 +106,15 @@ begin
     -- a non-empty default partition first gets a fence over the cells about to be created, added
     -- and validated in transactions of their own, so the ATTACHes below scan nothing (fence_default)
     fence := null;
+    table_key := _tide.lock_key('maintain', t);
     begin
       -- a default that never held a row has no pages: no fence to consider, unless an earlier run
-      -- left one, which goes once it no longer serves (looked at under the table's lock timeout, as
-      -- the size needs a lock on the default)
-      if pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) and defaults[i] <> 0 then
+      -- left one, which goes once it no longer serves (the size looked at under the table's lock
+      -- timeout, as it needs a lock on the default; the fences as the due check saw them: a run
+      -- adds one only to a default with pages)
+      if pg_catalog.pg_try_advisory_xact_lock(table_key) and defaults[i] <> 0 then
         perform pg_catalog.set_config('lock_timeout', timeouts[i], true);
-        if pg_catalog.pg_relation_size(defaults[i]) > 0
-           or exists (select from pg_catalog.pg_constraint k where k.conrelid = defaults[i] and k.conname ~ '^tide_fence_') then
+        if pg_catalog.pg_relation_size(defaults[i]) > 0 or fenced_at_start[i] then
           fence := _tide.fence_default(_tide.load_managed_table(t), as_of);
         end if;
       end if;
@@ -133,7 +141,7 @@ begin
       commit;
     end if;
     begin
-      if not pg_catalog.pg_try_advisory_xact_lock(_tide.lock_key('maintain', t)) then
+      if not pg_catalog.pg_try_advisory_xact_lock(table_key) then
         perform _tide.log_action(rid, t, 'maintain', null, 'busy', message => 'another session is maintaining this table');
         n_skip := n_skip + 1;
       else

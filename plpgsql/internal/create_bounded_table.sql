@@ -21,16 +21,19 @@ begin
   select (select t.spcname from pg_tablespace t where t.oid = c.reltablespace) as spcname,
          c.relacl is not null or pg_get_userbyid(c.relowner) <> current_user
            or exists (select from pg_default_acl d where d.defaclobjtype = 'r') as grants,
-         (select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ')
-            from pg_class k, unnest(k.reloptions) o
+         (select k.reloptions from pg_class k
            where k.oid = (select max(i.inhrelid) from pg_inherits i
                            where i.inhparent = mt.parent and i.inhrelid <> coalesce(pt.partdefid, 0))
-             and k.relkind = 'r'
-             and o ~ '^(fillfactor|autovacuum_|toast_tuple_target|parallel_workers|vacuum_|log_autovacuum)') as opts
+             and k.relkind = 'r') as newest_options
     into par
     from pg_class c left join pg_partitioned_table pt on pt.partrelid = c.oid
    where c.oid = mt.parent;
-  opts := par.opts;
+  -- (taken apart only when there are some: most partitions have none)
+  if par.newest_options is not null then
+    select string_agg(format('%I = %L', split_part(o, '=', 1), substr(o, strpos(o, '=') + 1)), ', ') into opts
+      from unnest(par.newest_options) o
+     where o ~ '^(fillfactor|autovacuum_|toast_tuple_target|parallel_workers|vacuum_|log_autovacuum)';
+  end if;
 
   begin
     perform _tide.execute_with_retry(format(

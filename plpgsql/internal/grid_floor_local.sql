@@ -8,25 +8,29 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
   mon  integer := extract(year from every)::integer * 12 + extract(month from every)::integer;
-  dd   integer := extract(day from every)::integer;
-  us   bigint := ((extract(hour from every) * 3600 + extract(minute from every) * 60 + extract(second from every)) * 1000000)::bigint;
+  dd   integer;
+  us   bigint;
   idx  bigint;
   d    bigint;
   t    bigint;
 begin
+  -- each part of EVERY is read only when the larger ones are zero (maintenance calls this for
+  -- every grid point it computes)
   if mon > 0 then
     idx := extract(year from local_time)::bigint * 12 + extract(month from local_time)::bigint - 1;
     idx := idx - (((idx % mon) + mon) % mon);
     return make_timestamp((idx / 12)::integer, (idx % 12)::integer + 1, 1, 0, 0, 0);
-  elsif dd > 0 then
+  end if;
+  dd := extract(day from every)::integer;
+  if dd > 0 then
     d := local_time::date - date '2001-01-01';
     d := d - (((d % dd) + dd) % dd);
     return (date '2001-01-01' + d::integer)::timestamp;
-  else
-    t := (extract(epoch from (local_time - timestamp '2001-01-01')) * 1000000)::bigint;
-    t := t - (((t % us) + us) % us);
-    return timestamp '2001-01-01' + t * interval '1 microsecond';
   end if;
+  us := ((extract(hour from every) * 3600 + extract(minute from every) * 60 + extract(second from every)) * 1000000)::bigint;
+  t := (extract(epoch from (local_time - timestamp '2001-01-01')) * 1000000)::bigint;
+  t := t - (((t % us) + us) % us);
+  return timestamp '2001-01-01' + t * interval '1 microsecond';
 end
 $fn$;
 

@@ -217,12 +217,14 @@ begin
                where cutoff is null or u.h is null or u.h > cutoff or u.part::oid = any (kept_back)
                order by u.l nulls first) s;
     end if;
-    -- the listing key read once, in the UPDATE's own snapshot, for both columns
+    -- the key of the partitions as this run leaves them, read once for both columns (a subquery in
+    -- the UPDATE would be pulled up and read it twice); the parent's SHARE UPDATE EXCLUSIVE keeps
+    -- every other session's attach, detach and drop out until this transaction ends
+    part_key := _tide.listing_key(parent);
     update _tide.managed_tables m
-       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature_of(mt, k.listing_key),
-           listing_key = k.listing_key,
+       set next_due_at = _tide.next_due_at(mt, as_of, oldest_hi), due_signature = _tide.due_signature_of(mt, part_key),
+           listing_key = part_key,
            listing_partitions = kept_pt, listing_lower = kept_lo, listing_upper = kept_hi
-      from (select _tide.listing_key(maintain_table.parent) as listing_key) k
      where m.parent = maintain_table.parent;
   else
     -- and the kept listing is given up: the next run reads the catalog

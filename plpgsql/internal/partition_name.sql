@@ -10,7 +10,6 @@ declare
   loc     timestamp;
   mon     integer;
   dd      integer;
-  us      bigint;
   suffix  text;
   head    text := mt.parent_name;
 begin
@@ -20,15 +19,15 @@ begin
     loc := _tide.position_local(mt, lower_pos);
     mon := extract(year from mt.every_interval)::integer * 12 + extract(month from mt.every_interval)::integer;
     dd  := extract(day from mt.every_interval)::integer;
-    us  := ((extract(hour from mt.every_interval) * 3600 + extract(minute from mt.every_interval) * 60
-            + extract(second from mt.every_interval)) * 1000000)::bigint;
     suffix := to_char(loc, case
       when mon = 12 then 'YYYY'
       when mon = 3 then 'YYYY"_q"Q'
       when mon > 0 then 'YYYY_MM'
       when dd > 0 and dd % 7 = 0 then 'IYYY"_w"IW'
       when dd > 0 then 'YYYY_MM_DD'
-      when us % 3600000000 = 0 and extract(minute from loc) = 0 and extract(second from loc) = 0 then 'YYYY_MM_DD_HH24MI'
+      -- whole hours (the time part of an interval reads normalised: 90 minutes is 1 hour 30 minutes)
+      when extract(minute from mt.every_interval) = 0 and extract(second from mt.every_interval) = 0
+           and extract(minute from loc) = 0 and extract(second from loc) = 0 then 'YYYY_MM_DD_HH24MI'
       else 'YYYY_MM_DD_HH24MISS' end);
   end if;
   while octet_length(head || '_' || suffix) > 63 loop

@@ -371,3 +371,45 @@ begin
                  'after one on the grid, the gap up to the series is filled');
   return next ok(to_regclass('mv_2030_12_30') is not null and to_regclass('mv_2030_12_31') is not null, 'with the two missing days');
 end $$;
+
+-- A parent renamed and moved after manage(): its settings carry the names it had then, maintenance
+-- names the next partition after the table as it is now, in its schema now (load_managed_table reads
+-- them from the regclass's output, and from the catalog where that is not schema-qualified).
+create or replace function tests.test_engine_renamed_parent_is_named_as_it_is_now() returns setof text language plpgsql as $$
+declare mt _tide.managed_tables;
+begin
+  create schema "Rn ä.""q";
+  create table rn_old (at timestamptz not null) partition by range (at);
+  perform tide.manage('rn_old', 'at', '1 day', premake => 1, start_at => '2031-01-01', default_partition => false);
+  alter table rn_old rename to "Rn.""Neu";
+  alter table "Rn.""Neu" set schema "Rn ä.""q";
+  mt := _tide.load_managed_table('"Rn ä.""q"."Rn.""Neu"');
+  return next is(array[mt.parent_schema::text, mt.parent_name::text], array['Rn ä."q', 'Rn."Neu'],
+                 'the settings name the parent''s schema and name as they are now');
+  return next is((_tide.maintain_table('"Rn ä.""q"."Rn.""Neu"', '2031-01-02 12:00+00')).partitions_created, 1, 'maintenance goes on');
+  return next ok(to_regclass('"Rn ä.""q"."Rn.""Neu_2031_01_03"') is not null, 'the new partition is named after the new name, in the new schema');
+  -- a temporary parent: the regclass's output is not schema-qualified, the catalog gives the schema
+  create temporary table rn_temp (at timestamptz not null) partition by range (at);
+  perform tide.manage('rn_temp', 'at', '1 day', premake => 1, start_at => '2031-01-01', default_partition => false);
+  mt := _tide.load_managed_table('rn_temp');
+  return next is(array[mt.parent_schema::text, mt.parent_name::text], array[pg_my_temp_schema()::regnamespace::text, 'rn_temp'],
+                 'a temporary parent is named with its session''s temporary schema');
+  -- a parent dropped without unmanage: no names (its regclass prints as an oid)
+  drop table rn_temp;
+  mt := _tide.load_managed_table(mt.parent);
+  return next is(array[mt.parent_schema::text, mt.parent_name::text], array[null, null]::text[], 'a dropped parent has no names');
+end $$;
+
+-- The hour-and-minute grids: a partition of a grid of whole hours is named to the minute, one of
+-- any other grid to the second (partition_name reads the interval's time part).
+create or replace function tests.test_engine_names_of_minute_grids() returns setof text language plpgsql as $$
+begin
+  create table nm90 (at timestamp not null) partition by range (at);
+  return next is((select array_agg(partition::text order by lower_bound)
+                    from tide.manage('nm90', 'at', '90 minutes', premake => 1, start_at => '2031-01-01 00:00', default_partition => false)),
+                 array['nm90_2031_01_01_000000', 'nm90_2031_01_01_013000'], 'a 90-minute grid names its partitions to the second');
+  create table nm2h (at timestamp not null) partition by range (at);
+  return next is((select array_agg(partition::text order by lower_bound)
+                    from tide.manage('nm2h', 'at', '2 hours', premake => 1, start_at => '2031-01-01 00:00', default_partition => false)),
+                 array['nm2h_2031_01_01_0000', 'nm2h_2031_01_01_0200'], 'a 2-hour grid names them to the minute');
+end $$;
