@@ -64,20 +64,15 @@ begin
   end if;
   -- a table with nothing due since its last successful run, and no change to its partitions or
   -- settings since, is skipped here in one query (the common case when pg_cron fires) and counted ok
-  -- with each due table its default partition, whether that has a fence of an earlier run, and the
-  -- lock timeout, to look at the default's size (aggregate arguments are evaluated only for the rows
-  -- their FILTER lets through; here once per run rather than in each table's transaction)
+  -- with each due table its default partition and lock timeout, to look at the default's size
+  -- (aggregate arguments are evaluated only for the rows their FILTER lets through)
   select pg_catalog.array_agg(m.parent order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg((select pt.partdefid from pg_catalog.pg_partitioned_table pt where pt.partrelid = m.parent)
-                              order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
-         pg_catalog.array_agg(exists (select from pg_catalog.pg_partitioned_table pt
-                                        join pg_catalog.pg_constraint k on k.conrelid = pt.partdefid
-                                       where pt.partrelid = m.parent and k.conname ~ '^tide_fence_')
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.array_agg(_tide.lock_timeout_setting(m.lock_timeout)
                               order by m.parent_schema, m.parent_name, m.parent) filter (where m.due),
          pg_catalog.count(*) filter (where not m.due)
-    into tables, defaults, fenced_at_start, timeouts, n_ok
+    into tables, defaults, timeouts, n_ok
     from (select m.parent, m.parent_schema, m.parent_name, m.lock_timeout,
                  (m.next_due_at is null or m.next_due_at <= as_of or m.due_signature is distinct from _tide.due_signature(m)) as due
             from _tide.managed_tables m
@@ -88,6 +83,12 @@ begin
     insert into _tide.runs (as_of, only_parent, outcome, finished_at, tables_ok, tables_skipped, tables_failed)
     values (as_of, parent, 'ok', pg_catalog.clock_timestamp(), n_ok, 0, 0) returning run_id into rid;
   else
+    -- which due tables' defaults carry a fence of an earlier run: one query for the run (in a run
+    -- with work only; an idle run plans nothing more), where each table's transaction would ask again
+    select pg_catalog.array_agg(exists (select from pg_catalog.pg_constraint k where k.conrelid = d.dflt and k.conname ~ '^tide_fence_')
+                                order by d.i)
+      into fenced_at_start
+      from unnest(defaults) with ordinality as d(dflt, i);
     insert into _tide.runs (as_of, only_parent) values (as_of, parent) returning run_id into rid;
     perform pg_catalog.set_config('synchronous_commit', 'off', true);
     commit;  -- the per-table transactions below log against this run
