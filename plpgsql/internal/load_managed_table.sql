@@ -18,10 +18,11 @@ begin
       detail = 'It has no row in tide.config.',
       hint = 'Call tide.manage() on it first.';
   end if;
-  -- its schema and name as they are now (a rename since manage() shows here), read from the
-  -- regclass's own output: under this function's search_path that is schema-qualified and quoted
-  -- as needed for every table outside pg_temp, and costs a tenth of the catalog query, which stays
-  -- for a temporary table and for one that no longer exists (whose output is its oid)
+  -- its schema and name as they are now (a rename since manage() shows here, committed: the
+  -- catalog as DDL sees it, not as an older snapshot would), read from the regclass's own output:
+  -- under this function's search_path that is schema-qualified and quoted as needed for every
+  -- table outside pg_temp and pg_catalog, and costs a tenth of the catalog query, which stays for
+  -- the others and for a table that no longer exists (whose output is its oid)
   shown := mt.parent::text;
   if shown !~ '^[0-9]+$' then
     parts := parse_ident(shown);
