@@ -111,8 +111,8 @@ begin
     begin
       -- a default that never held a row has no pages: no fence to consider, unless an earlier run
       -- left one, which goes once it no longer serves (the size looked at under the table's lock
-      -- timeout, as it needs a lock on the default; the fences as the due check saw them: a run
-      -- adds one only to a default with pages)
+      -- timeout, as it needs a lock on the default; the fences as the run found them when it
+      -- started: a run adds one only to a default with pages)
       if pg_catalog.pg_try_advisory_xact_lock(table_key) and defaults[i] <> 0 then
         perform pg_catalog.set_config('lock_timeout', timeouts[i], true);
         if pg_catalog.pg_relation_size(defaults[i]) > 0 or fenced_at_start[i] then

@@ -398,6 +398,11 @@ begin
   drop table rn_temp;
   mt := _tide.load_managed_table(mt.parent);
   return next is(array[mt.parent_schema::text, mt.parent_name::text], array[null, null]::text[], 'a dropped parent has no names');
+  return next throws_ok(format('select _tide.maintain_table(%s::oid::regclass)', mt.parent::oid), '42P01',
+                        format('table %s, managed by pgtide, no longer exists', mt.parent::oid),
+                        'and its maintenance says that it no longer exists');
+  perform tide.unmanage(mt.parent);
+  return next ok(not exists (select from _tide.managed_tables m where m.parent = mt.parent), 'tide.unmanage forgets it, as the hint says');
 end $$;
 
 -- The hour-and-minute grids: a partition of a grid of whole hours is named to the minute, one of
