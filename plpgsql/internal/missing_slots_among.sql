@@ -34,10 +34,7 @@ begin
         return;  -- covered to MAXVALUE
       end if;
       -- an end where the next partition starts needs no grid check (nothing is created there)
-      -- (a time grid's points straight from grid_point: this walk runs for every table in every run
-      -- with work, and each PL/pgSQL call between costs as much as the arithmetic)
-      if not (j < n and lo[j + 1] = hi[j])
-         and hi[j] <> (case when mt.every_int is null then _tide.grid_point(mt, hi[j], 0) else _tide.grid_floor(mt, hi[j]) end) then
+      if not (j < n and lo[j + 1] = hi[j]) and not _tide.is_grid_point(mt, hi[j]) then
         raise exception using errcode = 'TD002',
           message = format('partition %s of %s ends off the partition grid', parts[j], mt.parent),
           detail = format('It ends at %s, which is not an edge of the %s grid.', _tide.position_bound(mt, hi[j]), mt.every),
@@ -50,7 +47,7 @@ begin
     if pos > last_lo then
       nxt := null;
     else
-      nxt := case when mt.every_int is null then _tide.grid_point(mt, pos, 1) else pos + mt.every_int end;
+      nxt := _tide.grid_next(mt, pos);
     end if;
     if j <= n and lo[j] > pos and (nxt is null or lo[j] < nxt) then
       raise exception using errcode = 'TD002',
