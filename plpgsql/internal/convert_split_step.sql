@@ -10,7 +10,7 @@ set datestyle = 'ISO, YMD'
 set intervalstyle = 'postgres'
 as $fn$
 declare
-  mt       _tide.managed_tables := _tide.load_managed_table(parent);
+  mt       _tide.managed_tables := _tide.load_existing_managed_table(parent);
   lg       _tide.legacy;
   lo       text;
   hi       text;

@@ -8,7 +8,7 @@ set search_path = pg_catalog, pg_temp
 set datestyle = 'ISO, YMD'
 as $fn$
 declare
-  mt      _tide.managed_tables := _tide.load_managed_table(parent);
+  mt      _tide.managed_tables := _tide.load_existing_managed_table(parent);
   dflt    regclass;
   v       text;
   pos     bigint;

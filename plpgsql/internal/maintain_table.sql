@@ -44,15 +44,7 @@ declare
   err_state text;
 begin
   outcome := 'ok'; partitions_created := 0; rows_moved := 0; partitions_expired := 0;
-  mt := _tide.load_managed_table(parent);
-  if mt.parent_name is null then
-    -- dropped without tide.unmanage() (tide.health reports it as table_missing): said so here,
-    -- rather than by the first statement below that names it
-    raise exception using errcode = '42P01',
-      message = format('table %s, managed by pgtide, no longer exists', parent),
-      detail = 'It was dropped without tide.unmanage(); its settings stay in tide.config until then.',
-      hint = format('Call tide.unmanage(%s) to forget them.', parent::oid);
-  end if;
+  mt := _tide.load_existing_managed_table(parent);  -- 42P01 when dropped without tide.unmanage()
   if not mt.enabled then
     -- disabled after this run's fence step had added a fence (tide.config's trigger dropped only the
     -- fences there were): no later run would drop it, so it goes now, if that takes no wait

@@ -7,7 +7,7 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  mt         _tide.managed_tables := _tide.load_managed_table(parent);  -- TD001 when not managed
+  mt         _tide.managed_tables := _tide.load_existing_managed_table(parent);  -- TD001 when not managed, 42P01 when dropped
   rel        record;
   r          record;
   lg         _tide.legacy;

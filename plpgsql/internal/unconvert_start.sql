@@ -8,7 +8,7 @@ language plpgsql volatile
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
-  mt      _tide.managed_tables := _tide.load_managed_table(parent);
+  mt      _tide.managed_tables := _tide.load_existing_managed_table(parent);
   u       _tide.unconverts;
   plan    jsonb;
   key     name[];

@@ -376,7 +376,7 @@ end $$;
 -- names the next partition after the table as it is now, in its schema now (load_managed_table reads
 -- them from the regclass's output, and from the catalog where that is not schema-qualified).
 create or replace function tests.test_engine_renamed_parent_is_named_as_it_is_now() returns setof text language plpgsql as $$
-declare mt _tide.managed_tables;
+declare mt _tide.managed_tables; logged bigint;
 begin
   create schema "Rn ä.""q";
   create table rn_old (at timestamptz not null) partition by range (at);
@@ -401,6 +401,20 @@ begin
   return next throws_ok(format('select _tide.maintain_table(%s::oid::regclass)', mt.parent::oid), '42P01',
                         format('table %s, managed by pgtide, no longer exists', mt.parent::oid),
                         'and its maintenance says that it no longer exists');
+  -- so does every other call that works on the table itself, and each changes nothing
+  logged := (select count(*) from _tide.log);
+  return next throws_ok(format($q$select * from tide.create_partitions(%s, '2031-02-01')$q$, mt.parent::oid), '42P01',
+                        format('table %s, managed by pgtide, no longer exists', mt.parent::oid), 'tide.create_partitions too');
+  return next throws_ok(format('call tide.drain_default(%s)', mt.parent::oid), '42P01',
+                        format('table %s, managed by pgtide, no longer exists', mt.parent::oid), 'tide.drain_default too');
+  return next throws_ok(format('call tide.split_legacy(%s)', mt.parent::oid), '42P01',
+                        format('table %s, managed by pgtide, no longer exists', mt.parent::oid), 'tide.split_legacy too');
+  return next throws_ok(format('call tide.unconvert(%s)', mt.parent::oid), '42P01',
+                        format('table %s, managed by pgtide, no longer exists', mt.parent::oid), 'tide.unconvert too');
+  return next ok(exists (select from _tide.managed_tables m where m.parent = mt.parent)
+                 and (select count(*) from _tide.log) = logged
+                 and not exists (select from pg_class c where c.relname ~ '^rn_temp'),
+                 'and none of them changed anything: the settings stay, nothing logged, nothing created');
   perform tide.unmanage(mt.parent);
   return next ok(not exists (select from _tide.managed_tables m where m.parent = mt.parent), 'tide.unmanage forgets it, as the hint says');
 end $$;
