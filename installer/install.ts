@@ -342,8 +342,11 @@ export const PGTIDE_TABLES: readonly string[] = [
  * into either, listed in _tide.detached or not, a partition of a user's table there), and any
  * object outside them that depends on an object inside — a view over tide.health, a default
  * calling a _tide function, the capture trigger of an unconvert under way — and a view, function,
- * sequence or type of the user's in either (any view but VIEWS, function but FUNCTIONS, sequence but
- * those of pgtide's tables, type but the row types of relations). Raises 2BP01 naming them all; changes nothing.
+ * sequence or type of the user's in either (any view but VIEWS, function but pgtide's, sequence but
+ * those of pgtide's tables, type but the row types of relations). pgtide's functions are those the
+ * last install recorded in _tide.catalog_objects (the routines its code step wrote: a user's overload
+ * of one of their names is not among them); by name, FUNCTIONS, where there is no such record.
+ * Raises 2BP01 naming them all; changes nothing.
  */
 function uninstallGuardSql(views: readonly string[], functions: { tide: readonly string[]; _tide: readonly string[] }): string {
   return `do $guard$
@@ -355,12 +358,21 @@ declare
   own_api name[] := array[${functions.tide.map(lit).join(", ")}]::name[];
   own_internal name[] := array[${functions._tide.map(lit).join(", ")}]::name[];
   detached oid[] := '{}';
+  own_routines oid[];
   found text;
 begin
   -- retention's detached partitions are the user's wherever they were moved (an earlier version let
   -- detach_schema name tide or _tide)
   if pg_catalog.to_regclass('_tide.detached') is not null then
     execute 'select coalesce(pg_catalog.array_agg(d.partition::oid), ''{}'') from _tide.detached d' into detached;
+  end if;
+  -- the routines the last install recorded: those its code step wrote (identities as record_catalog
+  -- prints them: ours schema-qualified, pg_catalog's types bare, found first on any search_path) (a record made before
+  -- record_catalog kept only those held every routine there was then: a user's made before that
+  -- install passes until the next one)
+  if pg_catalog.to_regclass('_tide.catalog_objects') is not null then
+    execute 'select coalesce(pg_catalog.array_agg(pg_catalog.to_regprocedure(o.identity)::oid), ''{}'') from _tide.catalog_objects o'
+            ' where o.kind in (''function'', ''procedure'')' into own_routines;
   end if;
   select string_agg(w, E'\n' order by w) into found from (
     select pg_catalog.format('%s %s (lives in a pgtide schema)',
@@ -389,7 +401,8 @@ begin
                              p.oid::regprocedure)
       from pg_catalog.pg_proc p
      where p.pronamespace = any (ours)
-       and p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end)
+       and case when own_routines is not null then p.oid <> all (own_routines)
+                else p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end) end
        and not exists (select from pg_catalog.pg_depend e where e.classid = 'pg_catalog.pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')
     union
     -- anything else of the user's there: a collation, an operator, a text search configuration, a

@@ -353,6 +353,33 @@ describe("uninstall", () => {
     expect((await c.query(`select v from public.ug_kept`)).rows).toEqual([{ v: "precious" }]);
   });
 
+  it("refuses for a function of the user's that overloads one of pgtide's names, made before the last install or after it; doctor calls both stray", async () => {
+    const d = await freshDatabase({ prefix: "uninst_overload" });
+    made.push(d);
+    const c = await d.client();
+    // made before an install: that install's record keeps only the routines its code step wrote
+    await c.query(`create function _tide.grid_point(x text) returns text language sql as 'select x'`);
+    await install(c, { force: true });
+    await c.query(`create function tide.manage(x integer) returns integer language sql as 'select x'`);
+    const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; detail?: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    // the two of the user's, and nothing of pgtide's own (its manage and grid_point among them)
+    expect(err?.detail?.split("\n").sort()).toEqual([
+      "function _tide.grid_point(text) (lives in a pgtide schema)",
+      "function tide.manage(integer) (lives in a pgtide schema)",
+    ]);
+    expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(2);
+    const stray = (await doctor(c)).findings.filter((f) => f.check === "catalog stray").map((f) => f.message).sort();
+    expect(stray).toEqual([
+      "function _tide.grid_point(text) is not part of this installation",
+      "function tide.manage(integer) is not part of this installation",
+    ]);
+    await c.query(`drop function _tide.grid_point(text)`);
+    await c.query(`drop function tide.manage(integer)`);
+    await uninstall(c, { targetUrl: d.url });
+    expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
+  });
+
   it("refuses while a table of the user's lives in _tide, whether made there or a partition detached there by an earlier version", async () => {
     const d = await freshDatabase({ prefix: "uninst_own" });
     made.push(d);
