@@ -6,7 +6,7 @@ import type pg from "pg";
 import { runner } from "node-pg-migrate";
 import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE, lit } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
-import { codeFiles, functionNames, migrations, productVersion, projectRoot, sourceSha256, viewNames } from "./sources.js";
+import { codeFiles, functionNames, migrations, productVersion, projectRoot, routineSignatures, sourceSha256, viewNames } from "./sources.js";
 import { unscheduleFromCronDatabase } from "./schedule.js";
 
 export const MIGRATIONS_TABLE = "pgmigrations";
@@ -140,6 +140,11 @@ end
 $drop_views$;`;
 }
 
+/** After the code step, in its transaction: what it installed, its routines by the signatures its files give. */
+function recordCatalogSql(): string {
+  return `select _tide.record_catalog(array[${routineSignatures().map(lit).join(", ")}]);`;
+}
+
 /** The statements that re-apply the code, as one list (shared by install and plan). */
 export function codeStatements(version: string, sha: string): { label: string; sql: string }[] {
   const out: { label: string; sql: string }[] = [
@@ -228,9 +233,7 @@ export async function install(client: pg.ClientBase, opts: InstallOptions = {}):
             throw err;
           }
         }
-        await client.query("select _tide.record_catalog()").catch((err: { code?: string }) => {
-          if (err.code !== SQLSTATE.undefinedFunction) throw err;
-        });
+        await client.query(recordCatalogSql());
         await client.query("commit");
       } catch (err) {
         await client.query("rollback");
@@ -293,7 +296,7 @@ export async function plan(client: pg.ClientBase | null): Promise<string> {
   const done = client ? await appliedMigrations(client) : new Set<string>();
   const parts: string[] = [
     `-- pgtide ${version} install plan (source sha256 ${sha})`,
-    `-- apply with: psql -v ON_ERROR_STOP=1 -1 -f plan.sql`,
+    `-- apply with: psql -X -v ON_ERROR_STOP=1 -1 -f plan.sql`,
     `select pg_advisory_xact_lock(${INSTALL_LOCK_SQL});`,
     `set lock_timeout = '5s';`,
     `create schema if not exists ${MIGRATIONS_SCHEMA};`,
@@ -309,7 +312,7 @@ export async function plan(client: pg.ClientBase | null): Promise<string> {
     parts.push(`-- migration ${m.path}`, m.up.trim(), `insert into ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE} (name, run_on) values (${lit(m.name)}, now());`);
   }
   for (const s of codeStatements(version, sha)) parts.push(`-- ${s.label}`, s.sql.trim());
-  parts.push(`-- snapshot of the installed catalog, for pgtide doctor`, `select _tide.record_catalog();`);
+  parts.push(`-- snapshot of the installed catalog, for pgtide doctor and uninstall`, recordCatalogSql());
   return parts.join("\n\n") + "\n";
 }
 
@@ -343,9 +346,10 @@ export const PGTIDE_TABLES: readonly string[] = [
  * object outside them that depends on an object inside — a view over tide.health, a default
  * calling a _tide function, the capture trigger of an unconvert under way — and a view, function,
  * sequence or type of the user's in either (any view but VIEWS, function but pgtide's, sequence but
- * those of pgtide's tables, type but the row types of relations). pgtide's functions are those the
- * last install recorded in _tide.catalog_objects (the routines its code step wrote: a user's overload
- * of one of their names is not among them); by name, FUNCTIONS, where there is no such record.
+ * those of pgtide's tables, type but the row types of relations). A routine is pgtide's when its name
+ * is one of FUNCTIONS and the last install recorded it in _tide.catalog_objects (record_catalog keeps
+ * only the signatures the code files give: a user's overload of one of those names is not among them;
+ * a record an older version made holds every routine there was then, and the names still apply).
  * Raises 2BP01 naming them all; changes nothing.
  */
 function uninstallGuardSql(views: readonly string[], functions: { tide: readonly string[]; _tide: readonly string[] }): string {
@@ -359,6 +363,7 @@ declare
   own_internal name[] := array[${functions._tide.map(lit).join(", ")}]::name[];
   detached oid[] := '{}';
   own_routines oid[];
+  path text;
   found text;
 begin
   -- retention's detached partitions are the user's wherever they were moved (an earlier version let
@@ -366,13 +371,14 @@ begin
   if pg_catalog.to_regclass('_tide.detached') is not null then
     execute 'select coalesce(pg_catalog.array_agg(d.partition::oid), ''{}'') from _tide.detached d' into detached;
   end if;
-  -- the routines the last install recorded: those its code step wrote (identities as record_catalog
-  -- prints them: ours schema-qualified, pg_catalog's types bare, found first on any search_path) (a record made before
-  -- record_catalog kept only those held every routine there was then: a user's made before that
-  -- install passes until the next one)
+  -- the routines the last install recorded as pgtide's, read back under the search_path they were
+  -- printed with (one since dropped by hand resolves to nothing and is left out)
   if pg_catalog.to_regclass('_tide.catalog_objects') is not null then
-    execute 'select coalesce(pg_catalog.array_agg(pg_catalog.to_regprocedure(o.identity)::oid), ''{}'') from _tide.catalog_objects o'
-            ' where o.kind in (''function'', ''procedure'')' into own_routines;
+    path := pg_catalog.current_setting('search_path');
+    perform pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    execute 'select pg_catalog.array_agg(pg_catalog.to_regprocedure(o.identity)::oid) filter (where pg_catalog.to_regprocedure(o.identity) is not null)'
+            ' from _tide.catalog_objects o where o.kind in (''function'', ''procedure'')' into own_routines;
+    perform pg_catalog.set_config('search_path', path, true);
   end if;
   select string_agg(w, E'\n' order by w) into found from (
     select pg_catalog.format('%s %s (lives in a pgtide schema)',
@@ -401,8 +407,9 @@ begin
                              p.oid::regprocedure)
       from pg_catalog.pg_proc p
      where p.pronamespace = any (ours)
-       and case when own_routines is not null then p.oid <> all (own_routines)
-                else p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end) end
+       -- pgtide's: named by its files, and (where the last install recorded any) recorded as its own
+       and (p.proname <> all (case when p.pronamespace = tide_nsp then own_api else own_internal end)
+            or p.oid <> all (coalesce(own_routines, array[p.oid])))
        and not exists (select from pg_catalog.pg_depend e where e.classid = 'pg_catalog.pg_proc'::regclass and e.objid = p.oid and e.deptype = 'e')
     union
     -- anything else of the user's there: a collation, an operator, a text search configuration, a

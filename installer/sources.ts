@@ -106,6 +106,24 @@ export function functionNames(root = projectRoot()): { tide: string[]; _tide: st
   return { tide: names("api"), _tide: names("internal") };
 }
 
+/**
+ * The signature of every routine the code step creates, as its file's COMMENT ON names it
+ * ("_tide.grid_point(_tide.managed_tables, bigint, integer)"): what _tide.record_catalog records as
+ * pgtide's, so that a user's function in tide or _tide — an overload of one of these names included —
+ * is never taken for pgtide's. Every routine file carries exactly one such comment, types only and
+ * schema-qualified (this fails when a file has none or several, record_catalog when one does not resolve).
+ */
+export function routineSignatures(root = projectRoot()): string[] {
+  const out: string[] = [];
+  for (const f of codeFiles(root)) {
+    if (!/^plpgsql\/(internal|api)\//.test(f.path)) continue;
+    const found = [...f.sql.matchAll(/^comment on (?:function|procedure) ([a-z_]+\.[a-z_][a-z0-9_]*\([^)]*\)) is/gim)].map((m) => m[1] as string);
+    if (found.length !== 1) throw new Error(`pgtide: ${f.path} must carry one COMMENT ON FUNCTION/PROCEDURE for its routine (found ${found.length})`);
+    out.push(found[0]!);
+  }
+  return out;
+}
+
 /** sha256 over every migration and code file, in apply order, with their paths. */
 export function sourceSha256(root = projectRoot()): string {
   const h = createHash("sha256");

@@ -1,28 +1,34 @@
 -- Called by the installer after it applies plpgsql/, in the same transaction: remembers exactly what
 -- this version installed, so `pgtide doctor` can report missing, altered and stray objects later and
--- uninstall can tell pgtide's routines from a user's overload of one of their names. A routine is
--- pgtide's when this transaction wrote its comment: every file of the code step ends with one
--- (catalog lint checks it), and nothing else in it writes comments. (Not its pg_proc row: grants.sql
--- grants and revokes on all functions of the schemas, a user's too.) A function of the user's in
--- tide or _tide, whatever its name, is not recorded.
-create or replace function _tide.record_catalog()
+-- uninstall can tell pgtide's routines from a user's function in tide or _tide (an overload of one of
+-- their names, or one that was there before the install). ROUTINES are the signatures of pgtide's
+-- routines, as the code files' COMMENT ONs give them; every other routine there is left unrecorded.
+create or replace function _tide.record_catalog(routines text[])
 returns integer
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  n integer;
+  own     text[];
+  missing text;
+  n       integer;
 begin
+  -- as catalog_fingerprint prints them (the same search_path)
+  own := array(select to_regprocedure(r)::text from unnest(routines) r);
+  select string_agg(r, ', ') into missing from unnest(routines) r where to_regprocedure(r) is null;
+  if coalesce(cardinality(routines), 0) = 0 or missing is not null then
+    raise exception using errcode = '42883',
+      message = format('pgtide''s routines %s were not found after the code step', coalesce(missing, '(none given)')),
+      detail = 'The installer records the routines its code files create; each file''s COMMENT ON names its routine''s signature.',
+      hint = 'The code file and its COMMENT ON disagree: fix the comment''s signature.';
+  end if;
   delete from _tide.catalog_objects;
   insert into _tide.catalog_objects (kind, identity, definition_md5)
   select f.kind, f.identity, f.definition_md5 from _tide.catalog_fingerprint() f
-   where f.kind not in ('function', 'procedure')
-      or exists (select from pg_description d
-                  where d.classoid = 'pg_proc'::regclass and d.objoid = f.identity::regprocedure and d.objsubid = 0
-                    and d.xmin = pg_current_xact_id()::xid);
+   where f.kind not in ('function', 'procedure') or f.identity = any (own);
   get diagnostics n = row_count;
   return n;
 end
 $$;
-comment on function _tide.record_catalog() is
-  'pgtide: snapshot of the installed catalog into _tide.catalog_objects (run by the installer, in the transaction that applies the code: the routines whose comments it wrote are pgtide''s)';
+comment on function _tide.record_catalog(text[]) is
+  'pgtide: snapshot of the installed catalog into _tide.catalog_objects, routines only those named in ROUTINES (run by the installer after the code step)';

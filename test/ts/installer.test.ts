@@ -100,7 +100,7 @@ describe("install", () => {
     const d = await emptyDb("altered");
     const c = await d.client();
     await install(c);
-    await c.query(`create or replace function _tide.record_catalog() returns integer language sql set search_path = pg_catalog, pg_temp as 'select 0'`);
+    await c.query(`create or replace function _tide.record_catalog(routines text[]) returns integer language sql set search_path = pg_catalog, pg_temp as 'select 0'`);
     const report = await doctor(c);
     expect(report.findings).toContainEqual(expect.objectContaining({ check: "catalog altered", level: "critical" }));
     await install(c, { force: true });
@@ -136,19 +136,26 @@ describe("plan", () => {
     expect(await dumpSchema(b.url)).toEqual(await dumpSchema(a.url));
     const names = async (c: pg.Client) => (await c.query(`select name from _tide.pgmigrations order by id`)).rows;
     expect(await names(cb)).toEqual(await names(ca));
+    // both record every routine they created as pgtide's (uninstall and doctor go by that record)
+    const recorded = async (c: pg.Client) =>
+      (await c.query(`select identity from _tide.catalog_objects where kind in ('function', 'procedure') order by 1`)).rows;
+    const routines = await ca.query(`select count(*)::int as n from pg_proc where pronamespace in ('tide'::regnamespace, '_tide'::regnamespace)`);
+    expect((await recorded(ca)).length).toBe(routines.rows[0].n);
+    expect(await recorded(cb)).toEqual(await recorded(ca));
+    expect((await doctor(cb)).findings).toEqual([]);
   });
 
   it("on an installed database with a migration to run, drops pgtide's views before the migrations, as install's pre-check does", async () => {
     const d = await freshDatabase({ prefix: "plan_upg" });
     made.push(d);
     const c = await d.client();
-    await c.query(`delete from _tide.pgmigrations where name >= '016_obs_tables_position_note'`);
+    const gone = await c.query<{ name: string }>(`delete from _tide.pgmigrations where name >= '016_obs_tables_position_note' returning name`);
     const sql = await plan(c);
     const views = sql.indexOf("-- drop views (recreated below)");
     expect(views).toBeGreaterThan(0);
     expect(views).toBeLessThan(sql.indexOf("-- migration migrations/016_obs_tables_position_note.sql"));
     // an up-to-date database's plan has no migration, and drops the views only in the code step
-    await c.query(`insert into _tide.pgmigrations (name, run_on) values ('016_obs_tables_position_note', now())`);
+    await c.query(`insert into _tide.pgmigrations (name, run_on) select unnest($1::text[]), now()`, [gone.rows.map((r) => r.name)]);
     const upToDate = await plan(c);
     expect(upToDate.split("-- drop views (recreated below)").length).toBe(2);
   });
@@ -201,6 +208,27 @@ describe("upgrade over an earlier version's functions", () => {
     const cols = await c.query<{ n: number }>(
       `select count(*)::int as n from information_schema.columns where table_schema = 'tide' and table_name = 'tables' and column_name = 'position_note'`);
     expect(cols.rows[0]!.n).toBe(1);
+  });
+
+  it("drops the routines an earlier version left under superseded signatures, which made shorter calls ambiguous (42725)", async () => {
+    const d = await freshDatabase({ prefix: "upg_sigs" });
+    made.push(d);
+    const c = await d.client();
+    // as an install from before the parameter was added left them, next to the current forms
+    await c.query(`create function tide.partitions_scanned(query text) returns table (partition regclass, parent regclass, node text, subplans_removed integer)
+                   language sql as 'select null::regclass, null::regclass, null::text, 0 where false'`);
+    await c.query(`create function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz) returns timestamptz language sql as 'select null::timestamptz'`);
+    await c.query(`create function _tide.record_catalog() returns integer language sql as 'select 0'`);
+    const ambiguous = await c.query(`select * from tide.partitions_scanned('select 1')`).then(() => null, (e: { code?: string }) => e.code);
+    expect(ambiguous).toBe("42725");
+    await c.query(`delete from _tide.pgmigrations where name >= '017_drop_superseded_signatures'`);
+    const up = await install(c, { createCronExtension: false });
+    expect(up.migrationsRun).toEqual(["017_drop_superseded_signatures"]);
+    const left = await c.query(`select to_regprocedure('tide.partitions_scanned(text)') is null and to_regprocedure('_tide.next_due_at(_tide.managed_tables, timestamptz)') is null
+                                       and to_regprocedure('_tide.record_catalog()') is null as gone`);
+    expect(left.rows[0].gone).toBe(true);
+    expect((await c.query(`select count(*)::int as n from tide.partitions_scanned('select 1')`)).rows[0].n).toBe(0);
+    expect((await doctor(c)).findings).toEqual([]);
   });
 });
 
@@ -361,6 +389,8 @@ describe("uninstall", () => {
     await c.query(`create function _tide.grid_point(x text) returns text language sql as 'select x'`);
     await install(c, { force: true });
     await c.query(`create function tide.manage(x integer) returns integer language sql as 'select x'`);
+    // one of pgtide's dropped by hand: its record resolves to nothing, and the others still count
+    await c.query(`drop function _tide.is_utf8_escapes(text)`);
     const err = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; detail?: string }) => e);
     expect(err?.code).toBe("2BP01");
     // the two of the user's, and nothing of pgtide's own (its manage and grid_point among them)
