@@ -20,7 +20,7 @@ import { PG_BIN, runAs, startCluster, stopCluster } from "../installer/cluster.j
 import { addTables, CHURNED, prepareDatabase } from "./tables.js";
 
 const { values } = parseArgs({ options: { tables: { type: "string", default: "1,10,100" }, profile: { type: "string" },
-                                                   tools: { type: "string", default: "pgtide,pg_partman,floor" } } });
+                                                   tools: { type: "string", default: "pgtide,pg_partman,pg_partman_proc,floor" } } });
 const COUNTS = String(values.tables).split(",").map(Number);
 
 try {
@@ -30,10 +30,13 @@ try {
   process.exit(2);
 }
 
-type Tool = "pgtide" | "pg_partman" | "floor";
+// pg_partman two ways: run_maintenance(), every table in one transaction, and
+// run_maintenance_proc(), a commit after each table as pgtide makes (pg_partman's own procedure for
+// that: it calls run_maintenance for one table at a time)
+type Tool = "pgtide" | "pg_partman" | "pg_partman_proc" | "floor";
 const TOOLS = String(values.tools).split(",") as Tool[];
-if (TOOLS.some((t) => !["pgtide", "pg_partman", "floor"].includes(t))) {
-  console.error("--tools takes a comma-separated list of pgtide, pg_partman, floor");
+if (TOOLS.some((t) => !["pgtide", "pg_partman", "pg_partman_proc", "floor"].includes(t))) {
+  console.error("--tools takes a comma-separated list of pgtide, pg_partman, pg_partman_proc, floor");
   process.exit(2);
 }
 
@@ -49,9 +52,10 @@ function runs(tool: Tool, n: number, k: number, firstDay: number, maintain = tru
       lines.push("update tide.config set premake = premake + 1;");
       if (maintain) lines.push("call tide.run_maintenance();");
     }
-    if (tool === "pg_partman") {
+    if (tool === "pg_partman" || tool === "pg_partman_proc") {
       lines.push("update partman.part_config set premake = premake + 1;");
-      if (maintain) lines.push("select partman.run_maintenance(p_analyze := false, p_jobmon := false);");
+      if (maintain) lines.push(tool === "pg_partman" ? "select partman.run_maintenance(p_analyze := false, p_jobmon := false);"
+                                                     : "call partman.run_maintenance_proc(p_analyze := false, p_jobmon := false);");
     }
     if (tool === "floor" && maintain) lines.push(`call public.bench_floor_create(0, ${n}, current_date + ${firstDay + r});`);
   }
@@ -118,13 +122,14 @@ async function main(): Promise<void> {
   await stopCluster(cluster.dir, { keep: true, clean: true });
   try {
     console.log(`user-space instructions per maintenance run (valgrind callgrind, single-user backend), one partition due on every table`);
-    console.log(`ratio = pg_partman / pgtide; ceiling = pg_partman / floor (the best any Rule-1 implementation could show)\n`);
-    const head = ["tables", "pgtide M", "pg_partman M", "floor M", "ratio", "ceiling"];
+    console.log(`ratio = pg_partman / pgtide; ceiling = pg_partman / floor (the best any Rule-1 implementation could show)`);
+    console.log(`pg_partman: run_maintenance(), every table in one transaction; proc: run_maintenance_proc(), a commit after each table as pgtide\n`);
+    const head = ["tables", "pgtide M", "pg_partman M", "proc M", "floor M", "ratio", "ratio proc", "ceiling", "ceiling proc"];
     const rows = [head];
     const fresh = [head];
     for (const n of COUNTS) {
-      const per: Record<Tool, number> = { pgtide: 0, pg_partman: 0, floor: 0 };
-      const first: Record<Tool, number> = { pgtide: 0, pg_partman: 0, floor: 0 };
+      const per: Record<Tool, number> = { pgtide: 0, pg_partman: 0, pg_partman_proc: 0, floor: 0 };
+      const first: Record<Tool, number> = { pgtide: 0, pg_partman: 0, pg_partman_proc: 0, floor: 0 };
       for (const t of TOOLS) {
         process.stderr.write(`counting ${t} at ${n} tables...\n`);
         const db = `bench_${n}_${t}`;
@@ -143,8 +148,10 @@ async function main(): Promise<void> {
       }
       const m = (x: number) => (x ? x.toFixed(1) : "-");  // a tool left out with --tools
       const r = (a: number, b: number) => (a && b ? (a / b).toFixed(2) + "×" : "-");
-      rows.push([String(n), m(per.pgtide), m(per.pg_partman), m(per.floor), r(per.pg_partman, per.pgtide), r(per.pg_partman, per.floor)]);
-      fresh.push([String(n), m(first.pgtide), m(first.pg_partman), m(first.floor), r(first.pg_partman, first.pgtide), r(first.pg_partman, first.floor)]);
+      for (const [out, x] of [[rows, per], [fresh, first]] as const) {
+        out.push([String(n), m(x.pgtide), m(x.pg_partman), m(x.pg_partman_proc), m(x.floor), r(x.pg_partman, x.pgtide),
+                  r(x.pg_partman_proc, x.pgtide), r(x.pg_partman, x.floor), r(x.pg_partman_proc, x.floor)]);
+      }
     }
     const print = (table: string[][]) => {
       const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));

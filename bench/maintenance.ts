@@ -5,6 +5,9 @@
 // the floor any implementation of Rule 1 pays when work is due: the three DDL statements (CREATE
 // TABLE LIKE with the bounds CHECK, ATTACH, DROP CONSTRAINT) and a COMMIT per table, nothing else;
 // pg_partman's time over that floor is the best ratio any Rule-1 implementation could reach.
+// pg_partman runs two ways: run_maintenance(), every table in one transaction (every lock it takes
+// held to the end of the run), and run_maintenance_proc(), its procedure committing after each
+// table, as pgtide does.
 // Each case is timed twice: on the tool's long-lived connection, and in a new session per run, as
 // pg_cron runs every job (connection setup itself is not timed: the same for every tool).
 //
@@ -25,13 +28,13 @@ const COUNTS = String(values.tables).split(",").map(Number);
 const READER_MS = Number(values["reader-seconds"]) * 1000;
 const REPEAT = Number(values.repeat);
 const SCRATCH_TABLES = 2000;
-// Each due run raises premake by one day, twice per repeat (long-lived and new session); every
-// size starts again from PREMAKE. pg_partman 4.7 counts its premade daily partitions with age(),
+// Each due run raises premake by one day, twice per repeat (long-lived and new session; four times
+// for pg_partman's tables, run both ways); every size starts again from PREMAKE. pg_partman 4.7 counts its premade daily partitions with age(),
 // in which a month is 30 days: once the window reaches a month ahead it makes one partition too
 // many (or, across February, too few), which the bench's own check then rejects. Keep it shorter.
 const MAX_PREMAKE = 27;
-if (!Number.isInteger(REPEAT) || REPEAT < 1 || PREMAKE + 2 * REPEAT > MAX_PREMAKE) {
-  console.error(`--repeat must be a whole number from 1 to ${Math.floor((MAX_PREMAKE - PREMAKE) / 2)}: each repeat makes two more days due,` +
+if (!Number.isInteger(REPEAT) || REPEAT < 1 || PREMAKE + 4 * REPEAT > MAX_PREMAKE) {
+  console.error(`--repeat must be a whole number from 1 to ${Math.floor((MAX_PREMAKE - PREMAKE) / 4)}: each repeat makes four more days due on pg_partman's tables,` +
                 ` and pg_partman miscounts a premade window of a month or more (it takes a month as 30 days)`);
   process.exit(2);
 }
@@ -96,6 +99,7 @@ async function expectCreated(c: pg.Client, prefix: string, n: number, before: nu
 
 const runTide = (c: pg.Client) => c.query(`call tide.run_maintenance()`);
 const runPartman = (c: pg.Client) => c.query(`select partman.run_maintenance(p_analyze := false, p_jobmon := false)`);
+const runPartmanProc = (c: pg.Client) => c.query(`call partman.run_maintenance_proc(p_analyze := false, p_jobmon := false)`);
 
 /**
  * Make exactly one partition due on every table of one kind: raise premake by one in each
@@ -165,7 +169,8 @@ async function main(): Promise<void> {
     console.log(`Rule-1 floor = the same three DDL statements and a COMMIT per table and nothing else (same shape, same partition count);`);
     console.log(`ceiling = pg_partman time / floor: the best ratio any implementation of Rule 1 could show`);
     console.log(`"in a new session": each run in a session of its own, as pg_cron runs a job (connecting not timed)\n`);
-    const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "Rule-1 floor ms", "ceiling"]];
+    console.log(`pg_partman: run_maintenance(), all tables in one transaction; proc: run_maintenance_proc(), a commit after each table as pgtide\n`);
+    const rows: string[][] = [["tables", "case", "pgtide ms", "pg_partman ms", "ratio", "proc ms", "ratio proc", "Rule-1 floor ms", "ceiling", "ceiling proc"]];
     let have = 0;
     const fmtRatio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(1) + "×";
     // one tool's run, timed on its own long-lived connection or in a new session
@@ -185,21 +190,24 @@ async function main(): Promise<void> {
       await c.query(`vacuum analyze ${CHURNED.join(", ")}`);
       const settledT = await partitionCount(c, "bench_tide", n);
       const settledP = await partitionCount(c, "bench_pm", n);
-      const [idleT, idleP, idleTs, idlePs]: number[][] = [[], [], [], []];
+      const [idleT, idleP, idleQ, idleTs, idlePs, idleQs]: number[][] = [[], [], [], [], [], []];
       // the runs on long-lived connections first, as in a quiet database; then the new sessions
-      for (const [fresh, outT, outP] of [[false, idleT, idleP], [true, idleTs, idlePs]] as const) {
+      for (const [fresh, outT, outP, outQ] of [[false, idleT, idleP, idleQ], [true, idleTs, idlePs, idleQs]] as const) {
         const run = timer(fresh);
         for (let r = 0; r < REPEAT; r++) {
           outT!.push(await run(ct, runTide));
           outP!.push(await run(cp, runPartman));
+          outQ!.push(await run(cp, runPartmanProc));
         }
       }
       if ((await partitionCount(c, "bench_tide", n)) !== settledT || (await partitionCount(c, "bench_pm", n)) !== settledP) {
         throw new Error("bench is invalid: a run with nothing due created partitions");
       }
-      rows.push([String(n), "nothing due", median(idleT!).toFixed(1), median(idleP!).toFixed(1), fmtRatio(idleP!, idleT!), "", ""]);
-      rows.push(["", "  in a new session", median(idleTs!).toFixed(1), median(idlePs!).toFixed(1), fmtRatio(idlePs!, idleTs!), "", ""]);
-      const [dueT, dueP, dueF, dueTs, duePs, dueFs]: number[][] = [[], [], [], [], [], []];
+      rows.push([String(n), "nothing due", median(idleT!).toFixed(1), median(idleP!).toFixed(1), fmtRatio(idleP!, idleT!),
+                 median(idleQ!).toFixed(1), fmtRatio(idleQ!, idleT!), "", "", ""]);
+      rows.push(["", "  in a new session", median(idleTs!).toFixed(1), median(idlePs!).toFixed(1), fmtRatio(idlePs!, idleTs!),
+                 median(idleQs!).toFixed(1), fmtRatio(idleQs!, idleTs!), "", "", ""]);
+      const [dueT, dueP, dueQ, dueF, dueTs, duePs, dueQs, dueFs]: number[][] = [[], [], [], [], [], [], [], []];
       // one partition due on every table, run by each tool: on its own connection, or in a new session
       const dueRun = async (fresh: boolean, out: number[][]) => {
         const run = timer(fresh);
@@ -211,17 +219,21 @@ async function main(): Promise<void> {
         before = await partitionCount(c, "bench_pm", n);
         out[1]!.push(await run(cp, runPartman));
         await expectCreated(c, "bench_pm", n, before, "pg_partman");
+        await makeOneDue(c, "bench_pm", n);
+        before = await partitionCount(c, "bench_pm", n);
+        out[2]!.push(await run(cp, runPartmanProc));
+        await expectCreated(c, "bench_pm", n, before, "pg_partman's run_maintenance_proc");
         before = await partitionCount(c, "bench_floor", n);
         const day = floorDay++;
-        out[2]!.push(await run(cf, (x) => x.query(`call public.bench_floor_create(0, $1, current_date + $2::int)`, [n, day])));
+        out[3]!.push(await run(cf, (x) => x.query(`call public.bench_floor_create(0, $1, current_date + $2::int)`, [n, day])));
         await expectCreated(c, "bench_floor", n, before, "the Rule-1 floor");
       };
-      for (let r = 0; r < REPEAT; r++) await dueRun(false, [dueT!, dueP!, dueF!]);
-      for (let r = 0; r < REPEAT; r++) await dueRun(true, [dueTs!, duePs!, dueFs!]);
-      rows.push([String(n), "1 partition due per table", median(dueT!).toFixed(1), median(dueP!).toFixed(1), fmtRatio(dueP!, dueT!),
-                 median(dueF!).toFixed(1), fmtRatio(dueP!, dueF!)]);
-      rows.push(["", "  in a new session", median(dueTs!).toFixed(1), median(duePs!).toFixed(1), fmtRatio(duePs!, dueTs!),
-                 median(dueFs!).toFixed(1), fmtRatio(duePs!, dueFs!)]);
+      for (let r = 0; r < REPEAT; r++) await dueRun(false, [dueT!, dueP!, dueQ!, dueF!]);
+      for (let r = 0; r < REPEAT; r++) await dueRun(true, [dueTs!, duePs!, dueQs!, dueFs!]);
+      for (const [label, t, p, q, f] of [["1 partition due per table", dueT, dueP, dueQ, dueF], ["  in a new session", dueTs, duePs, dueQs, dueFs]] as const) {
+        rows.push([label.startsWith(" ") ? "" : String(n), label, median(t!).toFixed(1), median(p!).toFixed(1), fmtRatio(p!, t!),
+                   median(q!).toFixed(1), fmtRatio(q!, t!), median(f!).toFixed(1), fmtRatio(p!, f!), fmtRatio(q!, f!)]);
+      }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) console.log(r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
