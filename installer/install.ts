@@ -371,13 +371,15 @@ begin
   if pg_catalog.to_regclass('_tide.detached') is not null then
     execute 'select coalesce(pg_catalog.array_agg(d.partition::oid), ''{}'') from _tide.detached d' into detached;
   end if;
-  -- the routines the last install recorded as pgtide's, read back under the search_path they were
-  -- printed with (one since dropped by hand resolves to nothing and is left out)
+  -- the routines the last install recorded as pgtide's: matched by their identities as record_catalog
+  -- printed them, under the same search_path (text, not parsed back: a recorded type since dropped
+  -- must not fail the guard; a routine since dropped by hand matches nothing)
   if pg_catalog.to_regclass('_tide.catalog_objects') is not null then
     path := pg_catalog.current_setting('search_path');
     perform pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-    execute 'select pg_catalog.array_agg(pg_catalog.to_regprocedure(o.identity)::oid) filter (where pg_catalog.to_regprocedure(o.identity) is not null)'
-            ' from _tide.catalog_objects o where o.kind in (''function'', ''procedure'')' into own_routines;
+    execute 'select pg_catalog.array_agg(p.oid) from pg_catalog.pg_proc p join _tide.catalog_objects o'
+            ' on o.kind in (''function'', ''procedure'') and o.identity = p.oid::pg_catalog.regprocedure::pg_catalog.text'
+            ' where p.pronamespace = any ($1)' into own_routines using ours;
     perform pg_catalog.set_config('search_path', path, true);
   end if;
   select string_agg(w, E'\n' order by w) into found from (

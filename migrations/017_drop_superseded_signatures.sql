@@ -1,9 +1,9 @@
 -- Up Migration
 -- Routines an earlier version installed under a signature a later one replaced (a parameter added,
--- with a default, or dropped) without dropping the old one: tide.claim_archive(text, bigint) and
--- tide.partitions_scanned(text) made their calls with fewer arguments ambiguous (42725) next to the
--- new forms, and the uninstall guard, which knows pgtide's routines by what the last install recorded,
--- would take all five for the user's. _tide.record_catalog() becomes record_catalog(text[]), given
+-- with a default, or dropped) without dropping the old one: tide.claim_archive(text, bigint),
+-- tide.partitions_scanned(text) and _tide.obs_explain(text) made their calls with fewer arguments
+-- ambiguous (42725) next to the new forms, and the uninstall guard, which knows pgtide's routines by
+-- what the last install recorded, would take all five for the user's. _tide.record_catalog() becomes record_catalog(text[]), given
 -- the routines by the installer. A routine a user's object depends on stays, with a warning.
 do $m$
 declare

@@ -9,14 +9,27 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  own     text[];
+  own     text[] := '{}';
   missing text;
+  r       text;
+  f       regprocedure;
   n       integer;
 begin
-  -- as catalog_fingerprint prints them (the same search_path)
-  own := array(select to_regprocedure(r)::text from unnest(routines) r);
-  select string_agg(r, ', ') into missing from unnest(routines) r where to_regprocedure(r) is null;
-  if coalesce(cardinality(routines), 0) = 0 or missing is not null then
+  -- each as catalog_fingerprint prints it (the same search_path); a signature that does not parse
+  -- (a type misspelt, an argument name) is as missing as one naming no routine
+  foreach r in array coalesce(routines, '{}') loop
+    begin
+      f := to_regprocedure(r);
+    exception when others then
+      f := null;
+    end;
+    if f is null then
+      missing := concat_ws(', ', missing, r);
+    else
+      own := own || f::text;
+    end if;
+  end loop;
+  if cardinality(own) = 0 or missing is not null then
     raise exception using errcode = '42883',
       message = format('pgtide''s routines %s were not found after the code step', coalesce(missing, '(none given)')),
       detail = 'The installer records the routines its code files create; each file''s COMMENT ON names its routine''s signature.',

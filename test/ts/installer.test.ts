@@ -219,14 +219,19 @@ describe("upgrade over an earlier version's functions", () => {
                    language sql as 'select null::regclass, null::regclass, null::text, 0 where false'`);
     await c.query(`create function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz) returns timestamptz language sql as 'select null::timestamptz'`);
     await c.query(`create function _tide.record_catalog() returns integer language sql as 'select 0'`);
+    await c.query(`create function tide.claim_archive(worker text, only_archive bigint) returns integer language sql as 'select 0'`);
+    await c.query(`create function _tide.obs_explain(query text) returns jsonb language sql as 'select null::jsonb'`);
+    await c.query(`create function _tide.detached_name(mt _tide.managed_tables, rel name) returns name language sql as 'select rel'`);
     const ambiguous = await c.query(`select * from tide.partitions_scanned('select 1')`).then(() => null, (e: { code?: string }) => e.code);
     expect(ambiguous).toBe("42725");
     await c.query(`delete from _tide.pgmigrations where name >= '017_drop_superseded_signatures'`);
     const up = await install(c, { createCronExtension: false });
     expect(up.migrationsRun).toEqual(["017_drop_superseded_signatures"]);
-    const left = await c.query(`select to_regprocedure('tide.partitions_scanned(text)') is null and to_regprocedure('_tide.next_due_at(_tide.managed_tables, timestamptz)') is null
-                                       and to_regprocedure('_tide.record_catalog()') is null as gone`);
-    expect(left.rows[0].gone).toBe(true);
+    const left = await c.query(`select array_agg(s) filter (where to_regprocedure(s) is not null) as left
+                                  from unnest(array['tide.partitions_scanned(text)', '_tide.next_due_at(_tide.managed_tables, timestamptz)',
+                                                    '_tide.record_catalog()', 'tide.claim_archive(text, bigint)', '_tide.obs_explain(text)',
+                                                    '_tide.detached_name(_tide.managed_tables, name)']) s`);
+    expect(left.rows[0].left).toBeNull();
     expect((await c.query(`select count(*)::int as n from tide.partitions_scanned('select 1')`)).rows[0].n).toBe(0);
     expect((await doctor(c)).findings).toEqual([]);
   });
@@ -406,6 +411,19 @@ describe("uninstall", () => {
     ]);
     await c.query(`drop function _tide.grid_point(text)`);
     await c.query(`drop function tide.manage(integer)`);
+    // a record as an older version made it (every routine there was, the user's too): names still count
+    await c.query(`create function _tide.ug_old() returns int language sql as 'select 1'`);
+    await c.query(`insert into _tide.catalog_objects (kind, identity, definition_md5) values ('function', '_tide.ug_old()', 'x')`);
+    const old = await uninstall(c, { targetUrl: d.url }).then(() => null, (e: { code?: string; detail?: string }) => e);
+    expect(old?.detail).toBe("function _tide.ug_old() (lives in a pgtide schema)");
+    await c.query(`drop function _tide.ug_old()`);
+    // a signature that is no routine's fails the record (42883) and leaves it as it was
+    const before = (await c.query(`select count(*)::int as n from _tide.catalog_objects`)).rows[0].n;
+    const bad = await c.query(`select _tide.record_catalog(array['_tide.no_such(text)', '_tide.grid_point(no_such_type)'])`)
+      .then(() => null, (e: { code?: string; message: string }) => e);
+    expect(bad?.code).toBe("42883");
+    expect(bad?.message).toContain("_tide.no_such(text), _tide.grid_point(no_such_type)");
+    expect((await c.query(`select count(*)::int as n from _tide.catalog_objects`)).rows[0].n).toBe(before);
     await uninstall(c, { targetUrl: d.url });
     expect((await c.query(`select count(*)::int as n from pg_namespace where nspname in ('tide', '_tide')`)).rows[0].n).toBe(0);
   });
