@@ -10,6 +10,7 @@ declare
   old_lt text := current_setting('lock_timeout');
   left_over text;
   busy      boolean := false;
+  copied_to regclass;
 begin
   mt := _tide.load_managed_table(parent);  -- TD001 when not managed
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
@@ -34,9 +35,20 @@ begin
       using hint = format('A running restore drops it itself; once none runs: %s  Until then the default refuses rows of the range in its name.', left_over);
   end if;
   delete from _tide.managed_tables m where m.parent = unmanage.parent;
+  if mt.parent_name is null then
+    -- dropped without unmanage: its conversion state goes with its settings (no legacy partition is
+    -- left to split, nothing to copy back; the oid could one day name another table)
+    delete from _tide.legacy l where l.parent = unmanage.parent;
+    delete from _tide.unconvert_changes u where u.parent = unmanage.parent;
+    delete from _tide.unconverts u where u.parent = unmanage.parent returning u.target into copied_to;
+    if exists (select from pg_class c where c.oid = copied_to) then
+      raise notice 'pgtide: the copy % of an unconvert under way stays (the table it was copying is gone)', copied_to
+        using hint = format('Drop it if it is of no use: DROP TABLE %s;', copied_to);
+    end if;
+  end if;
   perform _tide.log_action(null, parent, 'unmanage', null, 'ok');
 end
 $fn$;
 
 comment on function tide.unmanage(regclass) is
-  'Stops pgtide managing a table; partitions and rows stay. Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy, and a restore''s while that restore holds the table, with a NOTICE giving the statement that drops it); takes no other lock.';
+  'Stops pgtide managing a table; partitions and rows stay (of a table dropped without it, its conversion state goes too). Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy, and a restore''s while that restore holds the table, with a NOTICE giving the statement that drops it); takes no other lock.';

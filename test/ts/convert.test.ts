@@ -321,3 +321,41 @@ describe("retention of a legacy partition", () => {
     });
   }
 });
+
+describe("a converted table dropped without tide.unmanage", () => {
+  it("says so (42P01) when split, and tide.unmanage then forgets its conversion state with its settings", async () => {
+    const c = await db.client();
+    await fixture(c, "gone_log", 2_000);
+    await convertTable(c, { source: "gone_log", control: "ts", every: "1 month", premake: 2 });
+    const oid = Number((await c.query(`select 'gone_log'::regclass::oid as o`)).rows[0].o);
+    const legacy = async () => (await c.query(`select count(*)::int as n from _tide.legacy where parent::oid = $1`, [oid])).rows[0].n;
+    expect(await legacy()).toBe(1);
+    await c.query(`drop table gone_log`);
+    const err = await c.query(`call tide.split_legacy(${oid})`).then(() => null, (e: { code?: string; hint?: string }) => e);
+    expect(err?.code).toBe("42P01");
+    expect(err?.hint).toBe(`Call tide.unmanage(${oid}) to forget them.`);
+    await c.query(`select tide.unmanage(${oid})`);
+    expect(await legacy()).toBe(0);
+    expect((await c.query(`select count(*)::int as n from _tide.managed_tables where parent::oid = $1`, [oid])).rows[0].n).toBe(0);
+  });
+
+  it("an unconvert's state goes too, its copy stays (named in a NOTICE)", async () => {
+    const c = await db.client();
+    await c.query(`create table gone_uc (id bigint, ts timestamptz not null, v text, primary key (id, ts)) partition by range (ts)`);
+    await c.query(`select count(*) from tide.manage('gone_uc', 'ts', '1 month', premake => 1)`);
+    await c.query(`insert into gone_uc values (1, now(), 'a')`);
+    await c.query(`select _tide.unconvert_start('gone_uc')`);  // the copy path's first step, as tide.unconvert takes it
+    await c.query(`insert into gone_uc values (2, now(), 'b')`);  // recorded by the capture trigger
+    const oid = Number((await c.query(`select 'gone_uc'::regclass::oid as o`)).rows[0].o);
+    const state = async () => (await c.query(`select (select count(*) from _tide.unconverts where parent::oid = $1)::int
+                                                   + (select count(*) from _tide.unconvert_changes where parent::oid = $1)::int as n`, [oid])).rows[0].n;
+    expect(await state()).toBeGreaterThanOrEqual(2);
+    await c.query(`drop table gone_uc`);
+    const notices: string[] = [];
+    c.on("notice", (m) => notices.push(m.message ?? ""));
+    await c.query(`select tide.unmanage(${oid})`);
+    expect(await state()).toBe(0);
+    expect(notices.some((m) => m.includes("gone_uc_unconverted") && m.includes("stays"))).toBe(true);
+    expect((await c.query(`select to_regclass('gone_uc_unconverted') is not null as kept`)).rows[0].kept).toBe(true);
+  });
+});
