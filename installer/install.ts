@@ -6,7 +6,7 @@ import type pg from "pg";
 import { runner } from "node-pg-migrate";
 import { INSTALL_LOCK_SQL, MIGRATE_LOCK_VALUE, SQLSTATE, lit } from "./connection.js";
 import { PreflightError, preflight, type PreflightReport } from "./preflight.js";
-import { codeFiles, functionNames, migrations, productVersion, projectRoot, routineSignatures, sourceSha256, viewNames } from "./sources.js";
+import { codeFiles, functionNames, migrations, productVersion, projectRoot, routineSignature, routineSignatures, sourceSha256, viewNames } from "./sources.js";
 import { unscheduleFromCronDatabase } from "./schedule.js";
 
 export const MIGRATIONS_TABLE = "pgmigrations";
@@ -145,13 +145,48 @@ function recordCatalogSql(): string {
   return `select _tide.record_catalog(array[${routineSignatures().map(lit).join(", ")}]);`;
 }
 
+/**
+ * A routine file applied so that an upgrade may change what CREATE OR REPLACE cannot (42P13: the
+ * result type, a parameter's name, a default removed): the routine is then dropped and created again,
+ * in the same transaction. pgtide's views, which could depend on it, are dropped before the code;
+ * an object of the user's that depends on it stops the install (2BP01, naming it). What a user set on
+ * such a routine by hand (a grant of their own, ALTER FUNCTION … SET) goes with it; grants.sql, applied
+ * last, gives pgtide's roles theirs again. A function turned into a procedure (42809) still needs a migration.
+ */
+export function replaceRoutineSql(sql: string, signature: string): string {
+  const tag = "$tide_code$";
+  if (sql.includes(tag) || sql.includes("$tide_apply$")) throw new Error(`pgtide: a code file may not contain ${tag} or $tide_apply$`);
+  return `do $tide_apply$
+declare
+  dependents text;
+begin
+  execute ${tag}${sql}${tag};
+exception when invalid_function_definition then
+  -- (for a routine not there yet the 42P13 is the file's own: the second attempt raises it)
+  begin
+    execute ${lit(`drop routine if exists ${signature}`)};
+  exception when dependent_objects_still_exist then
+    get stacked diagnostics dependents = pg_exception_detail;
+    raise exception using errcode = '2BP01',
+      message = ${lit(`pgtide cannot replace ${signature}: objects of yours depend on it`)},
+      detail = dependents,
+      hint = 'This version changes its result or parameters, so it is dropped and created again: save the definitions of your objects over it, drop them, run pgtide install, then create them again.';
+  end;
+  execute ${tag}${sql}${tag};
+end
+$tide_apply$;`;
+}
+
 /** The statements that re-apply the code, as one list (shared by install and plan). */
 export function codeStatements(version: string, sha: string): { label: string; sql: string }[] {
   const out: { label: string; sql: string }[] = [
     { label: "settings", sql: "set local check_function_bodies = off;\nset local search_path = pg_catalog, pg_temp;" },
     { label: "drop views (recreated below)", sql: dropViewsSql(viewNames()) },
   ];
-  for (const f of codeFiles()) out.push({ label: f.path, sql: f.sql });
+  for (const f of codeFiles()) {
+    const sig = routineSignature(f);
+    out.push({ label: f.path, sql: sig === null ? f.sql : replaceRoutineSql(f.sql, sig) });
+  }
   out.push({
     label: "record the installation",
     sql:

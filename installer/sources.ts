@@ -114,14 +114,15 @@ export function functionNames(root = projectRoot()): { tide: string[]; _tide: st
  * schema-qualified (this fails when a file has none or several, record_catalog when one does not resolve).
  */
 export function routineSignatures(root = projectRoot()): string[] {
-  const out: string[] = [];
-  for (const f of codeFiles(root)) {
-    if (!/^plpgsql\/(internal|api)\//.test(f.path)) continue;
-    const found = [...f.sql.matchAll(/^comment on (?:function|procedure) ([a-z_]+\.[a-z_][a-z0-9_]*\([^)]*\)) is/gim)].map((m) => m[1] as string);
-    if (found.length !== 1) throw new Error(`pgtide: ${f.path} must carry one COMMENT ON FUNCTION/PROCEDURE for its routine (found ${found.length})`);
-    out.push(found[0]!);
-  }
-  return out;
+  return codeFiles(root).map(routineSignature).filter((s): s is string => s !== null);
+}
+
+/** The signature of the routine a code file creates (see routineSignatures); null for a view or grants.sql. */
+export function routineSignature(f: SourceFile): string | null {
+  if (!/^plpgsql\/(internal|api)\//.test(f.path)) return null;
+  const found = [...f.sql.matchAll(/^comment on (?:function|procedure) ([a-z_]+\.[a-z_][a-z0-9_]*\([^)]*\)) is/gim)].map((m) => m[1] as string);
+  if (found.length !== 1) throw new Error(`pgtide: ${f.path} must carry one COMMENT ON FUNCTION/PROCEDURE for its routine (found ${found.length})`);
+  return found[0]!;
 }
 
 /** sha256 over every migration and code file, in apply order, with their paths. */

@@ -11,6 +11,7 @@ declare
   left_over text;
   busy      boolean := false;
   copied_to regclass;
+  slice     regclass;
 begin
   mt := _tide.load_managed_table(parent);  -- TD001 when not managed
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
@@ -38,10 +39,18 @@ begin
   if mt.parent_name is null then
     -- dropped without unmanage: its conversion state goes with its settings (no legacy partition is
     -- left to split, nothing to copy back; the oid could one day name another table)
-    delete from _tide.legacy l where l.parent = unmanage.parent;
-    delete from _tide.unconvert_changes u where u.parent = unmanage.parent;
+    -- (the unconvert's row before its changes, in the order its steps lock them)
+    delete from _tide.legacy l where l.parent = unmanage.parent returning l.slice into slice;
     delete from _tide.unconverts u where u.parent = unmanage.parent returning u.target into copied_to;
-    if exists (select from pg_class c where c.oid = copied_to) then
+    delete from _tide.unconvert_changes u where u.parent = unmanage.parent;
+    -- the tables they were filling are the user's rows: they stay, named (each still a plain table
+    -- of the name pgtide gave it, not another that took its oid since)
+    if exists (select from pg_class c where c.oid = slice and c.relkind = 'r' and not c.relispartition) then
+      raise notice 'pgtide: the slice % of a split under way stays, with the rows it had moved out of the legacy partition', slice
+        using hint = format('Keep its rows or drop it: DROP TABLE %s;', slice);
+    end if;
+    if exists (select from pg_class c where c.oid = copied_to and c.relkind = 'r' and not c.relispartition
+                                        and c.relname ~ '_unconverted$') then
       raise notice 'pgtide: the copy % of an unconvert under way stays (the table it was copying is gone)', copied_to
         using hint = format('Drop it if it is of no use: DROP TABLE %s;', copied_to);
     end if;

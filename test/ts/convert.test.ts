@@ -323,19 +323,28 @@ describe("retention of a legacy partition", () => {
 });
 
 describe("a converted table dropped without tide.unmanage", () => {
-  it("says so (42P01) when split, and tide.unmanage then forgets its conversion state with its settings", async () => {
+  it("says so (42P01) when split, and tide.unmanage then forgets its conversion state with its settings; a split's slice stays, named", async () => {
     const c = await db.client();
-    await fixture(c, "gone_log", 2_000);
-    await convertTable(c, { source: "gone_log", control: "ts", every: "1 month", premake: 2 });
+    await c.query(`create table gone_log (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
+    await c.query(`insert into gone_log (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
+    await c.query(`call tide.convert('gone_log', 'ts', '1 week', premake => 2)`);
+    // a split under way: its first batch made the slice table and moved rows into it
+    await c.query(`select * from _tide.convert_split_step('gone_log', 50, '2026-10-10')`);
     const oid = Number((await c.query(`select 'gone_log'::regclass::oid as o`)).rows[0].o);
+    const slice = (await c.query(`select slice::text as s from _tide.legacy where parent::oid = $1`, [oid])).rows[0].s as string;
+    expect(slice).toBeTruthy();
     const legacy = async () => (await c.query(`select count(*)::int as n from _tide.legacy where parent::oid = $1`, [oid])).rows[0].n;
     expect(await legacy()).toBe(1);
     await c.query(`drop table gone_log`);
     const err = await c.query(`call tide.split_legacy(${oid})`).then(() => null, (e: { code?: string; hint?: string }) => e);
     expect(err?.code).toBe("42P01");
     expect(err?.hint).toBe(`Call tide.unmanage(${oid}) to forget them.`);
+    const notices: string[] = [];
+    c.on("notice", (m) => notices.push(m.message ?? ""));
     await c.query(`select tide.unmanage(${oid})`);
     expect(await legacy()).toBe(0);
+    expect(notices.join("\n")).toContain(`.${slice} of a split under way stays`);
+    expect((await c.query(`select count(*)::int as n from ${slice}`)).rows[0].n).toBeGreaterThan(0);
     expect((await c.query(`select count(*)::int as n from _tide.managed_tables where parent::oid = $1`, [oid])).rows[0].n).toBe(0);
   });
 

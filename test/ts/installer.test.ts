@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { install, plan, PGTIDE_TABLES, uninstall } from "../../installer/install.js";
+import { install, plan, PGTIDE_TABLES, replaceRoutineSql, uninstall } from "../../installer/install.js";
 import { doctor } from "../../installer/doctor.js";
 import { judge, type Facts } from "../../installer/preflight.js";
 import { startCluster, stopCluster } from "../../installer/cluster.js";
@@ -208,6 +208,42 @@ describe("upgrade over an earlier version's functions", () => {
     const cols = await c.query<{ n: number }>(
       `select count(*)::int as n from information_schema.columns where table_schema = 'tide' and table_name = 'tables' and column_name = 'position_note'`);
     expect(cols.rows[0]!.n).toBe(1);
+  });
+
+  it("replaces a routine whose result type or parameter names changed without a migration (42P13 for CREATE OR REPLACE)", async () => {
+    const d = await freshDatabase({ prefix: "upg_42p13" });
+    made.push(d);
+    const c = await d.client();
+    // as an earlier version could have left them: another result type, another parameter name
+    await c.query(`drop function _tide.key_type_max(regtype)`);
+    await c.query(`create function _tide.key_type_max(control_type regtype) returns numeric language sql as 'select 0::numeric'`);
+    await c.query(`drop function _tide.is_utf8_escapes(text)`);
+    await c.query(`create function _tide.is_utf8_escapes(other_name text) returns boolean language sql as 'select false'`);
+    // a view of the user's over one of them: the install stops (2BP01) naming it, changing nothing
+    await c.query(`create view public.my_max as select _tide.key_type_max('integer'::regtype) as m`);
+    const err = await install(c, { createCronExtension: false, force: true }).then(() => null, (e: { code?: string; message: string; detail?: string }) => e);
+    expect(err?.code).toBe("2BP01");
+    expect(err?.message).toContain("pgtide cannot replace _tide.key_type_max(regtype): objects of yours depend on it");
+    expect(err?.detail).toContain("view public.my_max depends on function _tide.key_type_max(regtype)");
+    expect((await c.query(`select pg_get_function_result('_tide.key_type_max(regtype)'::regprocedure) as r`)).rows[0].r).toBe("numeric");
+    await c.query(`drop view public.my_max`);
+    await install(c, { createCronExtension: false, force: true });
+    const r = await c.query(`select pg_get_function_result('_tide.key_type_max(regtype)'::regprocedure) as result,
+                                    pg_get_function_arguments('_tide.is_utf8_escapes(text)'::regprocedure) as args,
+                                    _tide.key_type_max('integer') as max`);
+    expect(r.rows[0]).toEqual({ result: "bigint", args: "uri text", max: "2147483647" });
+    expect((await doctor(c)).findings).toEqual([]);
+  });
+
+  it("reports a new routine's own definition error (42P13), not the missing routine the retry would drop", async () => {
+    const d = await freshDatabase({ prefix: "new_42p13" });
+    made.push(d);
+    const c = await d.client();
+    const sql = `create or replace function _tide.zz_new(a integer default 1, b integer) returns integer language sql as 'select 1';
+comment on function _tide.zz_new(integer, integer) is 'x';`;
+    const err = await c.query(replaceRoutineSql(sql, "_tide.zz_new(integer, integer)")).then(() => null, (e: { code?: string; message: string }) => e);
+    expect(err?.code).toBe("42P13");
+    expect(err?.message).toContain("input parameters after one with a default value must also have defaults");
   });
 
   it("drops the routines an earlier version left under superseded signatures, which made shorter calls ambiguous (42725)", async () => {
