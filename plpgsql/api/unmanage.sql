@@ -14,6 +14,25 @@ declare
   slice     regclass;
 begin
   mt := _tide.load_managed_table(parent);  -- TD001 when not managed
+  -- a table still there with a conversion under way: unmanaged, it could never finish (its steps
+  -- need the settings), and what it holds outside the table would stay there
+  if mt.parent_name is not null then
+    if exists (select from _tide.unconverts u where u.parent = unmanage.parent) then
+      raise exception using errcode = '55000',
+        message = format('tide.unconvert of table %s is in progress', parent),
+        detail = 'Its trigger records every write to the table for the copy it is making; unmanaged, the unconvert could not finish, and the trigger would go on recording.',
+        hint = format('Finish it (CALL tide.unconvert(%L)) or abandon it as docs/convert.md says; then call tide.unmanage again.', parent::text);
+    end if;
+    select l.slice::text into left_over from _tide.legacy l
+     where l.parent = unmanage.parent and l.state = 'splitting'
+       and exists (select from pg_class c where c.oid = l.slice and not c.relispartition);
+    if found then
+      raise exception using errcode = '55000',
+        message = format('tide.split_legacy of table %s is in progress', parent),
+        detail = format('Its slice %s holds rows moved out of the legacy partition, attached to the table only when the split of its interval finishes; unmanaged, it never would be.', left_over),
+        hint = format('Finish the split first: CALL tide.split_legacy(%L); then call tide.unmanage again.', parent::text);
+    end if;
+  end if;
   -- the default partition's fence (a CHECK of ours) goes too, if that can be done without waiting
   -- past the table's lock_timeout; otherwise say how to drop it
   begin
@@ -60,4 +79,4 @@ end
 $fn$;
 
 comment on function tide.unmanage(regclass) is
-  'Stops pgtide managing a table; partitions and rows stay (of a table dropped without it, its conversion state goes too). Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy, and a restore''s while that restore holds the table, with a NOTICE giving the statement that drops it); takes no other lock.';
+  'Stops pgtide managing a table; partitions and rows stay (of a table dropped without it, its conversion state goes too; refused, 55000, while an unconvert or a split of a table still there is under way). Drops the default partition''s tide_fence_* CHECK (a moment of ACCESS EXCLUSIVE on the default, under the table''s lock_timeout; left with a NOTICE when busy, and a restore''s while that restore holds the table, with a NOTICE giving the statement that drops it); takes no other lock.';

@@ -368,3 +368,32 @@ describe("a converted table dropped without tide.unmanage", () => {
     expect((await c.query(`select to_regclass('gone_uc_unconverted') is not null as kept`)).rows[0].kept).toBe(true);
   });
 });
+
+describe("tide.unmanage while a conversion of a table still there is under way", () => {
+  it("refuses (55000, changing nothing) during a split, whose slice holds rows outside the table, and during an unconvert", async () => {
+    const c = await db.client();
+    await c.query(`create table mid_log (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
+    await c.query(`insert into mid_log (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
+    await c.query(`call tide.convert('mid_log', 'ts', '1 week', premake => 2)`);
+    await c.query(`select * from _tide.convert_split_step('mid_log', 50, '2026-10-10')`);
+    const managed = async (t: string) => (await c.query(`select count(*)::int as n from _tide.managed_tables where parent = $1::regclass`, [t])).rows[0].n;
+    const split = await c.query(`select tide.unmanage('mid_log')`).then(() => null, (e: { code?: string; message: string; hint?: string }) => e);
+    expect(split?.code).toBe("55000");
+    expect(split?.message).toBe("tide.split_legacy of table public.mid_log is in progress");
+    expect(split?.hint).toBe("Finish the split first: CALL tide.split_legacy('public.mid_log'); then call tide.unmanage again.");
+    expect(await managed("mid_log")).toBe(1);
+    await c.query(`call tide.split_legacy('mid_log')`);
+    await c.query(`select tide.unmanage('mid_log')`);  // the split done, it goes
+    expect(await managed("mid_log")).toBe(0);
+
+    await c.query(`create table mid_uc (id bigint, ts timestamptz not null, v text, primary key (id, ts)) partition by range (ts)`);
+    await c.query(`select count(*) from tide.manage('mid_uc', 'ts', '1 month', premake => 1)`);
+    await c.query(`insert into mid_uc values (1, now(), 'a')`);
+    await c.query(`select _tide.unconvert_start('mid_uc')`);
+    const uc = await c.query(`select tide.unmanage('mid_uc')`).then(() => null, (e: { code?: string; message: string }) => e);
+    expect(uc?.code).toBe("55000");
+    expect(uc?.message).toBe("tide.unconvert of table public.mid_uc is in progress");
+    expect(await managed("mid_uc")).toBe(1);
+    expect((await c.query(`select count(*)::int as n from _tide.unconverts where parent = 'mid_uc'::regclass`)).rows[0].n).toBe(1);
+  });
+});
