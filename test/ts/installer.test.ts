@@ -246,6 +246,22 @@ comment on function _tide.zz_new(integer, integer) is 'x';`;
     expect(err?.message).toContain("input parameters after one with a default value must also have defaults");
   });
 
+  it("keeps a superseded routine an object of the user's depends on, with a note saying how to drop it", async () => {
+    const d = await freshDatabase({ prefix: "upg_sigs_dep" });
+    made.push(d);
+    const c = await d.client();
+    await c.query(`create function _tide.next_due_at(mt _tide.managed_tables, as_of timestamptz) returns timestamptz language sql as 'select as_of'`);
+    await c.query(`create view public.my_due as select _tide.next_due_at(null::_tide.managed_tables, '2030-01-01 00:00+00') as at`);
+    await c.query(`delete from _tide.pgmigrations where name >= '017_drop_superseded_signatures'`);
+    const up = await install(c, { createCronExtension: false });
+    expect(up.migrationsRun).toEqual(["017_drop_superseded_signatures"]);
+    const said = up.notes.join("\n");
+    expect(said).toContain("pgtide: _tide.next_due_at(_tide.managed_tables, timestamptz), superseded, not dropped: objects of yours depend on it");
+    expect(said).toContain("hint: Point them at the current form, then: DROP FUNCTION _tide.next_due_at(_tide.managed_tables, timestamptz);");
+    expect((await c.query(`select to_regprocedure('_tide.next_due_at(_tide.managed_tables, timestamptz)') is not null as kept`)).rows[0].kept).toBe(true);
+    expect((await c.query(`select count(*)::int as n from public.my_due`)).rows[0].n).toBe(1);
+  });
+
   it("drops the routines an earlier version left under superseded signatures, which made shorter calls ambiguous (42725)", async () => {
     const d = await freshDatabase({ prefix: "upg_sigs" });
     made.push(d);
