@@ -23,13 +23,13 @@ begin
         detail = 'Its trigger records every write to the table for the copy it is making; unmanaged, the unconvert could not finish, and the trigger would go on recording.',
         hint = format('Finish it (CALL tide.unconvert(%L)) or abandon it as docs/convert.md says; then call tide.unmanage again.', parent::text);
     end if;
-    select l.slice::text into left_over from _tide.legacy l
+    select l.slice into slice from _tide.legacy l
      where l.parent = unmanage.parent and l.state = 'splitting'
        and exists (select from pg_class c where c.oid = l.slice and not c.relispartition);
     if found then
       raise exception using errcode = '55000',
         message = format('tide.split_legacy of table %s is in progress', parent),
-        detail = format('Its slice %s holds rows moved out of the legacy partition, attached to the table only when the split of its interval finishes; unmanaged, it never would be.', left_over),
+        detail = format('Its slice %s holds rows moved out of the legacy partition, attached to the table only when the split of its interval finishes; unmanaged, it never would be.', slice),
         hint = format('Finish the split first: CALL tide.split_legacy(%L); then call tide.unmanage again.', parent::text);
     end if;
   end if;

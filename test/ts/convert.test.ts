@@ -140,13 +140,31 @@ describe("tide.split_legacy", () => {
   }, 120_000);
 });
 
+/** 1,000 hourly rows from 2026-10-01, converted: the legacy partition spans [2026-09-28, 2026-12-07) on a weekly grid. */
+async function convertedWeekly(c: pg.Client, table: string): Promise<void> {
+  await c.query(`create table ${table} (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
+  await c.query(`insert into ${table} (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
+  await c.query(`call tide.convert('${table}', 'ts', '1 week', premake => 2)`);
+}
+
+/** A split under way: its first batch made the slice table and moved rows into it. */
+async function splitStarted(c: pg.Client, table: string): Promise<void> {
+  await convertedWeekly(c, table);
+  await c.query(`select * from _tide.convert_split_step('${table}', 50, '2026-10-10')`);
+}
+
+/** A managed table with a row and an unconvert under way (the copy path's first step, as tide.unconvert takes it). */
+async function unconvertStarted(c: pg.Client, table: string): Promise<void> {
+  await c.query(`create table ${table} (id bigint, ts timestamptz not null, v text, primary key (id, ts)) partition by range (ts)`);
+  await c.query(`select count(*) from tide.manage('${table}', 'ts', '1 month', premake => 1)`);
+  await c.query(`insert into ${table} values (1, now(), 'a')`);
+  await c.query(`select _tide.unconvert_start('${table}')`);
+}
+
 describe("retention of a legacy partition", () => {
-  // 1,000 hourly rows from 2026-10-01: the legacy partition spans [2026-09-28, 2026-12-07) on a weekly
-  // grid; maintenance as of 2027-02-01 with keep 2 weeks finds all of it expired
+  // maintenance as of 2027-02-01 with keep 2 weeks finds all of the legacy partition expired
   async function converted(c: pg.Client, table: string, onExpire: string): Promise<void> {
-    await c.query(`create table ${table} (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
-    await c.query(`insert into ${table} (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
-    await c.query(`call tide.convert('${table}', 'ts', '1 week', premake => 2)`);
+    await convertedWeekly(c, table);
     await c.query(`update tide.config set keep = '2 weeks', on_expire = $2 where parent = $1::regclass`, [table, onExpire]);
   }
 
@@ -325,11 +343,7 @@ describe("retention of a legacy partition", () => {
 describe("a converted table dropped without tide.unmanage", () => {
   it("says so (42P01) when split, and tide.unmanage then forgets its conversion state with its settings; a split's slice stays, named", async () => {
     const c = await db.client();
-    await c.query(`create table gone_log (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
-    await c.query(`insert into gone_log (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
-    await c.query(`call tide.convert('gone_log', 'ts', '1 week', premake => 2)`);
-    // a split under way: its first batch made the slice table and moved rows into it
-    await c.query(`select * from _tide.convert_split_step('gone_log', 50, '2026-10-10')`);
+    await splitStarted(c, "gone_log");
     const oid = Number((await c.query(`select 'gone_log'::regclass::oid as o`)).rows[0].o);
     const slice = (await c.query(`select slice::text as s from _tide.legacy where parent::oid = $1`, [oid])).rows[0].s as string;
     expect(slice).toBeTruthy();
@@ -350,10 +364,7 @@ describe("a converted table dropped without tide.unmanage", () => {
 
   it("an unconvert's state goes too, its copy stays (named in a NOTICE)", async () => {
     const c = await db.client();
-    await c.query(`create table gone_uc (id bigint, ts timestamptz not null, v text, primary key (id, ts)) partition by range (ts)`);
-    await c.query(`select count(*) from tide.manage('gone_uc', 'ts', '1 month', premake => 1)`);
-    await c.query(`insert into gone_uc values (1, now(), 'a')`);
-    await c.query(`select _tide.unconvert_start('gone_uc')`);  // the copy path's first step, as tide.unconvert takes it
+    await unconvertStarted(c, "gone_uc");
     await c.query(`insert into gone_uc values (2, now(), 'b')`);  // recorded by the capture trigger
     const oid = Number((await c.query(`select 'gone_uc'::regclass::oid as o`)).rows[0].o);
     const state = async () => (await c.query(`select (select count(*) from _tide.unconverts where parent::oid = $1)::int
@@ -372,10 +383,7 @@ describe("a converted table dropped without tide.unmanage", () => {
 describe("tide.unmanage while a conversion of a table still there is under way", () => {
   it("refuses (55000, changing nothing) during a split, whose slice holds rows outside the table, and during an unconvert", async () => {
     const c = await db.client();
-    await c.query(`create table mid_log (id bigint generated always as identity, ts timestamptz not null, note text, primary key (id, ts))`);
-    await c.query(`insert into mid_log (ts, note) select '2026-10-01'::timestamptz + g * interval '1 hour', 'n' || g from generate_series(1, 1000) g`);
-    await c.query(`call tide.convert('mid_log', 'ts', '1 week', premake => 2)`);
-    await c.query(`select * from _tide.convert_split_step('mid_log', 50, '2026-10-10')`);
+    await splitStarted(c, "mid_log");
     const managed = async (t: string) => (await c.query(`select count(*)::int as n from _tide.managed_tables where parent = $1::regclass`, [t])).rows[0].n;
     const split = await c.query(`select tide.unmanage('mid_log')`).then(() => null, (e: { code?: string; message: string; hint?: string }) => e);
     expect(split?.code).toBe("55000");
@@ -386,10 +394,7 @@ describe("tide.unmanage while a conversion of a table still there is under way",
     await c.query(`select tide.unmanage('mid_log')`);  // the split done, it goes
     expect(await managed("mid_log")).toBe(0);
 
-    await c.query(`create table mid_uc (id bigint, ts timestamptz not null, v text, primary key (id, ts)) partition by range (ts)`);
-    await c.query(`select count(*) from tide.manage('mid_uc', 'ts', '1 month', premake => 1)`);
-    await c.query(`insert into mid_uc values (1, now(), 'a')`);
-    await c.query(`select _tide.unconvert_start('mid_uc')`);
+    await unconvertStarted(c, "mid_uc");
     const uc = await c.query(`select tide.unmanage('mid_uc')`).then(() => null, (e: { code?: string; message: string }) => e);
     expect(uc?.code).toBe("55000");
     expect(uc?.message).toBe("tide.unconvert of table public.mid_uc is in progress");
